@@ -36,6 +36,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
+from harness.world import WorldSpec
 
 FIX_HINTS: dict[str, str] = {
     "idempotent": "look up what exists (list by address, or verify stored ids) before creating, "
@@ -80,6 +81,7 @@ class Violation:
     fix_hint: str
     bot: str | None = None
     evidence: Evidence = field(default_factory=Evidence)
+    world: WorldSpec | None = None  # the initial world the steps start from
 
     def key(self) -> tuple[str, str]:
         """Identity of the bug for de-duplication: property and a message without numbers."""
@@ -87,6 +89,9 @@ class Violation:
 
     def with_steps(self, steps: tuple[Step, ...]) -> Violation:
         return replace(self, steps=steps, step_index=len(steps) - 1)
+
+    def with_world(self, world: WorldSpec) -> Violation:
+        return replace(self, world=world)
 
 
 def _shape(message: str) -> str:

@@ -56,7 +56,6 @@ from harness.steps import (
     Configure,
     Crash,
     Drift,
-    HookStep,
     LoseState,
     PlatformFault,
     Register,
@@ -339,8 +338,11 @@ class Session:
             tenant.past_tokens.append(tenant.token)
             tenant.shop, tenant.token = handle, token
             tenant.configuration = substitute(
-                spec.template, shop_key=spec.shop_key, token_key=spec.token_key,
-                shop=handle, token=token,
+                spec.template,
+                shop_key=spec.shop_key,
+                token_key=spec.token_key,
+                shop=handle,
+                token=token,
             )
             return
         # rotate_token: one installation per shop and app, so every bot on it gets the new token.
@@ -369,9 +371,7 @@ class Session:
             return
         # remove_subscription / delivery_failures: Shopify removes one of the bot's subscriptions.
         mine = [
-            h
-            for h in self.fake.webhooks(app=spec.app)
-            if self._owner(h.address) == tenant.name
+            h for h in self.fake.webhooks(app=spec.app) if self._owner(h.address) == tenant.name
         ]
         if mine:
             victim = mine[step.index % len(mine)]
