@@ -6,9 +6,10 @@ share: the virtual time (freezegun is started once and then moved) and the HTTP 
 the current lifecycle's fake). Each lifecycle (``Session``) gets a fresh ``FakeShopify``,
 ``StateStore`` and ``LogSink``: nothing is shared between examples.
 
-Requests are attributed to the hook call that made them through a context variable: asyncio
-tasks and the runtime's worker threads run in a copy of the caller's context, so overlapping
-calls (``concurrently``) each see their own recorder.
+Requests are attributed to the hook call that made them through the runtime's per-call virtual
+deadline (``harness.vtime.current_deadline``), a context variable that every asyncio task and
+worker thread of a call carries: overlapping calls (``concurrently``) each find their own
+recorder by its label.
 
 An integration that builds a new ``httpx.Client`` per call pays 30-50 ms for an SSL context it
 never uses in-process; under the simulator ``httpx``'s transports get one shared, lazily built
@@ -18,7 +19,6 @@ integration.
 
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import json
 import ssl
@@ -46,7 +46,13 @@ from harness.history import (
     TenantInfo,
     WorldSnapshot,
 )
-from harness.integration import HookCrash, HookOutcome, Integration, call_hook, call_hooks
+from harness.integration import (
+    HookCrash,
+    HookInvocation,
+    HookOutcome,
+    Integration,
+    call_hooks_concurrently,
+)
 from harness.options import Options
 from harness.properties import Violation, check_all
 from harness.redaction import secret_values
@@ -63,7 +69,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
-from harness.vtime import VirtualTime
+from harness.vtime import VirtualTime, current_deadline
 from harness.world import (
     BotSpec,
     ShopSpec,
@@ -114,11 +120,6 @@ class _Recorder:
     fault_ids: list[str] = field(default_factory=list)
 
 
-_current: contextvars.ContextVar[_Recorder | None] = contextvars.ContextVar(
-    "lifecycle_harness_recorder", default=None
-)
-
-
 def _headers(request: httpx.Request) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in request.headers.items())
 
@@ -164,6 +165,7 @@ class Session:
         self._foreign_counter = 0
         self._moved = 0
         self._known_ids: dict[str, str] = {}  # every webhook id seen -> symbol when it existed
+        self._recorders: dict[str, _Recorder] = {}
         self.history = History(
             tenants={name: self._info(t) for name, t in self.tenants.items()},
             reference=simulator.reference(world) if with_reference else {},
@@ -399,11 +401,10 @@ class Session:
         self, pairs: Sequence[tuple[str, str]], *, crash_fault: str | None = None
     ) -> list[HookCall]:
         tenants = [self._tenant(bot) for bot, _ in pairs]
-        recorders = [_Recorder(bot) for bot, _ in pairs]
-        marks = [self.sink.mark() for _ in pairs]
-        pfired = len(self.store.faults.fired)
-        requests = []
-        for tenant, (_, op), recorder in zip(tenants, pairs, recorders, strict=True):
+        invocations = []
+        recorders: list[_Recorder] = []
+        self._recorders = {}
+        for tenant, (bot, op) in zip(tenants, pairs, strict=True):
             ctx = rt.Context(
                 bot_id=tenant.bot_id,
                 integration_id=tenant.integration_id,
@@ -413,23 +414,35 @@ class Session:
                 bot_user_id=tenant.bot_user_id,
                 integration_alias=tenant.integration_alias,
             )
-            requests.append((op, ctx, recorder))
+            # The runtime labels each call's virtual deadline "<op> of <integration> for <bot
+            # id>" in the call's own context; requests are attributed to calls through it.
+            label = f"{op} of {self.simulator.integration.name} for {tenant.bot_id}"
+            recorder = self._recorders.setdefault(label, _Recorder(bot))
+            recorders.append(recorder)
+            invocations.append(
+                HookInvocation(self.simulator.integration, op, ctx, tenant.webhook_url)
+            )
+        pfired = len(self.store.faults.fired)
         with self.simulator.routing(self):
-            if len(requests) == 1:
-                op, ctx, recorder = requests[0]
-                token = _current.set(recorder)
-                try:
-                    outcomes = [self._call_one(op, ctx, tenants[0])]
-                finally:
-                    _current.reset(token)
-            else:
-                outcomes = self._call_many(requests, tenants)
-        logs_all = self.sink.since(marks[0])
+            outcomes = call_hooks_concurrently(
+                invocations,
+                store=self.store,
+                sink=self.sink,
+                vtime=self.vtime,
+                budget_seconds=self.options.hook_budget_seconds,
+                wall_timeout=self.options.hook_wall_seconds,
+            )
+        self._recorders = {}
         pfaults = self.store.faults.fired[pfired:]
         calls = []
+        seen: set[int] = set()
         for tenant, (bot, op), recorder, outcome in zip(
             tenants, pairs, recorders, outcomes, strict=True
         ):
+            # Overlapping calls of one bot share a recorder; report its exchanges once.
+            exchanges = [] if id(recorder) in seen else recorder.exchanges
+            fault_ids = [] if id(recorder) in seen else recorder.fault_ids
+            seen.add(id(recorder))
             logs = [
                 LogLine(
                     level=r.level,
@@ -438,11 +451,10 @@ class Session:
                     exc_text=r.exc_text,
                     source="stdlib" if r.source == "stdlib" else "platform",
                 )
-                for r in logs_all
-                if r.bot_id in (None, tenant.bot_id)
+                for r in outcome.logs
             ]
             mine = [f for f in pfaults if f.bot_id == tenant.bot_id]
-            shop_faults = [f for f in recorder.fault_ids if f != crash_fault]
+            shop_faults = [f for f in fault_ids if f != crash_fault]
             calls.append(
                 HookCall(
                     bot=bot,
@@ -450,7 +462,7 @@ class Session:
                     configuration=dict(tenant.configuration),
                     outcome=_outcome(outcome),
                     logs=logs,
-                    exchanges=recorder.exchanges,
+                    exchanges=exchanges,
                     faults_fired=shop_faults,
                     platform_faults_fired=len(mine),
                     faulted=bool(shop_faults) or bool(mine),
@@ -460,45 +472,11 @@ class Session:
             )
         return calls
 
-    def _call_one(self, op: str, ctx: rt.Context, tenant: Tenant) -> HookOutcome:
-        return call_hook(
-            self.simulator.integration,
-            op,
-            ctx=ctx,
-            store=self.store,
-            sink=self.sink,
-            webhook_url=tenant.webhook_url,
-            vtime=self.vtime,
-            budget_seconds=self.options.hook_budget_seconds,
-            wall_seconds=self.options.hook_wall_seconds,
-        )
-
-    def _call_many(
-        self, requests: Sequence[tuple[str, rt.Context, _Recorder]], tenants: Sequence[Tenant]
-    ) -> list[HookOutcome]:
-        contexts = []
-        for _, _, recorder in requests:
-            context = contextvars.copy_context()
-            context.run(_current.set, recorder)
-            contexts.append(context)
-        return call_hooks(
-            self.simulator.integration,
-            [
-                (op, ctx, tenant.webhook_url, context)
-                for (op, ctx, _), tenant, context in zip(requests, tenants, contexts, strict=True)
-            ],
-            store=self.store,
-            sink=self.sink,
-            vtime=self.vtime,
-            budget_seconds=self.options.hook_budget_seconds,
-            wall_seconds=self.options.hook_wall_seconds,
-        )
-
     # -- HTTP --------------------------------------------------------------------------------
 
     def serve(self, request: httpx.Request) -> httpx.Response:
         """Route one intercepted request into this lifecycle's fake, recording it."""
-        recorder = _current.get()
+        recorder = self._recorder()
         with self._lock:
             mark = self.fake.journal.mark()
             try:
@@ -518,7 +496,7 @@ class Session:
             "which no fake serves; the request was not sent (the harness never uses the network)",
             request=request,
         )
-        recorder = _current.get()
+        recorder = self._recorder()
         exchange = HttpExchange(
             method=request.method,
             url=str(request.url),
@@ -531,6 +509,12 @@ class Session:
         if recorder is not None:
             recorder.exchanges.append(exchange)
         raise error
+
+    def _recorder(self) -> _Recorder | None:
+        deadline = current_deadline.get()
+        if deadline is None:
+            return None
+        return self._recorders.get(deadline.label)
 
     def _record(
         self,
