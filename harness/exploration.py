@@ -369,6 +369,7 @@ def enumerate_crashes(
     *,
     world: WorldSpec | None = None,
     options: Options | None = None,
+    plans: Sequence[tuple[Step, ...]] | None = None,
     on_plan: Callable[[], None] | None = None,
 ) -> list[Violation]:
     """Run every crash plan; one violation per (property, kind of message), fewest steps first."""
@@ -378,7 +379,7 @@ def enumerate_crashes(
         sim.options = options
     try:
         found: list[Violation] = []
-        for plan in crash_plans(sim, world=spec):
+        for plan in plans if plans is not None else crash_plans(sim, world=spec):
             result = sim.run(plan, world=spec)
             for v in result.violations:
                 found.append(v.with_steps(plan[: v.step_index + 1]).with_world(spec))
