@@ -822,12 +822,12 @@ class LogSink:
 
     def __init__(self, *, clock: Clock | None = None) -> None:
         self.records: list[LogRecord] = []
-        self._clock = clock
+        self.clock = clock
         self._lock = threading.Lock()
 
     def emit(self, record: LogRecord) -> None:
-        if record.time is None and self._clock is not None:
-            record = replace(record, time=self._clock.now())
+        if record.time is None and self.clock is not None:
+            record = replace(record, time=self.clock.now())
         with self._lock:
             self.records.append(record)
 

@@ -48,9 +48,12 @@ from freezegun import api as _freezegun_api
 
 __all__ = [
     "DEFAULT_START",
+    "Deadline",
     "HookTimeout",
     "VirtualEventLoop",
     "VirtualTime",
+    "Watchdog",
+    "current_deadline",
     "real_monotonic",
 ]
 
@@ -59,8 +62,16 @@ T = TypeVar("T")
 DEFAULT_START = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.UTC)
 """Where a run's clock starts unless told otherwise (a Monday inside Shopify's version window)."""
 
-# The real clocks, captured by freezegun when it was imported (before any freezing).
-real_monotonic: Callable[[], float] = _freezegun_api.real_monotonic
+
+def real_monotonic() -> float:
+    """The real monotonic clock, frozen or not.
+
+    Looked up on freezegun's module at each call: freezegun's start rewrites every module-level
+    alias of ``time.monotonic`` in other modules (a copy held here would be frozen too).
+    """
+    return float(_freezegun_api.real_monotonic())
+
+
 _real_sleep: Callable[[float], None] = time.sleep
 _real_asyncio_sleep = asyncio.sleep
 
@@ -121,6 +132,7 @@ class VirtualTime:
         self._factory: Any = None  # freezegun's FrozenDateTimeFactory while active
         self._loops: dict[int, VirtualEventLoop] = {}
         self._saved: list[tuple[object, str, object]] = []
+        self._watchdog: Watchdog | None = None
         self.slept: list[tuple[str, float]] = []
         """Every virtual sleep: (``"time.sleep"`` | ``"asyncio.sleep"`` | ``"loop"``, seconds)."""
 
@@ -184,8 +196,18 @@ class VirtualTime:
         self._patch(asyncio.tasks, "sleep", self._asyncio_sleep)
         return self
 
+    @property
+    def watchdog(self) -> Watchdog:
+        """The run's wall-clock watchdog (its thread starts on first use, ends on stop)."""
+        if self._watchdog is None:
+            self._watchdog = Watchdog()
+        return self._watchdog
+
     def stop(self) -> None:
         """Unfreeze the clock and restore ``time.sleep`` / ``asyncio.sleep``. Idempotent."""
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
         for loop in self._loops.values():
             if not loop.is_closed() and not loop.is_running():
                 loop.close()
@@ -271,6 +293,61 @@ class VirtualTime:
             current_deadline.reset(token)
 
 
+class Watchdog:
+    """Calls back when a wall-clock deadline passes; one daemon thread, started on first use.
+
+    Used for what a virtual clock cannot see: a hook stuck in CPU-bound code or blocked in a
+    call that never returns. Waits use ``Condition.wait``, which reads the real clock in C.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._jobs: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._counter = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def arm(self, seconds: float, callback: Callable[[], None]) -> int:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("Watchdog.arm() after close()")
+            self._counter += 1
+            self._jobs[self._counter] = (real_monotonic() + seconds, callback)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="lifecycle-harness-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+            return self._counter
+
+    def disarm(self, job: int) -> None:
+        with self._cond:
+            self._jobs.pop(job, None)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._jobs.clear()
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                now = real_monotonic()
+                due = [job for job, (at, _) in self._jobs.items() if at <= now]
+                for job in due:
+                    _, callback = self._jobs.pop(job)
+                    callback()
+                if due:
+                    continue
+                nearest = min((at for at, _ in self._jobs.values()), default=None)
+                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+
+
 class _VirtualSelector(selectors.BaseSelector):
     """A real selector whose waits on timers become virtual clock jumps."""
 
@@ -296,14 +373,23 @@ class _VirtualSelector(selectors.BaseSelector):
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         events = self._real.select(0)
+        loop = self.loop
+        if loop is not None and loop.wall_deadline is not None:
+            # Checked on every turn of the loop, so a hook spinning on `await sleep(0)` or
+            # awaiting something that never happens is stopped too.
+            left = loop.wall_deadline - real_monotonic()
+            if left <= 0:
+                loop.fire_wall_deadline()
+                return events
+        else:
+            left = None
         if events or (timeout is not None and timeout <= 0):
             return events
-        loop = self.loop
         if timeout is None or (loop is not None and loop.waiting_on_threads > 0):
             # Nothing is scheduled on the clock, or work is running on other threads: only real
-            # I/O or another thread (call_soon_threadsafe, which the wall-time watchdog uses)
-            # can wake us. Block for real.
-            return self._real.select(None)
+            # I/O or another thread (call_soon_threadsafe) can wake us. Block for real, but
+            # not past the wall deadline.
+            return self._real.select(left)
         self._vtime.advance(timeout)
         self._vtime.slept.append(("loop", timeout))
         return []
@@ -318,9 +404,26 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         selector.loop = self
         self._vtime = vtime
         self.waiting_on_threads = 0
+        self.wall_deadline: float | None = None  # real_monotonic() value
+        self._on_wall_deadline: Callable[[], None] | None = None
 
     def time(self) -> float:
         return self._vtime.monotonic()
+
+    def set_wall_deadline(
+        self, seconds: float | None, callback: Callable[[], None] | None = None
+    ) -> None:
+        """Call ``callback`` from the loop once ``seconds`` of real time have passed."""
+        if seconds is None:
+            self.wall_deadline, self._on_wall_deadline = None, None
+        else:
+            self.wall_deadline, self._on_wall_deadline = real_monotonic() + seconds, callback
+
+    def fire_wall_deadline(self) -> None:
+        callback = self._on_wall_deadline
+        self.wall_deadline, self._on_wall_deadline = None, None
+        if callback is not None:
+            callback()
 
     def run_in_executor(  # type: ignore[override]  # TypeVarTuple signature, same behaviour
         self, executor: Any, func: Callable[..., T], *args: Any
