@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 
 import httpx
 
@@ -46,10 +47,11 @@ def main() -> None:
     try:
         _sync_client_ms()  # warm imports (certifi, httpcore) out of the first sample
         rows = []
-        for name, make in (
+        cases: list[tuple[str, Callable[[], float]]] = [
             ("httpx.AsyncClient()", lambda: _async_client_ms(loop)),
             ("httpx.Client()", _sync_client_ms),
-        ):
+        ]
+        for name, make in cases:
             before = [make() for _ in range(args.rounds)]
             with cached_ssl_contexts():
                 after = [make() for _ in range(args.rounds * 4)]

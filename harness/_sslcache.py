@@ -77,7 +77,7 @@ def cached_ssl_contexts() -> Iterator[_SSLContextCache]:
     """While open, httpx clients share one SSL context per configuration. Reentrant."""
     with _Patch.lock:
         if _Patch.depth == 0:
-            original = _httpx_default.create_ssl_context
+            original = _httpx_default.create_ssl_context  # type: ignore[attr-defined]
             if _Patch.cache is None or _Patch.cache.original is not original:
                 _Patch.cache = _SSLContextCache(original)
             _httpx_default.create_ssl_context = _Patch.cache
@@ -90,7 +90,7 @@ def cached_ssl_contexts() -> Iterator[_SSLContextCache]:
         with _Patch.lock:
             _Patch.depth -= 1
             if _Patch.depth == 0:
-                _httpx_default.create_ssl_context = cache.original
+                _httpx_default.create_ssl_context = cache.original  # type: ignore[attr-defined]
 
 
 def ssl_cache_active() -> bool:
