@@ -27,6 +27,7 @@ from httpx._transports import default as _httpx_default
 __all__ = ["cached_ssl_contexts", "ssl_cache_active"]
 
 _CreateSSLContext = Callable[..., ssl.SSLContext]
+_PATCHED = "create_ssl_context"  # the name both httpx transports call at construction
 
 
 class _SSLContextCache:
@@ -77,10 +78,10 @@ def cached_ssl_contexts() -> Iterator[_SSLContextCache]:
     """While open, httpx clients share one SSL context per configuration. Reentrant."""
     with _Patch.lock:
         if _Patch.depth == 0:
-            original = _httpx_default.create_ssl_context  # type: ignore[attr-defined]
+            original = getattr(_httpx_default, _PATCHED)
             if _Patch.cache is None or _Patch.cache.original is not original:
                 _Patch.cache = _SSLContextCache(original)
-            _httpx_default.create_ssl_context = _Patch.cache
+            setattr(_httpx_default, _PATCHED, _Patch.cache)
         _Patch.depth += 1
         cache = _Patch.cache
     assert cache is not None
@@ -90,7 +91,7 @@ def cached_ssl_contexts() -> Iterator[_SSLContextCache]:
         with _Patch.lock:
             _Patch.depth -= 1
             if _Patch.depth == 0:
-                _httpx_default.create_ssl_context = cache.original  # type: ignore[attr-defined]
+                setattr(_httpx_default, _PATCHED, cache.original)
 
 
 def ssl_cache_active() -> bool:
