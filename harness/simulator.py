@@ -12,22 +12,20 @@ worker thread of a call carries: overlapping calls (``concurrently``) each find 
 recorder by its label.
 
 An integration that builds a new ``httpx.Client`` per call pays 30-50 ms for an SSL context it
-never uses in-process; under the simulator ``httpx``'s transports get one shared, lazily built
-context instead (``_shared_ssl_context``), which removes that cost without touching the
-integration.
+never uses in-process; the simulator keeps the runtime's SSL-context cache
+(``harness._sslcache``) active for its whole life, which removes that cost without touching
+the integration.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import ssl
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from unittest import mock
 
 import httpx
 import respx
@@ -35,6 +33,7 @@ import respx
 from fake_shopify import FakeShopify
 from fake_shopify.faults import Match, Nth, Raise
 from harness import platform as rt
+from harness._sslcache import cached_ssl_contexts
 from harness.history import (
     BotWorld,
     CallOutcome,
@@ -94,18 +93,6 @@ class UnservedRequestError(httpx.ConnectError):
 
     An ``httpx.ConnectError`` so integrations see what a refused connection looks like.
     """
-
-
-_shared_context: list[ssl.SSLContext] = []
-_shared_context_lock = threading.Lock()
-
-
-def _shared_ssl_context(*args: Any, **kwargs: Any) -> ssl.SSLContext:
-    """One SSL context for every httpx transport built under the simulator (never used)."""
-    with _shared_context_lock:
-        if not _shared_context:
-            _shared_context.append(ssl.create_default_context())
-        return _shared_context[0]
 
 
 # --- recording -----------------------------------------------------------------------------
@@ -350,7 +337,7 @@ class Session:
         # rotate_token: one installation per shop and app, so every bot on it gets the new token.
         old = tenant.token
         generation = len(tenant.past_tokens) + 1
-        new = self.fake.rotate_token(
+        new = self.fake.backend.rotate_token(
             tenant.shop, spec.app, token=derived_token(tenant.shop, spec.app, generation)
         )
         for other in self.tenants.values():
@@ -392,7 +379,7 @@ class Session:
         try:
             calls = self._call([(step.bot, step.operation)], crash_fault=armed.id)
         finally:
-            self.fake.faults.disarm(armed.id)
+            self.fake.faults.disarm(armed)
         return calls
 
     # -- hook calls --------------------------------------------------------------------------
@@ -649,9 +636,9 @@ class Simulator:
             router.route(host__regex=SHOPIFY_HOST).mock(side_effect=self._serve)
             router.route().mock(side_effect=self._refuse)
             stack.enter_context(router)
-            stack.enter_context(
-                mock.patch("httpx._transports.default.create_ssl_context", _shared_ssl_context)
-            )
+            # Once for the whole exploration rather than per hook call (the runtime's own use
+            # nests inside and does nothing).
+            stack.enter_context(cached_ssl_contexts())
         except BaseException:
             stack.close()
             raise
