@@ -13,7 +13,6 @@ Scenario files (issue 4) slot in beside the probes; ``record_dir`` is where they
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -36,6 +35,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
+from harness.vtime import real_monotonic
 from harness.world import WorldSpec, default_world
 
 __all__ = ["CheckReport", "Probe", "Progress", "check", "probes"]
@@ -141,13 +141,13 @@ def check(
 
     Raises ``harness.integration.IntegrationLoadError`` for a target that cannot be loaded.
     """
-    started = time.perf_counter()
+    started = real_monotonic()
     timings: dict[str, float] = {}
     chosen = get_profile(profile)
     n_examples = chosen.examples if examples is None else examples
     steps_bound = chosen.max_steps if max_steps is None else max_steps
     integration = target if isinstance(target, Integration) else load_integration(target)
-    timings["load"] = time.perf_counter() - started
+    timings["load"] = real_monotonic() - started
     world = default_world(configuration, shop_key=shop_key, token_key=token_key)
     opts = options if options is not None else Options()
     if record_dir is not None:
@@ -165,7 +165,7 @@ def check(
             progress(Progress(phase, min(done, total), total, len(dedupe(found))))
 
     with Simulator(integration, world=world, options=opts) as sim:
-        t0 = time.perf_counter()
+        t0 = real_monotonic()
         for probe in probe_list:
             pworld = _probe_world(world, probe)
             result = sim.run(probe.steps, world=pworld)
@@ -179,17 +179,17 @@ def check(
                 if witness is not None:
                     found.append(witness.with_steps(steps).with_world(pworld))
             tick("probes")
-        timings["probes"] = time.perf_counter() - t0
+        timings["probes"] = real_monotonic() - t0
 
-        t0 = time.perf_counter()
+        t0 = real_monotonic()
         plans = crash_plans(sim, world=world)
         total += len(plans)
         found.extend(
             enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes"))
         )
-        timings["crashes"] = time.perf_counter() - t0
+        timings["crashes"] = real_monotonic() - t0
 
-        t0 = time.perf_counter()
+        t0 = real_monotonic()
         remaining = set(opts.properties) - {v.property for v in found}
         if remaining and n_examples > 0:
             explored = explore(
@@ -202,10 +202,10 @@ def check(
                 on_example=lambda: tick("explore"),
             )
             found.extend(explored)
-        timings["explore"] = time.perf_counter() - t0
+        timings["explore"] = real_monotonic() - t0
 
     violations = sorted(dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps)))
-    timings["total"] = time.perf_counter() - started
+    timings["total"] = real_monotonic() - started
     if progress is not None:
         progress(Progress("done", total, total, len(violations)))
     return CheckReport(

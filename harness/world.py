@@ -208,8 +208,9 @@ def provision(fake: FakeShopify, spec: WorldSpec) -> list[Tenant]:
                 address=f"{WEBHOOK_BASE}/crowd-{i // len(CROWD_TOPICS)}",
             )
         if shop_spec.other_apps:
-            other = fake.add_app(f"other-app-{shop_spec.handle}")
-            fake.install(shop, other, token=derived_token(shop_spec.handle, other.name))
+            other_name = f"other-app-{shop_spec.handle}"
+            other = fake.add_app(other_name)
+            fake.install(shop, other, token=derived_token(shop_spec.handle, other_name))
             for i in range(shop_spec.other_apps):
                 fake.add_webhook(
                     shop,
@@ -218,7 +219,7 @@ def provision(fake: FakeShopify, spec: WorldSpec) -> list[Tenant]:
                     address=f"https://other-app.example/hooks/{i // len(OTHER_APP_TOPICS)}",
                 )
     tenants = []
-    for n, bot in enumerate(spec.bots, start=1):
+    for bot in spec.bots:
         token = tokens[bot.shop]
         tenants.append(
             Tenant(
@@ -227,7 +228,7 @@ def provision(fake: FakeShopify, spec: WorldSpec) -> list[Tenant]:
                 bot_user_id=f"{bot.name}-user",
                 integration_id=f"{bot.name}-integration",
                 integration_alias="shopify",
-                webhook_id=f"{bot.name}-webhook-{n:04d}",
+                webhook_id=f"{bot.name}-webhook",
                 shop=bot.shop,
                 token=token,
                 configuration=substitute(
