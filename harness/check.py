@@ -84,6 +84,15 @@ def probes() -> tuple[Probe, ...]:
             ),
         ),
         Probe(
+            "register fails midway",
+            (
+                Register(),
+                ShopifyFault(HttpError(500), Match(action="create_webhook"), Nth(2)),
+                Register(),
+                Unregister(),
+            ),
+        ),
+        Probe(
             "connection error",
             (
                 ShopifyFault(TransportError("connect_error"), Match(), Nth(1)),

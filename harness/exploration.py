@@ -50,6 +50,7 @@ from harness.steps import (
     Drift,
     HookStep,
     LoseState,
+    Operation,
     PlatformFault,
     Register,
     ShopifyFault,
@@ -337,30 +338,36 @@ def _with_properties(options: Options, props: set[str]) -> Options:
 
 
 def crash_plans(sim: Simulator, *, world: WorldSpec | None = None) -> list[tuple[Step, ...]]:
-    """Every crash-point lifecycle for the first bot: for each hook and each request k of its
-    clean run, abort before k, and lose k's response after it was applied; then register and
-    unregister."""
+    """Every crash-point lifecycle for the first bot.
+
+    Hooks: the first ``register``, a re-``register`` (after a successful one: state exists),
+    and ``unregister`` (after a register). For each request k of the hook's clean run: abort
+    before k is sent, and lose k's response after Shopify applied it; then ``register`` and
+    ``unregister`` (the platform retries), and separately ``unregister`` at once (the bot is
+    removed after the failure).
+    """
     spec = world if world is not None else sim.world
     bot = spec.bots[0].name
+    shop = spec.bots[0].shop
     plans: list[tuple[Step, ...]] = []
-    for operation, prefix in (("register", ()), ("unregister", (Register(bot),))):
-        clean = sim.run(
-            (*prefix, Register(bot) if operation == "register" else Unregister(bot)), world=spec
-        )
+    cases: tuple[tuple[Operation, tuple[Step, ...]], ...] = (
+        ("register", ()),
+        ("register", (Register(bot),)),
+        ("unregister", (Register(bot),)),
+    )
+    for operation, prefix in cases:
+        hook: Step = Register(bot) if operation == "register" else Unregister(bot)
+        clean = sim.run((*prefix, hook), world=spec)
         calls = clean.history.records[-1].calls
         count = len(calls[0].exchanges) if calls else 0
-        hook: Step = Register(bot) if operation == "register" else Unregister(bot)
         for k in range(1, count + 1):
-            plans.append((*prefix, Crash(bot, operation, k), Register(bot), Unregister(bot)))  # type: ignore[arg-type]
-            plans.append(
-                (
-                    *prefix,
-                    ShopifyFault(LostResponse(), Match(shop=spec.bots[0].shop), Nth(k)),
-                    hook,
-                    Register(bot),
-                    Unregister(bot),
-                )
+            failures: tuple[tuple[Step, ...], ...] = (
+                (Crash(bot, operation, k),),
+                (ShopifyFault(LostResponse(), Match(shop=shop), Nth(k)), hook),
             )
+            for failure in failures:
+                plans.append((*prefix, *failure, Register(bot), Unregister(bot)))
+                plans.append((*prefix, *failure, Unregister(bot)))
     return plans
 
 
