@@ -18,7 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fake_shopify.faults import HttpError, Match, Nth, TransportError
-from harness.exploration import crash_plans, dedupe, enumerate_crashes, explore, shrink_steps
+from harness.exploration import (
+    crash_plans,
+    dedupe,
+    enumerate_crashes,
+    explore,
+    same_bug,
+    shrink_steps,
+)
 from harness.integration import Integration, load_integration
 from harness.options import PROPERTY_IDS, Options
 from harness.profiles import profile as get_profile
@@ -183,7 +190,7 @@ def check(
                     sim,
                     probe.steps[: v.step_index + 1],
                     world=pworld,
-                    keeps_failing=_same_bug(v),
+                    keeps_failing=same_bug(v),
                 )
                 if witness is not None:
                     found.append(witness.with_steps(steps).with_world(pworld))
@@ -224,15 +231,3 @@ def check(
         violations=violations,
         timings=timings,
     )
-
-
-def _same_bug(target: Violation) -> Callable[[list[Violation]], Violation | None]:
-    key = target.key()
-
-    def keeps(violations: list[Violation]) -> Violation | None:
-        for v in violations:
-            if v.key() == key:
-                return v
-        return None
-
-    return keeps

@@ -321,8 +321,15 @@ def explore(
         budget -= log.examples
         if not log.failures:
             break
-        # Hypothesis replays the minimal example last.
+        # Hypothesis replays the minimal example last; a greedy pass then drops any step whose
+        # removal keeps the same failure (stateful shrinking does not always get there).
         minimal = log.failures[-1]
+        if minimal.world is not None:
+            steps, witness = shrink_steps(
+                sim, minimal.steps, world=minimal.world, keeps_failing=same_bug(minimal)
+            )
+            if witness is not None and len(steps) < len(minimal.steps):
+                minimal = witness.with_steps(steps).with_world(minimal.world)
         found.append(minimal)
         remaining.discard(minimal.property)
     return found
@@ -405,6 +412,19 @@ def dedupe(violations: Sequence[Violation]) -> list[Violation]:
         if key not in best or len(v.steps) < len(best[key].steps):
             best[key] = v
     return list(best.values())
+
+
+def same_bug(target: Violation) -> Callable[[list[Violation]], Violation | None]:
+    """A predicate for ``shrink_steps``: the violation of the same bug, if any."""
+    key = target.key()
+
+    def keeps(violations: list[Violation]) -> Violation | None:
+        for v in violations:
+            if v.key() == key:
+                return v
+        return None
+
+    return keeps
 
 
 def shrink_steps(

@@ -46,6 +46,7 @@ class LogLine:
     scope: str = "integration"
     exc_text: str | None = None
     source: Literal["platform", "stdlib"] = "platform"
+    logger: str | None = None  # the stdlib logger's name for ``source="stdlib"``
 
     @property
     def rank(self) -> int:

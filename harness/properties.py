@@ -20,6 +20,7 @@ from harness.history import (
     BotWorld,
     History,
     HookCall,
+    LogLine,
     StepRecord,
     level_rank,
     previous_records,
@@ -82,10 +83,11 @@ class Violation:
     bot: str | None = None
     evidence: Evidence = field(default_factory=Evidence)
     world: WorldSpec | None = None  # the initial world the steps start from
+    kind: str = ""  # which way the property failed, for de-duplication ("leftover", ...)
 
     def key(self) -> tuple[str, str]:
-        """Identity of the bug for de-duplication: property and a message without numbers."""
-        return (self.property, _shape(self.message))
+        """Identity of the bug for de-duplication: the property and the way it failed."""
+        return (self.property, self.kind or _shape(self.message))
 
     def with_steps(self, steps: tuple[Step, ...]) -> Violation:
         return replace(self, steps=steps, step_index=len(steps) - 1)
@@ -123,6 +125,8 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
                 line += f"  {ex.response_body[:MAX_EVIDENCE_BODY]}"
             exchanges.append(redactor.redact(line))
         for log in call.logs:
+            if _transport_chatter(log) and not redactor.find(log.text):
+                continue
             text = f"{prefix}[{log.level}] {log.message}"
             if log.exc_text:
                 text += "\n" + log.exc_text.rstrip()
@@ -138,7 +142,14 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
     return Evidence(exchanges=tuple(exchanges), logs=tuple(logs), outcomes=tuple(outcomes))
 
 
-def _violation(history: History, prop: str, message: str, *, bot: str | None = None) -> Violation:
+def _transport_chatter(log: LogLine) -> bool:
+    """httpx's own "HTTP Request: ..." lines repeat the exchanges; reports leave them out."""
+    return log.source == "stdlib" and (log.logger or "").split(".")[0] in ("httpx", "httpcore")
+
+
+def _violation(
+    history: History, prop: str, message: str, *, bot: str | None = None, kind: str = ""
+) -> Violation:
     record = history.records[-1]
     redactor = redactor_for(history)
     return Violation(
@@ -149,6 +160,7 @@ def _violation(history: History, prop: str, message: str, *, bot: str | None = N
         fix_hint=FIX_HINTS[prop],
         bot=bot,
         evidence=_evidence(record, redactor, bot),
+        kind=kind,
     )
 
 
@@ -254,6 +266,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 "idempotent",
                 f"a second fault-free register of {bot} did not succeed: {why}",
                 bot=bot,
+                kind="second-register-failed",
             )
         )
     before, after = prev.world.bot(bot), record.world.bot(bot)
@@ -265,6 +278,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 f"a second fault-free register of {bot} changed the world: "
                 f"{_world_diff(after, before)}",
                 bot=bot,
+                kind="world-changed",
             )
         )
     if options.idempotent_level == "requests":
@@ -277,6 +291,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                     f"a second fault-free register of {bot} sent {len(mutating)} mutating "
                     f"request(s) (strict level 'requests'): {mutating[0].line}",
                     bot=bot,
+                    kind="mutating-request",
                 )
             )
     return found
@@ -312,6 +327,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 "convergent",
                 f"a fault-free {what} of {bot} did not succeed: {why}",
                 bot=bot,
+                kind=f"{what}-failed",
             )
         ]
     actual = record.world.bot(bot)
@@ -323,6 +339,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 f"a fault-free {what} of {bot} did not reach the world a first register "
                 f"reaches: {_world_diff(actual, expected)}",
                 bot=bot,
+                kind=f"{what}-diverged",
             )
         ]
     return []
@@ -348,6 +365,7 @@ def clean(history: History, options: Options) -> list[Violation]:
                 "clean",
                 "a hook call touched subscriptions it did not create (another bot's or "
                 f"another address'): {'; '.join(detail) or 'changed'}",
+                kind="foreign-touched",
             )
         )
     if isinstance(record.step, Unregister) and not record.faulted:
@@ -366,6 +384,7 @@ def clean(history: History, options: Options) -> list[Violation]:
                     "clean",
                     f"after a fault-free unregister of {bot}, {' and '.join(left)} remain",
                     bot=bot,
+                    kind="leftover",
                 )
             )
     return found
@@ -410,6 +429,7 @@ def reported(history: History, options: Options) -> list[Violation]:
                 f"({faults}), it ended {call.outcome.status} with no warning, error or "
                 f"exception, and the world is wrong: {wrong}",
                 bot=call.bot,
+                kind=f"silent-{call.operation}",
             )
         )
     return found
@@ -439,6 +459,7 @@ def tolerant_unregister(history: History, options: Options) -> list[Violation]:
             "tolerant_unregister",
             f"unregister of {bot} {situation} did not return quietly: {why}",
             bot=bot,
+            kind=situation,
         )
     ]
 
@@ -482,6 +503,7 @@ def no_secret_leak(history: History, options: Options) -> list[Violation]:
                         "no_secret_leak",
                         f"{call.operation} of {call.bot} leaked <{leak.name}>{form} in {where}",
                         bot=call.bot,
+                        kind=f"{where.split(' (')[0]}|{leak.form}",
                     )
                 )
     return found
@@ -539,7 +561,15 @@ def tenant_isolation(history: History, options: Options) -> list[Violation]:
             for key, message in messages:
                 if key not in reported_keys:
                     reported_keys.add(key)
-                    found.append(_violation(history, "tenant_isolation", message, bot=call.bot))
+                    found.append(
+                        _violation(
+                            history,
+                            "tenant_isolation",
+                            message,
+                            bot=call.bot,
+                            kind=key.split(":")[0],
+                        )
+                    )
     return found
 
 

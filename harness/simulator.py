@@ -31,7 +31,7 @@ import httpx
 import respx
 
 from fake_shopify import FakeShopify
-from fake_shopify.faults import Match, Nth, Raise
+from fake_shopify.faults import Latency, Match, Nth, Raise
 from harness import platform as rt
 from harness._sslcache import cached_ssl_contexts
 from harness.history import (
@@ -437,6 +437,7 @@ class Session:
                     scope="bot" if r.scope.visible_to_bot_owner else "integration",
                     exc_text=r.exc_text,
                     source="stdlib" if r.source == "stdlib" else "platform",
+                    logger=r.logger_name,
                 )
                 for r in outcome.logs
             ]
@@ -543,9 +544,10 @@ class Session:
         )
 
     def _fault_is_latency(self, fault_id: str) -> bool:
-        for armed in self.fake.faults.armed():
-            if armed.id == fault_id:
-                return type(armed.effect).__name__ == "Latency"
+        # Latency delays a request that then succeeds: no fault reaches the integration.
+        for fired in reversed(self.fake.faults.fired):
+            if fired.fault_id == fault_id:
+                return isinstance(fired.effect, Latency)
         return False
 
     # -- bookkeeping -------------------------------------------------------------------------
