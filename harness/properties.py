@@ -474,7 +474,7 @@ def no_secret_leak(history: History, options: Options) -> list[Violation]:
     for call in record.calls:
         places: list[tuple[str, str]] = []
         for line in call.logs:
-            places.append((f"a {line.level} log record ({line.source})", line.text))
+            places.append((f"a log record at {line.level} level ({line.source})", line.text))
         if call.outcome.exception:
             places.append(("the escaped exception", call.outcome.exception))
         if call.outcome.exc_text:
