@@ -368,6 +368,24 @@ def clean(history: History, options: Options) -> list[Violation]:
                 kind="foreign-touched",
             )
         )
+    actor = _hook_bot(record.step)
+    if actor is not None:
+        # One bot's hook ran: every other bot under test keeps exactly what it had.
+        for other in record.world.bots:
+            if other == actor:
+                continue
+            was, now = record.before.bot(other), record.world.bot(other)
+            if was.resources != now.resources:
+                found.append(
+                    _violation(
+                        history,
+                        "clean",
+                        f"{record.step.__class__.__name__.lower()} of {actor} changed "
+                        f"{other}'s subscriptions: {_world_diff(now, was)}",
+                        bot=actor,
+                        kind="other-bot-touched",
+                    )
+                )
     if isinstance(record.step, Unregister) and not record.faulted:
         bot = record.step.bot
         world = record.world.bot(bot)
