@@ -234,13 +234,18 @@ def lifecycle_machine(
             self.do(Advance(seconds))
 
         @rule(
-            calls=st.lists(
-                st.tuples(st.integers(0, MAX_BOTS - 1), st.booleans()), min_size=2, max_size=3
-            )
+            picks=st.lists(st.integers(0, MAX_BOTS - 1), min_size=2, max_size=3, unique=True),
+            ops=st.lists(st.sampled_from((True, True, False)), min_size=3, max_size=3),
+            overlap_self=st.booleans(),
         )
-        def concurrently(self, calls: list[tuple[int, bool]]) -> None:
+        def concurrently(self, picks: list[int], ops: list[bool], overlap_self: bool) -> None:
+            # Distinct bots (several tenants at once) unless one bot overlaps itself.
+            names = list(dict.fromkeys(self.bot(i) for i in picks))
+            if overlap_self or len(names) < 2:
+                names = [names[0], names[0]]
             hooks: tuple[HookStep, ...] = tuple(
-                Register(self.bot(i)) if reg else Unregister(self.bot(i)) for i, reg in calls
+                Register(name) if reg else Unregister(name)
+                for name, reg in zip(names, ops, strict=False)
             )
             self.do(Concurrently(hooks))
 

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import httpx
-import respx
 
 from fake_shopify import FakeShopify
 from fake_shopify.faults import Latency, Match, Nth, Raise
@@ -81,6 +82,7 @@ from harness.world import (
 )
 
 SHOPIFY_HOST = r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$"
+_SHOPIFY = re.compile(SHOPIFY_HOST)
 FOREIGN_SUBSCRIPTION_TOPIC = "orders/create"
 
 
@@ -581,6 +583,24 @@ class Session:
         )
 
 
+def _sync_entry(sim: Simulator) -> Any:
+    def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        return sim.dispatch(request)
+
+    return handle_request
+
+
+def _async_entry(sim: Simulator) -> Any:
+    async def handle_async_request(
+        transport: httpx.AsyncHTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
+        # The body of a streaming request must be read before the fake can parse it.
+        await request.aread()
+        return sim.dispatch(request)
+
+    return handle_async_request
+
+
 def _outcome(outcome: HookOutcome) -> CallOutcome:
     exc = outcome.exception
     return CallOutcome(
@@ -632,12 +652,20 @@ class Simulator:
         stack = ExitStack()
         try:
             stack.enter_context(self.vtime)
-            router = respx.MockRouter(
-                assert_all_called=False, assert_all_mocked=True, using="httpx"
+            # Every httpx transport answers from the current lifecycle: a patch of the two
+            # transport entry points, cheaper than respx's route matching and call recording
+            # (which would also grow without bound over an exploration).
+            stack.enter_context(
+                mock.patch.object(httpx.HTTPTransport, "handle_request", _sync_entry(self))
             )
-            router.route(host__regex=SHOPIFY_HOST).mock(side_effect=self._serve)
-            router.route().mock(side_effect=self._refuse)
-            stack.enter_context(router)
+            stack.enter_context(
+                mock.patch.object(
+                    httpx.AsyncHTTPTransport, "handle_async_request", _async_entry(self)
+                )
+            )
+            # Proxies never matter in-process; httpx would read them from the environment for
+            # every client an integration builds.
+            stack.enter_context(mock.patch("httpx._client.get_environment_proxies", dict))
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
@@ -677,6 +705,13 @@ class Simulator:
             yield
         finally:
             self._session = previous
+
+    def dispatch(self, request: httpx.Request) -> httpx.Response:
+        """Answer one intercepted request: a shop's fake, or a loud refusal."""
+        host = request.url.host
+        if _SHOPIFY.match(host):
+            return self._serve(request)
+        return self._refuse(request)
 
     def _serve(self, request: httpx.Request) -> httpx.Response:
         session = self._session
