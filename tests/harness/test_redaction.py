@@ -40,8 +40,9 @@ def test_every_text_encoding_is_found_and_redacted(
     assert r.find(text), (encoding, text)
     redacted = r.redact(text)
     assert "<access_token>" in redacted
-    assert secret not in redacted
-    assert ENCODERS[encoding](secret) not in redacted
+    rest = redacted.replace("<access_token>", "\0")  # a secret may spell part of the name
+    assert secret not in rest
+    assert ENCODERS[encoding](secret) not in rest
 
 
 @settings(max_examples=100, deadline=None)
