@@ -9,6 +9,7 @@ round by round so that machine noise hits all of them alike.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -69,7 +70,7 @@ def main() -> None:
             base = _timed(lambda: bare.get(URL), args.requests)
             samples["bare"].append(base)
             for name, client in (("transport", via_transport), ("respx", via_respx)):
-                took = _timed(lambda client=client: client.get(URL), args.requests)
+                took = _timed(functools.partial(client.get, URL), args.requests)
                 samples[name].append(took)
                 ratios[name].append(took / base)
 
