@@ -163,7 +163,11 @@ def test_wall_deadline_wakes_an_idle_loop(vt: VirtualTime) -> None:
 
     async def main() -> None:
         never = loop.create_future()
-        loop.set_wall_deadline(0.05, lambda: None if never.cancel() else None)
+
+        def stop() -> None:
+            never.cancel()
+
+        loop.set_wall_deadline(0.05, stop)
         try:
             await never
         except asyncio.CancelledError:
