@@ -107,7 +107,14 @@ Check = Callable[[History, Options], list[Violation]]
 
 
 def redactor_for(history: History) -> Redactor:
-    return Redactor(history.secrets)
+    """The history's redactor, rebuilt only when a secret was learnt (token rotation)."""
+    cached = history.cache.get("redactor")
+    if isinstance(cached, Redactor) and history.cache.get("redactor_for") == len(history.secrets):
+        return cached
+    redactor = Redactor(history.secrets)
+    history.cache["redactor"] = redactor
+    history.cache["redactor_for"] = len(history.secrets)
+    return redactor
 
 
 def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) -> Evidence:
