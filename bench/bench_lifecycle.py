@@ -17,7 +17,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_shopify.faults import HttpError, LostResponse, Match, Nth, TransportError
+from fake_shopify.faults import HttpError, LostResponse, Nth, TransportError
 from harness.exploration import fault_matches
 from harness.integration import load_integration
 from harness.simulator import Simulator
@@ -85,9 +85,7 @@ def main() -> None:
             for step in (fault, Register(), Register(), Register(), Unregister()):
                 violations += len(session.step(step))
             inside.append((real_monotonic() - start) * 1000)
-            requests.append(
-                sum(len(c.exchanges) for r in session.history.records for c in r.calls)
-            )
+            requests.append(sum(len(c.exchanges) for r in session.history.records for c in r.calls))
 
         sim.run([Register()])  # warm up (reference world, imports)
         start = real_monotonic()
