@@ -37,7 +37,7 @@ def main() -> None:
         misses += len(missing)
         if example.correct and found:
             false_alarms += 1
-        verdict = "ok" if not missing and (found or not example.correct) else "MISSED"
+        verdict = "MISSED" if missing else "ok"
         if example.correct and found:
             verdict = "FALSE ALARM"
         print(
