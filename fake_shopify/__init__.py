@@ -19,6 +19,9 @@ from fake_shopify.errors import (
 )
 from fake_shopify.faults import (
     Always,
+    ArmedFault,
+    FaultPlan,
+    FiredFault,
     HttpError,
     Latency,
     LostResponse,
@@ -29,6 +32,7 @@ from fake_shopify.faults import (
     Raise,
     TransportError,
 )
+from fake_shopify.journal import Exchange, Journal
 from fake_shopify.state import (
     DEFAULT_SCOPES,
     App,
@@ -44,15 +48,20 @@ __all__ = [
     "DEFAULT_SCOPES",
     "Always",
     "App",
+    "ArmedFault",
     "AuthenticationError",
     "BadRequestError",
     "Clock",
+    "Exchange",
     "FakeShopify",
     "FakeShopifyError",
     "FakeUsageError",
+    "FaultPlan",
+    "FiredFault",
     "ForbiddenError",
     "HttpError",
     "Installation",
+    "Journal",
     "Latency",
     "LostResponse",
     "ManualClock",
