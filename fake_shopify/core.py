@@ -9,6 +9,7 @@ request: host and shop, route, faults, version, Accept, token (401), rate limit 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -167,6 +168,7 @@ class FakeShopify:
         self.topic_update: TopicUpdatePolicy = topic_update
         self.rate_limits = rate_limits
         self._active_interceptor: Any = None
+        self._lock = threading.RLock()
         self._build()
 
     def _build(self) -> None:
@@ -285,7 +287,11 @@ class FakeShopify:
         host = url.host
         if not host.endswith(_SHOP_SUFFIX):
             raise UnservedRequestError(request, served=self._served_domains())
-        handle = host[: -len(_SHOP_SUFFIX)]
+        # Sync integrations may run hooks in threads: one request at a time through the state.
+        with self._lock:
+            return self._handle(request, url, host[: -len(_SHOP_SUFFIX)])
+
+    def _handle(self, request: httpx.Request, url: httpx.URL, handle: str) -> httpx.Response:
         method = request.method
         path = url.path
         routed = self._routes.match(method, path)
