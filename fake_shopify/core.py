@@ -557,13 +557,25 @@ class FakeShopify:
 
     # -- transports ------------------------------------------------------------------------------
 
-    def transport(self) -> httpx.MockTransport:
+    def transport(
+        self, *, other_hosts: Callable[[httpx.Request], Any] | None = None
+    ) -> httpx.MockTransport:
         """An ``httpx.MockTransport`` over :meth:`handle`, for ``httpx.Client(transport=...)``.
 
-        Works for sync and async clients. A request to another host raises
-        :class:`UnservedRequestError`.
+        Works for sync and async clients. A request to another host goes to
+        ``other_hosts(request)`` if given (an ``httpx.Response``, or an awaitable of one in async
+        clients), else raises :class:`UnservedRequestError`.
         """
-        return httpx.MockTransport(self.handle)
+        if other_hosts is None:
+            return httpx.MockTransport(self.handle)
+        fake_handle = self.handle
+
+        def route(request: httpx.Request) -> Any:
+            if request.url.host.endswith(_SHOP_SUFFIX):
+                return fake_handle(request)
+            return other_hosts(request)
+
+        return httpx.MockTransport(route)
 
     @contextmanager
     def intercept(

@@ -118,6 +118,14 @@ def test_other_hosts_handler_sync_and_async() -> None:
             httpx.get("https://webhook.example/")
 
 
+def test_transport_with_other_hosts() -> None:
+    world = make_world()
+    transport = world.fake.transport(other_hosts=lambda request: httpx.Response(418))
+    with httpx.Client(transport=transport, headers={"X-Shopify-Access-Token": world.token}) as c:
+        assert c.get("https://elsewhere.example/").status_code == 418
+        assert c.get(URL).json() == {"count": 0}
+
+
 def test_interception_coexists_with_a_tests_own_respx_routes() -> None:
     world = make_world()
     with respx.mock(using="httpx", assert_all_called=False) as router:
