@@ -24,9 +24,9 @@ URL = "https://acme.myshopify.com/admin/api/2026-10/webhooks/count.json"
 
 def _fake() -> tuple[FakeShopify, dict[str, str]]:
     # rate_limits=False: the bench sends thousands of requests at one frozen instant.
-    fake = FakeShopify(clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100)
-    fake.rate_limits = False
-    fake.reset()
+    fake = FakeShopify(
+        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
+    )
     fake.add_shop("acme")
     fake.add_app("bot")
     token = fake.install("acme", "bot").access_token

@@ -8,6 +8,7 @@ request: host and shop, route, faults, version, Accept, token (401), rate limit 
 
 from __future__ import annotations
 
+import importlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -178,7 +179,7 @@ class FakeShopify:
         self.journal = Journal(limit=self.journal_limit)
         self._requests = 0
         self._required_scopes: dict[str, str] = {}
-        self._graphql: object = _UNRESOLVED
+        self._graphql: Any = _UNRESOLVED
         self._version_window: _VersionWindow | None = None
         self._routes = RouteCache()
 
@@ -391,7 +392,11 @@ class FakeShopify:
     def _versions_at(self, now_dt: datetime, now: float) -> _VersionWindow:
         # The supported set only changes at quarterly release instants: cache per quarter.
         window = self._version_window
-        if window is None or not window.start <= now < window.end:
+        if (
+            window is None
+            or not window.start <= now < window.end
+            or window.malformed != self.malformed_version
+        ):
             window = self._version_window = _VersionWindow(now_dt, self.malformed_version)
         return window
 
@@ -548,12 +553,15 @@ class FakeShopify:
         """``fake_shopify.graphql.handle_graphql`` once that package exists (issue 6)."""
         if self._graphql is _UNRESOLVED:
             try:
-                from fake_shopify import graphql  # type: ignore[attr-defined, unused-ignore]
-            except ImportError:
+                module = importlib.import_module("fake_shopify.graphql")
+            except ModuleNotFoundError as exc:
+                if exc.name != "fake_shopify.graphql":
+                    raise  # the package exists but one of its imports is missing: say so
                 self._graphql = None
             else:
-                self._graphql = getattr(graphql, "handle_graphql", None)
-        return self._graphql  # type: ignore[return-value]
+                self._graphql = getattr(module, "handle_graphql", None)
+        handler: Callable[[Call], Reply] | None = self._graphql
+        return handler
 
     # -- transports ------------------------------------------------------------------------------
 
