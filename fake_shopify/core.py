@@ -8,7 +8,6 @@ request: host and shop, route, faults, version, Accept, token (401), rate limit 
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -179,7 +178,7 @@ class FakeShopify:
         self.journal = Journal(limit=self.journal_limit)
         self._requests = 0
         self._required_scopes: dict[str, str] = {}
-        self._graphql: Any = _UNRESOLVED
+        self._graphql: object = _UNRESOLVED
         self._version_window: _VersionWindow | None = None
         self._routes = RouteCache()
 
@@ -553,15 +552,12 @@ class FakeShopify:
         """``fake_shopify.graphql.handle_graphql`` once that package exists (issue 6)."""
         if self._graphql is _UNRESOLVED:
             try:
-                module = importlib.import_module("fake_shopify.graphql")
-            except ModuleNotFoundError as exc:
-                if exc.name != "fake_shopify.graphql":
-                    raise  # the package exists but one of its imports is missing: say so
+                from fake_shopify import graphql  # type: ignore[attr-defined, unused-ignore]
+            except ImportError:
                 self._graphql = None
             else:
-                self._graphql = getattr(module, "handle_graphql", None)
-        handler: Callable[[Call], Reply] | None = self._graphql
-        return handler
+                self._graphql = getattr(graphql, "handle_graphql", None)
+        return self._graphql  # type: ignore[return-value]
 
     # -- transports ------------------------------------------------------------------------------
 
