@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from fake_shopify.errors import BadRequestError, ShopifyError, ValidationError
+from fake_shopify.errors import BadRequestError, InvalidJsonError, ValidationError
 from fake_shopify.ratelimit import RateLimiter
 from fake_shopify.state import UNSET, Installation, Origin, Shop, ShopifyBackend, Webhook
 
@@ -42,13 +42,6 @@ def header(request: httpx.Request, name: bytes) -> str | None:
         if key.lower() == name:
             return value.decode("latin-1")
     return None
-
-
-class InvalidJsonError(ShopifyError):
-    """400: the body is not JSON at all (Shopify's exact body is unverified [U])."""
-
-    status = 400
-    default_message = "Bad Request: the request body is not valid JSON"
 
 
 @dataclass(slots=True)
