@@ -66,7 +66,7 @@ __all__ = ["FakeShopify"]
 
 _SHOP_SUFFIX = ".myshopify.com"
 _TOKEN_HEADER = b"x-shopify-access-token"
-_JSON = "application/json; charset=utf-8"
+_JSON = b"application/json; charset=utf-8"
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
 _UNRESOLVED: Any = object()
@@ -422,14 +422,15 @@ class FakeShopify:
     ) -> httpx.Response:
         content = _dumps(body).encode()
         # No Content-Length: Shopify itself mostly answers chunked, and every header costs the
-        # client time (httpx's cookie extraction walks them all).
-        headers = [
-            ("Content-Type", _JSON),
-            ("X-Request-Id", request_id or ""),
-            ("X-Shopify-API-Version", version),
-            ("X-Shopify-Shop-Api-Call-Limit", call_limit),
-            *extra,
+        # client time (httpx's cookie extraction walks them all). Bytes skip httpx's encoding.
+        headers: list[tuple[bytes, bytes]] = [
+            (b"Content-Type", _JSON),
+            (b"X-Request-Id", (request_id or "").encode()),
+            (b"X-Shopify-API-Version", version.encode()),
+            (b"X-Shopify-Shop-Api-Call-Limit", call_limit.encode()),
         ]
+        for name, value in extra:
+            headers.append((name.encode(), value.encode()))
         # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
         # the body once more through its content decoders, which costs five times as much.
         response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))

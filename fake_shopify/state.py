@@ -724,6 +724,9 @@ class ShopifyBackend:
         address: str | None = None,
     ) -> int:
         """How many of the app's subscriptions on ``shop`` match ``topic`` and ``address``."""
+        if topic is None and address is None:
+            key, _ = self._bucket(shop, app)
+            return len(self._webhooks.get(key, ()))
         return len(self.list_webhooks(shop, app, topic=topic, address=address))
 
     def webhooks(
