@@ -206,10 +206,19 @@ class FakeShopify:
         scopes: Iterable[str] = DEFAULT_SCOPES,
         client_id: str | None = None,
         client_secret: str | None = None,
+        api_version: str | None = None,
     ) -> App:
-        """Register an app with its OAuth client id, secret and requested scopes."""
+        """Register an app with its OAuth client id, secret and requested scopes.
+
+        ``api_version`` is the webhook API version its subscriptions inherit (default: the
+        latest stable version at the clock's time).
+        """
         return self.backend.add_app(
-            name, scopes=scopes, client_id=client_id, client_secret=client_secret
+            name,
+            scopes=scopes,
+            client_id=client_id,
+            client_secret=client_secret,
+            api_version=api_version,
         )
 
     def install(
