@@ -51,7 +51,15 @@ def main() -> None:
     args = parser.parse_args()
 
     prebuilt = httpx.Response(200, json={"count": 5})
-    bare = httpx.Client(transport=httpx.MockTransport(lambda request: prebuilt))
+    prebuilt_stream = prebuilt.stream
+
+    def prebuilt_handler(request: httpx.Request) -> httpx.Response:
+        # The client wraps the response's stream on every send; with one response object
+        # reused, the wrappers would nest without end and GC would slow the baseline down.
+        prebuilt.stream = prebuilt_stream
+        return prebuilt
+
+    bare = httpx.Client(transport=httpx.MockTransport(prebuilt_handler))
 
     fake_mt, headers = _fake()
     via_transport = httpx.Client(transport=fake_mt.transport(), headers=headers)
@@ -81,16 +89,25 @@ def main() -> None:
         "GET webhooks/count.json through a reused httpx.Client"
     )
     base_median = statistics.median(samples["bare"])
+    base_best = min(samples["bare"])
     targets = {"transport": 1.3, "respx": 1.5}
-    print(f"{'bare MockTransport':>22}: {base_median * 1e6:7.1f} us/request   1.00x")
+    print(
+        f"{'case':>22}  {'median':>8}  {'best':>8}  {'ratio (median of rounds)':>24}  "
+        f"{'ratio (best)':>12}"
+    )
+    print(
+        f"{'bare MockTransport':>22}  {base_median * 1e6:6.1f}us  {base_best * 1e6:6.1f}us  "
+        f"{1.0:23.2f}x  {1.0:11.2f}x"
+    )
     for name in ("transport", "respx"):
         median = statistics.median(samples[name])
+        best = min(samples[name])
         ratio = statistics.median(ratios[name])
-        verdict = "ok" if ratio <= targets[name] else "MISSED"
+        verdict = "ok" if max(ratio, best / base_best) <= targets[name] else "MISSED"
         label = {"transport": "fake.transport()", "respx": "fake.intercept() respx"}[name]
         print(
-            f"{label:>22}: {median * 1e6:7.1f} us/request  {ratio:5.2f}x "
-            f"(median of per-round ratios; target <= {targets[name]}x: {verdict})"
+            f"{label:>22}  {median * 1e6:6.1f}us  {best * 1e6:6.1f}us  {ratio:23.2f}x  "
+            f"{best / base_best:11.2f}x  target <= {targets[name]}x: {verdict}"
         )
 
 
