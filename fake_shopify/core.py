@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
@@ -267,9 +267,15 @@ class FakeShopify:
         """Every subscription, optionally of one shop and/or app, ordered by id."""
         return self.backend.webhooks(shop, app)
 
-    def snapshot(self, shop: str | Shop, app: str | App) -> Snapshot:
+    def snapshot(
+        self,
+        shop: str | Shop,
+        app: str | App,
+        *,
+        timestamps: Literal["erase", "ordinal"] = "erase",
+    ) -> Snapshot:
         """What ``app`` can see on ``shop``, normalised for comparison (see :class:`Snapshot`)."""
-        return self.backend.snapshot(shop, app)
+        return self.backend.snapshot(shop, app, timestamps=timestamps)
 
     def require_scope(self, action: str, scope: str) -> None:
         """Make ``action`` need ``scope``: installations without it get Shopify's 403.
