@@ -65,7 +65,7 @@ class Call:
         """The query parameters (parsed once, and only when the URL has a query)."""
         if self._query is None:
             raw = self.request.url.query
-            self._query = httpx.QueryParams(raw.decode("ascii")) if raw else _NO_QUERY
+            self._query = httpx.QueryParams(raw.decode("ascii", "replace")) if raw else _NO_QUERY
         return self._query
 
     @property
