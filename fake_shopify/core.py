@@ -195,9 +195,12 @@ class FakeShopify:
         plan: Plan = "basic",
         utc_offset: str = "-05:00",
         name: str | None = None,
+        email: str | None = None,
     ) -> Shop:
         """Create the shop ``{handle}.myshopify.com`` (``plan="plus"`` raises rate limits)."""
-        return self.backend.add_shop(handle, plan=plan, utc_offset=utc_offset, name=name)
+        return self.backend.add_shop(
+            handle, plan=plan, utc_offset=utc_offset, name=name, email=email
+        )
 
     def add_app(
         self,
