@@ -316,19 +316,24 @@ class Watchdog:
         self._counter = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._wake_at = 0.0  # when the thread checks next (real_monotonic)
 
     def arm(self, seconds: float, callback: Callable[[], None]) -> int:
         with self._cond:
             if self._closed:
                 raise RuntimeError("Watchdog.arm() after close()")
             self._counter += 1
-            self._jobs[self._counter] = (real_monotonic() + seconds, callback)
+            at = real_monotonic() + seconds
+            self._jobs[self._counter] = (at, callback)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="lifecycle-harness-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif at < self._wake_at:
+                # Only wake the thread when this deadline comes before its next check: most
+                # calls arm and disarm without a thread switch.
+                self._cond.notify()
             return self._counter
 
     def disarm(self, job: int) -> None:
@@ -354,8 +359,10 @@ class Watchdog:
                     callback()
                 if due:
                     continue
-                nearest = min((at for at, _ in self._jobs.values()), default=None)
-                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+                # Idle, it still looks every second, so arming rarely needs to wake it.
+                nearest = min((at for at, _ in self._jobs.values()), default=now + 1.0)
+                self._wake_at = nearest
+                self._cond.wait(max(0.0, nearest - now))
 
 
 class _VirtualSelector(selectors.BaseSelector):
