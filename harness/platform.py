@@ -325,6 +325,7 @@ class PlatformFaults:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._armed: list[_ArmedState] = []
+        self._all: list[ArmedPlatformFault] = []
         self._counter = 0
         self.fired: list[FiredPlatformFault] = []
 
@@ -343,19 +344,38 @@ class PlatformFaults:
             )
         if not 400 <= status <= 599:
             raise ValueError(f"a platform fault needs an error status (400-599), got {status}")
+        # The same checks as fake_shopify's FaultPlan.arm, so a scenario means the same on both.
+        if isinstance(schedule, Nth) and schedule.n < 1:
+            raise ValueError(f"Nth(n) is 1-based, got n={schedule.n}")
+        if isinstance(schedule, Next) and schedule.k < 1:
+            raise ValueError(f"Next(k) needs k >= 1, got k={schedule.k}")
+        if isinstance(schedule, Probability) and not 0.0 <= schedule.p <= 1.0:
+            raise ValueError(f"Probability(p) needs 0 <= p <= 1, got p={schedule.p}")
         self._counter += 1
         armed = ArmedPlatformFault(
             f"pfault-{self._counter}", status, method, schedule or Next(1), bot_id
         )
         self._armed.append(_ArmedState(armed))
+        self._all.append(armed)
         return armed
 
+    def armed(self) -> list[ArmedPlatformFault]:
+        """Faults that can still fire, in arming order."""
+        return [a.fault for a in self._armed]
+
+    def disarm(self, fault: ArmedPlatformFault) -> None:
+        """Stop ``fault`` from firing again."""
+        self._armed = [a for a in self._armed if a.fault.id != fault.id]
+
     def unfired(self) -> list[ArmedPlatformFault]:
+        """Faults armed since the last ``clear()`` that never fired (any schedule)."""
         fired = {f.fault_id for f in self.fired}
-        return [a.fault for a in self._armed if a.fault.id not in fired]
+        return [a for a in self._all if a.id not in fired]
 
     def clear(self) -> None:
+        """Disarm everything (what fired stays recorded in ``fired``)."""
         self._armed.clear()
+        self._all.clear()
 
     def check(self, method: str, bot_id: str) -> tuple[str, ApiError] | None:
         """If an armed fault fires for this call, record it and return (fault id, error)."""
