@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.integration import (
     UNEXPECTED_ERROR_MESSAGE,
@@ -27,10 +29,12 @@ from harness.integration import (
 from harness.platform import (
     AsyncPlatformClient,
     Context,
+    InvalidPayloadError,
     LogScope,
     LogSink,
     PlatformClient,
     PlatformLogger,
+    ResourceNotFoundError,
     RuntimeError,
     StateStore,
 )
@@ -502,3 +506,72 @@ def test_sync_and_async_hooks_overlap(vt: VirtualTime, store: StateStore, sink: 
     assert [o.status for o in outcomes] == ["registered", "unregistered"]
     assert [r.message for r in outcomes[0].logs] == ["sync bot1"]
     assert [r.message for r in outcomes[1].logs] == ["async bot2"]
+
+
+# -- failure mapping over generated exceptions -------------------------------------------------
+
+_ERROR_KINDS = ["runtime", "invalid_payload", "not_found", "value", "key", "duck", "none"]
+
+
+@given(
+    kind=st.sampled_from(_ERROR_KINDS),
+    message=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20
+    ),
+    operation=st.sampled_from(["register", "unregister"]),
+    is_async=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_failure_mapping_for_any_exception(
+    kind: str, message: str, operation: str, is_async: bool
+) -> None:
+    def make() -> BaseException | None:
+        if kind == "runtime":
+            return RuntimeError(message)
+        if kind == "invalid_payload":
+            return InvalidPayloadError(message)
+        if kind == "not_found":
+            return ResourceNotFoundError(message)
+        if kind == "value":
+            return ValueError(message)
+        if kind == "key":
+            return KeyError(message)
+        if kind == "duck":
+            err = Exception(message)
+            err.is_api_error = True  # type: ignore[attr-defined]
+            return err
+        return None
+
+    def sync_hook() -> None:
+        error = make()
+        if error is not None:
+            raise error
+
+    async def async_hook() -> None:
+        await asyncio.sleep(0)
+        sync_hook()
+
+    hook = async_hook if is_async else sync_hook
+    integ = integration(hook, hook)
+    with VirtualTime() as vt:
+        sink = LogSink()
+        outcome = call_hook(
+            integ, operation, ctx=ctx_for(), store=StateStore(clock=vt), sink=sink, vtime=vt
+        )
+    noun = "registration" if operation == "register" else "unregistration"
+    if kind == "none":
+        assert outcome.status == ("registered" if operation == "register" else "unregistered")
+        assert sink.records == []
+        return
+    assert outcome.status == f"{noun}_failed"
+    api = kind in ("runtime", "invalid_payload", "not_found", "duck")
+    expected_reason = message if api else UNEXPECTED_ERROR_MESSAGE
+    assert outcome.status_reason == expected_reason
+    assert outcome.user_message == f"{noun} failed: {expected_reason}"
+    assert outcome.http_status == (400 if kind in ("runtime", "invalid_payload") else 500)
+    runtime = [r for r in sink.records if r.source == "runtime"]
+    assert runtime[0].level == "error"
+    assert runtime[0].message == expected_reason
+    assert runtime[0].scope.visible_to_bot_owner
+    # The integration owner also gets the traceback of anything that is not user-facing.
+    assert len(runtime) == (1 if kind in ("runtime", "invalid_payload") else 2)
