@@ -892,12 +892,14 @@ def _run_async_group(runs: Sequence[_Run], options: _Options) -> None:
     try:
         loop.run_until_complete(_gather(runs, loop, options))
     except HookTimeout as exc:
-        # The watchdog's interrupt landed in the loop's own code, not in a hook.
+        # The watchdog's interrupt landed in the loop's own code, not in a hook. The loop may
+        # hold the stuck task: never reuse it.
         for run in runs:
             if not run.done.is_set():
                 run.exception = exc
                 run.timeout_reason = run.timeout_reason or f"{run.label} hung"
                 run.finish()
+        vtime.discard_loop(loop)
     finally:
         _options_capture.reset(token)
 
@@ -920,27 +922,32 @@ async def _gather(runs: Sequence[_Run], loop: VirtualEventLoop, options: _Option
     # The loop checks its wall deadline whenever it waits; a hook that blocks the loop in
     # synchronous code never lets it wait, so the watchdog interrupts the thread itself.
     loop_thread = threading.get_ident()
-    stuck = {"armed": True}
+    stuck_lock = threading.Lock()
+    armed = [True]
 
     def on_stuck() -> None:
-        if stuck["armed"]:
-            on_wall_deadline()
-            _interrupt_thread(loop_thread)
+        # Under the lock: once the group is done no interrupt can be sent, and one sent before
+        # lands while the loop still runs (where _run_async_group catches it).
+        with stuck_lock:
+            if armed[0]:
+                on_wall_deadline()
+                _interrupt_thread(loop_thread)
 
     job = options.vtime.watchdog.arm(options.wall_timeout + _GRACE_SECONDS, on_stuck)
     try:
         await asyncio.wait([run.task for run in runs if run.task is not None])
     finally:
-        stuck["armed"] = False
+        with stuck_lock:
+            armed[0] = False
         options.vtime.watchdog.disarm(job)
         loop.set_wall_deadline(None)
     # Tasks the hooks spawned and left running are cancelled, as the platform's process would
-    # not keep them.
+    # not keep them; one that refuses gets a virtual second, then the loop moves on.
     leftovers = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
     for task in leftovers:
         task.cancel()
     if leftovers:
-        await asyncio.wait(leftovers, timeout=None)
+        await asyncio.wait(leftovers, timeout=1.0)
 
 
 async def _run_async(run: _Run, loop: VirtualEventLoop) -> None:

@@ -281,6 +281,14 @@ class VirtualTime:
             self._loops[key] = loop
         return loop
 
+    def discard_loop(self, loop: VirtualEventLoop) -> None:
+        """Forget (and close) a loop that must not be reused."""
+        for key, known in list(self._loops.items()):
+            if known is loop:
+                del self._loops[key]
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` to completion on this thread's virtual loop."""
         return self.loop().run_until_complete(coro)
