@@ -75,6 +75,7 @@ __all__ = [
     "cached_ssl_contexts",
     "call_hook",
     "call_hooks_concurrently",
+    "call_label",
     "inspect_integration",
     "load_integration",
 ]
@@ -433,6 +434,12 @@ class HookInvocation:
     extra: Mapping[str, Any] = field(default_factory=dict)  # more names for **kwargs hooks
 
 
+def call_label(integration: Integration, operation: str, bot_id: str) -> str:
+    """How a hook call is named in messages and in ``harness.vtime.current_deadline().label``
+    (the simulator attributes requests to calls by it): ``"register of shop.py for bot1"``."""
+    return f"{operation} of {integration.name} for {bot_id}"
+
+
 def call_hook(
     integration: Integration,
     operation: str,
@@ -549,7 +556,7 @@ class _Run:
             inv.ctx if inv.ctx.operation == inv.operation else inv.ctx.for_operation(inv.operation)
         )
         self.bot_id = self.ctx.bot_id
-        self.label = f"{inv.operation} of {inv.integration.name} for {self.bot_id}"
+        self.label = call_label(inv.integration, inv.operation, self.bot_id)
         self.store = store
         self.sink = _TeeSink(sink)  # the run's own records, also sent to the shared sink
         self.vtime = vtime

@@ -97,9 +97,9 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # e.g. "register of examples.good (bot1)"
-    at: _dt.datetime
-    budget_seconds: float
+    label: str  # "<operation> of <integration name> for <bot id>" (harness.integration.call_label)
+    at: _dt.datetime | None  # None: no budget
+    budget_seconds: float | None
 
 
 # Set by harness.integration around each hook call; contextvars follow asyncio tasks and the
@@ -246,13 +246,17 @@ class VirtualTime:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         deadline = current_deadline.get()
-        if deadline is not None and self._now + _micro_ceil(seconds) > deadline.at:
+        if (
+            deadline is not None
+            and deadline.at is not None
+            and self._now + _micro_ceil(seconds) > deadline.at
+        ):
             remaining = max(0.0, (deadline.at - self._now).total_seconds())
             self.advance(remaining)
             self.slept.append((kind, remaining))
             raise HookTimeout(
                 f"{deadline.label} ran past its virtual time budget of "
-                f"{deadline.budget_seconds:g} s: {kind}({seconds:g}) with "
+                f"{deadline.budget_seconds or 0:g} s: {kind}({seconds:g}) with "
                 f"{remaining:g} s left"
             )
         self.advance(seconds)
@@ -294,16 +298,14 @@ class VirtualTime:
         return self.loop().run_until_complete(coro)
 
     @contextmanager
-    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline | None]:
-        """Set the virtual deadline of the hook call running in this context."""
-        if budget_seconds is None:
-            token = current_deadline.set(None)
-            try:
-                yield None
-            finally:
-                current_deadline.reset(token)
-            return
-        value = Deadline(label, self._now + _dt.timedelta(seconds=budget_seconds), budget_seconds)
+    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline]:
+        """Mark this context as running the hook call ``label``, with its virtual deadline.
+
+        Set for every hook call, budget or not (``at`` is then ``None``): it also tells who is
+        running (the simulator attributes requests by ``label``).
+        """
+        at = None if budget_seconds is None else self._now + _dt.timedelta(seconds=budget_seconds)
+        value = Deadline(label, at, budget_seconds)
         token = current_deadline.set(value)
         try:
             yield value

@@ -24,6 +24,7 @@ from harness.integration import (
     Integration,
     call_hook,
     call_hooks_concurrently,
+    call_label,
     load_integration,
 )
 from harness.platform import (
@@ -38,7 +39,7 @@ from harness.platform import (
     RuntimeError,
     StateStore,
 )
-from harness.vtime import VirtualTime, real_monotonic
+from harness.vtime import VirtualTime, current_deadline, real_monotonic
 
 
 @pytest.fixture
@@ -575,3 +576,28 @@ def test_failure_mapping_for_any_exception(
     assert runtime[0].scope.visible_to_bot_owner
     # The integration owner also gets the traceback of anything that is not user-facing.
     assert len(runtime) == (1 if kind in ("runtime", "invalid_payload") else 2)
+
+
+def test_every_call_is_labelled_in_its_context(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    seen: list[Any] = []
+
+    def register() -> None:
+        seen.append(current_deadline.get())
+
+        async def inner() -> None:
+            seen.append(current_deadline.get())
+            await asyncio.sleep(500)  # a foreign loop inside the hook: still virtual
+
+        asyncio.run(inner())
+
+    integ = integration(register)
+    wall = real_monotonic()
+    outcome = call(integ, vt, store, sink, budget_seconds=None)
+    assert outcome.ok
+    assert real_monotonic() - wall < 2.0
+    label = call_label(integ, "register", "bot1")
+    assert [(d.label, d.at, d.budget_seconds) for d in seen] == [(label, None, None)] * 2
+    assert outcome.virtual_seconds == pytest.approx(500)
+    assert current_deadline.get() is None
