@@ -27,6 +27,7 @@ import _thread
 import asyncio
 import contextvars
 import ctypes
+import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -309,7 +310,8 @@ def _import_file(spec: str, target: str) -> ModuleType:
     resolved = path.resolve()
     # A stable, unique module name per file: the same file loads as one module (so dataclasses
     # and pickling work, and two integrations named "main.py" do not collide).
-    module_name = f"_lifecycle_target_{resolved.stem}_{abs(hash(str(resolved))):x}"
+    digest = hashlib.sha1(str(resolved).encode(), usedforsecurity=False).hexdigest()[:12]
+    module_name = f"_lifecycle_target_{resolved.stem}_{digest}"
     if module_name in sys.modules:
         return sys.modules[module_name]
     module_spec = importlib.util.spec_from_file_location(module_name, resolved)
@@ -317,9 +319,11 @@ def _import_file(spec: str, target: str) -> ModuleType:
         raise TargetImportError(f"cannot load integration {target!r}: not an importable file")
     module = importlib.util.module_from_spec(module_spec)
     sys.modules[module_name] = module
-    # Let the file import its siblings, as `python file.py` would.
-    added = str(resolved.parent)
-    sys.path.insert(0, added)
+    # Let the file import its siblings, now and lazily inside hooks, as `python file.py` would
+    # (its directory stays on sys.path).
+    directory = str(resolved.parent)
+    if directory not in sys.path:
+        sys.path.insert(0, directory)
     try:
         module_spec.loader.exec_module(module)
     except BaseException as exc:
@@ -327,9 +331,6 @@ def _import_file(spec: str, target: str) -> ModuleType:
         if isinstance(exc, KeyboardInterrupt):
             raise
         raise TargetImportError(_import_failure(target, exc)) from exc
-    finally:
-        if added in sys.path:
-            sys.path.remove(added)
     return module
 
 
