@@ -601,3 +601,52 @@ def test_every_call_is_labelled_in_its_context(
     assert [(d.label, d.at, d.budget_seconds) for d in seen] == [(label, None, None)] * 2
     assert outcome.virtual_seconds == pytest.approx(500)
     assert current_deadline.get() is None
+
+
+def test_tasks_left_running_are_cancelled(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    background: list[asyncio.Task[None]] = []
+    ran: list[str] = []
+
+    async def poll_forever() -> None:
+        while True:
+            await asyncio.sleep(1)
+            ran.append("poll")
+
+    async def register() -> None:
+        background.append(asyncio.get_running_loop().create_task(poll_forever()))
+        await asyncio.sleep(2.5)
+
+    outcome = call(integration(register), vt, store, sink)
+    assert outcome.ok
+    assert background[0].cancelled()
+    assert ran == ["poll", "poll"]
+    # The next call on the same loop does not resume it.
+    call(integration(register), vt, store, sink)
+    assert ran == ["poll", "poll", "poll", "poll"]
+
+
+def test_plain_function_returning_a_coroutine(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    async def body(ctx: Context) -> None:
+        await asyncio.sleep(3)
+        raise RuntimeError(f"bad config for {ctx.bot_id}")
+
+    def register(ctx: Context) -> Any:  # e.g. a decorator that hides the coroutine function
+        return body(ctx)
+
+    outcome = call(integration(register), vt, store, sink)
+    assert outcome.status_reason == "bad config for bot1"
+    assert outcome.virtual_seconds == pytest.approx(3)
+
+
+def test_keyboard_interrupt_is_not_swallowed(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    def register() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        call(integration(register), vt, store, sink)
