@@ -64,10 +64,14 @@ def test_register_converges_after_drift_lost_state_and_token_rotation(
     world: Any, load: Callable[[str], ModuleType], name: str, no_sleep: list[float]
 ) -> None:
     module = load(name)
+    shop = world.tenants["bot1"].shop
     assert world.call(module, "register").ok
     states_after_register = world.states()
-    gone = world.fake.webhooks(world.tenants["bot1"].shop)[1]
-    world.fake.remove_webhook(world.tenants["bot1"].shop, gone.id)  # Shopify dropped one
+    world.fake.remove_webhook(shop, world.fake.webhooks(shop)[1].id)  # Shopify dropped one
+    assert world.call(module, "register").ok
+    assert world.own() == world.wanted(), "a subscription Shopify removed was not re-created"
+
+    world.fake.remove_webhook(shop, world.fake.webhooks(shop)[0].id)
     world.store.wipe("bot1")  # the platform lost the states
     old_token = world.tenants["bot1"].token
     new_token = world.rotate_token()  # a configuration save with a new token
