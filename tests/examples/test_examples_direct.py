@@ -355,12 +355,23 @@ def test_orphaned_partial_failure_midway_leaves_subscriptions_after_unregister(
     assert world.states() == {}
 
 
-def test_orphaned_partial_without_state_sweeps_its_address(
+def test_orphaned_partial_first_register_failing_midway_orphans_too(
     world: Any, load: Callable[[str], ModuleType]
 ) -> None:
     module = load("orphaned_partial")
     world.fake.faults.arm(HttpError(503), match=Match(action="create_webhook"), schedule=Nth(2))
-    assert not world.call(module, "register").ok
+    assert not world.call(module, "register").ok  # the seeded state lists no id yet
+
+    assert world.call(module, "unregister").ok
+    assert len(world.own()) == 1
+
+
+def test_orphaned_partial_sweeps_its_address_when_the_state_is_lost(
+    world: Any, load: Callable[[str], ModuleType]
+) -> None:
+    module = load("orphaned_partial")
+    assert world.call(module, "register").ok
+    world.store.wipe("bot1")
 
     assert world.call(module, "unregister").ok
     assert world.own() == []  # only the A7 path orphans; lost state is handled

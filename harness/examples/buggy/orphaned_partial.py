@@ -1,16 +1,16 @@
 """Buggy, async: a ``register`` that fails midway orphans what it had already created (A7).
 
-Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A7 — Workable's
-``register`` deletes the previously stored ids, creates the new webhooks in a loop and calls
-``setState`` only after the loop, so "a throw mid-loop loses the already-created IDs". This port
-keeps that order. When a create fails (a 5xx, a timeout, a crash) after an earlier one succeeded,
-the state still lists the old, already deleted ids; ``unregister`` trusts the state, deletes those
-(404, tolerated) and leaves the half-created subscriptions behind for good.
+Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A7 — Workable seeds its
+state with ``getOrSetState``, deletes the previously stored ids, creates the new webhooks in a loop
+and calls ``setState`` only after the loop, so "a throw mid-loop loses the already-created IDs".
+This port keeps that order. When a create fails (a 5xx, a timeout, a crash) after an earlier one
+succeeded, the state still holds the seed (or the old, already deleted ids); ``unregister`` trusts
+the state, deletes what it lists and leaves the half-created subscriptions behind for good.
 
-Found by: ``clean`` (register; a register that fails midway; unregister: subscriptions remain).
+Found by: ``clean`` (a register that fails midway, then unregister: subscriptions remain).
 Everything else is reasonable: the failure itself is raised as ``RuntimeError`` (reported), a
 create answered 422 adopts the existing subscription (so the next ``register`` converges), and
-with no state at all ``unregister`` sweeps this bot's address.
+with no state at all (lost by the platform) ``unregister`` sweeps this bot's address.
 """
 
 from __future__ import annotations
@@ -31,7 +31,10 @@ STATE_NAME = "shopify_webhooks"
 async def register(
     *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
 ) -> None:
-    previous = await _stored_ids(ctx, client) or []
+    seeded = await client.get_or_set_state(
+        type="integration", id=ctx.integration_id, name=STATE_NAME, payload={"webhook_ids": []}
+    )
+    previous = [int(webhook_id) for webhook_id in seeded.payload.get("webhook_ids") or []]
     ids: list[int] = []
     async with _shopify(ctx) as http:
         for webhook_id in previous:
@@ -51,7 +54,7 @@ async def unregister(
     stored = await _stored_ids(ctx, client)
     async with _shopify(ctx) as http:
         if stored is None:
-            # No state at all (never registered, or lost): fall back to this bot's address.
+            # No state at all (never registered, or lost by the platform): sweep the address.
             stored = [int(hook["id"]) for hook in await _list(http, {"address": webhook_url})]
         for webhook_id in stored:
             await _delete(http, logger, webhook_id)
