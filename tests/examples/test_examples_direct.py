@@ -234,17 +234,19 @@ def test_sync_backoff_retries_transport_errors_without_duplicates(
     assert world.own() == world.wanted()  # a lost create answered 422 on retry: not duplicated
 
 
-def test_find_or_create_waits_retry_after_on_429(
-    world: Any, load: Callable[[str], ModuleType], no_sleep: list[float]
+@pytest.mark.parametrize("name", CORRECT)
+def test_rate_limited_requests_wait_retry_after_and_succeed(
+    world: Any, load: Callable[[str], ModuleType], name: str, no_sleep: list[float]
 ) -> None:
+    # A 429 is not a fault in Shopify's eyes: it is the leaky bucket, and every client must wait.
     world.fake.faults.arm(
-        HttpError(429, retry_after=2.0), match=Match(action="list_webhooks"), schedule=Next(1)
+        HttpError(429, retry_after=1.25), match=Match(action="create_webhook"), schedule=Next(2)
     )
 
-    outcome = world.call(load("find_or_create"), "register")
+    outcome = world.call(load(name), "register")
 
     assert outcome.ok, outcome.exception
-    assert no_sleep == [2.0]
+    assert no_sleep == [1.25, 1.25]
     assert world.own() == world.wanted()
 
 

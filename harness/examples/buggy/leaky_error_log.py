@@ -16,6 +16,7 @@ record). Everything else is correct: the failure is logged at error level and ra
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import json
 from collections.abc import Mapping
@@ -28,6 +29,7 @@ from harness.platform import RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")
+MAX_ATTEMPTS = 5  # per request, for 429 (rate limited) only
 
 
 async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
@@ -36,7 +38,7 @@ async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
             for topic in TOPICS:
                 if not await _list(http, {"topic": topic, "address": webhook_url}):
                     body = {"webhook": {"topic": topic, "address": webhook_url, "format": "json"}}
-                    response = await http.post("webhooks.json", json=body)
+                    response = await _request(http, "POST", "webhooks.json", json=body)
                     response.raise_for_status()
         except httpx.HTTPError as exc:
             # BUG: the dump includes the request headers, hence the access token.
@@ -48,7 +50,7 @@ async def unregister(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
     async with _shopify(ctx) as http:
         try:
             for hook in await _list(http, {"address": webhook_url}):
-                response = await http.delete(f"webhooks/{hook['id']}.json")
+                response = await _request(http, "DELETE", f"webhooks/{hook['id']}.json")
                 if response.status_code != 404:
                     response.raise_for_status()
         except httpx.HTTPError as exc:
@@ -77,14 +79,31 @@ def _dump(exc: httpx.HTTPError) -> str:
 
 async def _list(http: httpx.AsyncClient, filters: Mapping[str, str]) -> list[dict[str, Any]]:
     hooks: list[dict[str, Any]] = []
-    response = await http.get("webhooks.json", params={**filters, "limit": 250})
+    response = await _request(http, "GET", "webhooks.json", params={**filters, "limit": 250})
     while True:
         response.raise_for_status()
         hooks.extend(h for h in response.json()["webhooks"] if h["address"] == filters["address"])
         next_url = response.links.get("next", {}).get("url")
         if not next_url:
             return hooks
-        response = await http.get(next_url)
+        response = await _request(http, "GET", next_url)
+
+
+async def _request(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        response = await http.request(method, url, **kwargs)
+        if response.status_code != 429 or attempt == MAX_ATTEMPTS:
+            return response
+        # Shopify's leaky bucket is full: wait as long as it says, then try again.
+        await asyncio.sleep(_retry_after(response))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retry_after(response: httpx.Response) -> float:
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "2.0")))
+    except ValueError:
+        return 2.0
 
 
 def _shopify(ctx: Context) -> httpx.AsyncClient:

@@ -25,6 +25,7 @@ from harness.platform import ResourceNotFoundError, RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")
+MAX_ATTEMPTS = 5  # per request, for 429 (rate limited) only
 STATE_NAME = "configuration"
 
 
@@ -107,12 +108,25 @@ async def _send(
     params: Mapping[str, str | int] | None = None,
     json: object = None,
 ) -> httpx.Response:
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        try:
+            response = await http.request(method, url, params=params, json=json)
+        except httpx.TransportError as exc:
+            raise RuntimeError(
+                f"Could not reach Shopify for {method} {url}: {type(exc).__name__}"
+            ) from exc
+        if response.status_code != 429 or attempt == MAX_ATTEMPTS:
+            return response
+        # Shopify's leaky bucket is full: wait as long as it says, then try again.
+        await asyncio.sleep(_retry_after(response))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _retry_after(response: httpx.Response) -> float:
     try:
-        return await http.request(method, url, params=params, json=json)
-    except httpx.TransportError as exc:
-        raise RuntimeError(
-            f"Could not reach Shopify for {method} {url}: {type(exc).__name__}"
-        ) from exc
+        return max(0.0, float(response.headers.get("Retry-After", "2.0")))
+    except ValueError:
+        return 2.0
 
 
 def _failure(response: httpx.Response) -> RuntimeError:

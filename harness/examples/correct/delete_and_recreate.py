@@ -31,7 +31,7 @@ from harness.platform import RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 
 

@@ -30,7 +30,7 @@ from harness.platform import RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")
-MAX_ATTEMPTS = 3  # per request, for 429 only
+MAX_ATTEMPTS = 5  # per request, for 429 only
 PAGE_SIZE = 250  # Shopify's maximum
 
 

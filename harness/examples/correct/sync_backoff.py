@@ -28,7 +28,7 @@ from harness.platform import RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 5
 BASE_PAUSE = 0.5  # seconds; doubled on every attempt
 RETRYABLE = frozenset({429, 500, 502, 503, 504})
 
