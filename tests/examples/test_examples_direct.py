@@ -240,13 +240,13 @@ def test_rate_limited_requests_wait_retry_after_and_succeed(
 ) -> None:
     # A 429 is not a fault in Shopify's eyes: it is the leaky bucket, and every client must wait.
     world.fake.faults.arm(
-        HttpError(429, retry_after=1.25), match=Match(action="create_webhook"), schedule=Next(2)
+        HttpError(429, retry_after=3.0), match=Match(action="create_webhook"), schedule=Next(2)
     )
 
     outcome = world.call(load(name), "register")
 
     assert outcome.ok, outcome.exception
-    assert no_sleep == [1.25, 1.25]
+    assert no_sleep == [3.0, 3.0]
     assert world.own() == world.wanted()
 
 
