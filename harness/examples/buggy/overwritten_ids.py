@@ -10,7 +10,8 @@ registers it deletes nothing and the subscriptions are orphaned.
 
 Found by: ``idempotent`` (the second ``register`` changes the platform state) and ``clean``
 (register, register, unregister leaves every subscription behind). Errors are raised as
-``RuntimeError`` without the token, ``unregister`` tolerates missing state and 404.
+``RuntimeError`` without the token, 429 is retried, ``unregister`` tolerates 404 and, with no
+state at all, deletes what is listed at this bot's address.
 """
 
 from __future__ import annotations
@@ -50,11 +51,17 @@ async def unregister(
 ) -> None:
     try:
         state = await client.get_state(type="integration", id=ctx.integration_id, name=STATE_NAME)
+        webhook_ids = list(state.payload.get("webhookIds", []))
     except ResourceNotFoundError:
-        logger.for_bot().info("No Shopify webhooks to delete")
-        return
+        webhook_ids = None
     async with _shopify(ctx) as http:
-        for webhook_id in state.payload.get("webhookIds", []):
+        if webhook_ids is None:
+            # No state at all (a register that never finished, or lost state): list the address.
+            response = await _send(http, "GET", "webhooks.json", params={"address": webhook_url})
+            if response.status_code != 200:
+                raise _failure(response)
+            webhook_ids = [hook["id"] for hook in response.json()["webhooks"]]
+        for webhook_id in webhook_ids:
             if webhook_id is None:
                 continue
             response = await _send(http, "DELETE", f"webhooks/{webhook_id}.json")
