@@ -41,8 +41,6 @@ from graphql import (
 )
 
 
-
-
 class Clock(Protocol):
     """What the bucket needs of the fake's clock."""
 

@@ -265,11 +265,11 @@ class GraphQLEngine:
         }
         cost: QueryCost = operation_cost(schema, operation, fragments, values)
         if cost.requested > self.options.max_query_cost:
-            body_out = {"errors": [max_cost_error(cost.requested, self.options.max_query_cost)]}
-            return GraphQLResult(200, body_out, op_name, root_names)
+            too_costly = max_cost_error(cost.requested, self.options.max_query_cost)
+            return GraphQLResult(200, {"errors": [too_costly]}, op_name, root_names)
         bucket = self.bucket(installation)
         if not bucket.try_take(cost.requested):
-            body_out = {
+            body_out: dict[str, Any] = {
                 "errors": [throttled_error()],
                 "extensions": cost_extension(cost.requested, None, bucket),
             }
@@ -317,7 +317,9 @@ def _operation(document: DocumentNode | None, name: str | None) -> OperationDefi
     return None
 
 
-def _root_fields(operation: OperationDefinitionNode, document: DocumentNode | None) -> list[FieldNode]:
+def _root_fields(
+    operation: OperationDefinitionNode, document: DocumentNode | None
+) -> list[FieldNode]:
     from fake_shopify.graphql.cost import _fields
 
     fragments = {
@@ -334,7 +336,9 @@ def _render_execution_error(error: GraphQLError) -> dict[str, Any]:
     # Resolver-raised request errors come without locations, as Shopify sends them
     # ("you must provide one of first or last", reference section 4).
     if error.locations and extensions.get("code") != "BAD_REQUEST":
-        rendered["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        rendered["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     if error.path:
         rendered["path"] = list(error.path)
     if not extensions:
@@ -480,7 +484,7 @@ class _Root:
             "url": f"https://{shop.domain}",
         }
 
-    def currentAppInstallation(self, _info: Any) -> dict[str, Any]:  # noqa: N802
+    def currentAppInstallation(self, _info: Any) -> dict[str, Any]:
         inst = self._ctx.installation
         return {
             "id": f"gid://shopify/AppInstallation/{inst.id}",
@@ -493,7 +497,7 @@ class _Root:
             },
         }
 
-    def webhookSubscription(self, _info: Any, id: str) -> dict[str, Any] | None:  # noqa: A002, N802
+    def webhookSubscription(self, _info: Any, id: str) -> dict[str, Any] | None:
         webhook_id = gid_to_id(id)
         if webhook_id is None:
             return None
@@ -509,7 +513,7 @@ class _Root:
         query: str | None,
         fields: frozenset[str],
         topics: list[str] | None = None,
-        format: str | None = None,  # noqa: A002
+        format: str | None = None,
         address: str | None = None,
     ) -> list[Webhook]:
         terms = parse_query(query, fields=fields)
@@ -535,7 +539,7 @@ class _Root:
                 out.append(webhook)
         return out
 
-    def webhookSubscriptions(self, _info: Any, **args: Any) -> dict[str, Any]:  # noqa: N802
+    def webhookSubscriptions(self, _info: Any, **args: Any) -> dict[str, Any]:
         first, last = args.get("first"), args.get("last")
         if first is None and last is None:
             raise GraphQLError(
@@ -571,7 +575,7 @@ class _Root:
             start = positions[after_id] + 1 if after_id in positions else start
         if before is not None:
             before_id = _decode_cursor(before)
-            stop = positions[before_id] if before_id in positions else stop
+            stop = positions.get(before_id, stop)
         window = items[start:stop] if start < stop else []
         if first is not None:
             window = window[:first]
@@ -597,7 +601,7 @@ class _Root:
             },
         }
 
-    def webhookSubscriptionsCount(  # noqa: N802
+    def webhookSubscriptionsCount(
         self, _info: Any, query: str | None = None, limit: int | None = 10000
     ) -> dict[str, Any]:
         count = len(self._filtered(query=query, fields=COUNT_FIELDS))
@@ -612,8 +616,8 @@ class _Root:
         value = subscription.get("callbackUrl")
         return None if value is None else str(value)
 
-    def webhookSubscriptionCreate(  # noqa: N802
-        self, _info: Any, topic: str, webhookSubscription: Mapping[str, Any]  # noqa: N803
+    def webhookSubscriptionCreate(
+        self, _info: Any, topic: str, webhookSubscription: Mapping[str, Any]
     ) -> dict[str, Any]:
         sub = webhookSubscription
         rest = topic_table.rest_topic(topic)
@@ -639,8 +643,8 @@ class _Root:
         self._ctx.changed = True
         return {"webhookSubscription": render_webhook(webhook, self._now()), "userErrors": []}
 
-    def webhookSubscriptionUpdate(  # noqa: N802
-        self, _info: Any, id: str, webhookSubscription: Mapping[str, Any]  # noqa: A002, N803
+    def webhookSubscriptionUpdate(
+        self, _info: Any, id: str, webhookSubscription: Mapping[str, Any]
     ) -> dict[str, Any]:
         sub = webhookSubscription
         missing = {
@@ -672,9 +676,7 @@ class _Root:
             existing = self._ctx.backend.get_webhook(self._shop, self._app, webhook_id)
             if not _visible(existing):
                 return missing
-            webhook = self._ctx.backend.update_webhook(
-                self._shop, self._app, webhook_id, **changes
-            )
+            webhook = self._ctx.backend.update_webhook(self._shop, self._app, webhook_id, **changes)
         except NotFoundError:
             return missing
         except ValidationError as error:
@@ -682,7 +684,7 @@ class _Root:
         self._ctx.changed = True
         return {"webhookSubscription": render_webhook(webhook, self._now()), "userErrors": []}
 
-    def webhookSubscriptionDelete(self, _info: Any, id: str) -> dict[str, Any]:  # noqa: A002, N802
+    def webhookSubscriptionDelete(self, _info: Any, id: str) -> dict[str, Any]:
         missing = {
             "deletedWebhookSubscriptionId": None,
             "userErrors": [{"field": ["id"], "message": DOES_NOT_EXIST}],
@@ -699,4 +701,3 @@ class _Root:
             return missing
         self._ctx.changed = True
         return {"deletedWebhookSubscriptionId": webhook_gid(webhook_id), "userErrors": []}
-

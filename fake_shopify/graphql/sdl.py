@@ -53,7 +53,7 @@ def build_sdl(features: SchemaFeatures, topics: Sequence[str]) -> str:
         else ' @deprecated(reason: "Use `endpoint` instead.")'
     )
     topic_values = "\n".join(f"  {name}" for name in topics)
-    return f'''\
+    return f"""\
 schema {{
   query: QueryRoot
   mutation: Mutation
@@ -248,4 +248,4 @@ type WebhookSubscriptionUpdatePayload {{
   userErrors: [UserError!]!
   webhookSubscription: WebhookSubscription
 }}
-'''
+"""

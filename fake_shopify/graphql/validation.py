@@ -58,6 +58,7 @@ from graphql import (
     type_from_ast,
 )
 from graphql.validation import (
+    ASTValidationRule,
     FieldsOnCorrectTypeRule,
     KnownArgumentNamesRule,
     ProvidedRequiredArgumentsRule,
@@ -173,14 +174,22 @@ class ShopifyValidationRule(ValidationRule):
                 f"Selections can't be made on scalars (field '{name}' returns {named.name} "
                 f"but has selections [{chosen}])",
                 node,
-                {"code": "selectionMismatch", "nodeName": f"field '{name}'", "typeName": named.name},
+                {
+                    "code": "selectionMismatch",
+                    "nodeName": f"field '{name}'",
+                    "typeName": named.name,
+                },
             )
         elif not is_leaf_type(named) and not node.selection_set:
             self._report(
                 f"Field must have selections (field '{name}' returns {named.name} but has no "
                 f"selections. Did you mean '{name} {{ ... }}'?)",
                 node,
-                {"code": "selectionMismatch", "nodeName": f"field '{name}'", "typeName": named.name},
+                {
+                    "code": "selectionMismatch",
+                    "nodeName": f"field '{name}'",
+                    "typeName": named.name,
+                },
             )
 
     def _report(
@@ -255,7 +264,6 @@ def _literal_problem(value: ValueNode, type_: GraphQLInputType) -> LiteralProble
         if _scalar_literal_ok(value, type_):
             return None
         return ("", "Field", "", type_, value, [])
-    return None
 
 
 def _scalar_literal_ok(value: ValueNode, type_: GraphQLScalarType) -> bool:
@@ -285,7 +293,7 @@ REPLACED_RULES = (
     ValuesOfCorrectTypeRule,
 )
 
-VALIDATION_RULES: tuple[type[ValidationRule], ...] = (
+VALIDATION_RULES: tuple[type[ASTValidationRule], ...] = (
     ShopifyValidationRule,
     *(rule for rule in specified_rules if rule not in REPLACED_RULES),
 )
@@ -296,7 +304,9 @@ def render_static_error(error: GraphQLError) -> ErrorDict:
     """A validation or parse error as Shopify renders it."""
     rendered: ErrorDict = {"message": error.message}
     if error.locations:
-        rendered["locations"] = [{"line": loc.line, "column": loc.column} for loc in error.locations]
+        rendered["locations"] = [
+            {"line": loc.line, "column": loc.column} for loc in error.locations
+        ]
     path = getattr(error, "shopify_path", None)
     if path is not None:
         rendered["path"] = list(path)
@@ -310,7 +320,9 @@ def render_parse_error(error: GraphQLError, source: str) -> ErrorDict:
 
     At the end of the document graphql-ruby points at the last token it read, not past it.
     """
-    line, column = (error.locations[0].line, error.locations[0].column) if error.locations else (1, 1)
+    line, column = (
+        (error.locations[0].line, error.locations[0].column) if error.locations else (1, 1)
+    )
     detail = error.message.removeprefix("Syntax Error: ")
     if "<EOF>" in detail:
         unexpected = "end of file"
@@ -376,7 +388,9 @@ def coerce_variables(
             if present:
                 values[name] = value
             continue
-        message = f"Variable ${name} of type {print_ast(definition.type)} was provided invalid value"
+        message = (
+            f"Variable ${name} of type {print_ast(definition.type)} was provided invalid value"
+        )
         named = [p for p in problems if p["path"]]
         if named:
             message += " for " + ", ".join(
@@ -406,15 +420,26 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
         items = value if isinstance(value, list) else [value]
         out: list[dict[str, Any]] = []
         for index, item in enumerate(items):
-            out.extend(_value_problems(item, type_.of_type, [*path, index] if isinstance(value, list) else path))
+            out.extend(
+                _value_problems(
+                    item, type_.of_type, [*path, index] if isinstance(value, list) else path
+                )
+            )
         return out
     if isinstance(type_, GraphQLInputObjectType):
         if not isinstance(value, Mapping):
-            return [{"path": path, "explanation": f"Expected {_ruby_inspect(value)} to be a key-value object."}]
+            return [
+                {
+                    "path": path,
+                    "explanation": f"Expected {_ruby_inspect(value)} to be a key-value object.",
+                }
+            ]
         out = []
         for key in value:
             if key not in type_.fields:
-                out.append({"path": [*path, key], "explanation": f"Field is not defined on {type_.name}"})
+                out.append(
+                    {"path": [*path, key], "explanation": f"Field is not defined on {type_.name}"}
+                )
         for field_name, field in type_.fields.items():
             out.extend(_value_problems(value.get(field_name), field.type, [*path, field_name]))
         return out
@@ -422,13 +447,20 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
         if isinstance(value, str) and value in type_.values:
             return []
         allowed = ", ".join(type_.values)
-        return [{"path": path, "explanation": f"Expected {_ruby_inspect(value)} to be one of: {allowed}"}]
+        return [
+            {
+                "path": path,
+                "explanation": f"Expected {_ruby_inspect(value)} to be one of: {allowed}",
+            }
+        ]
     if isinstance(type_, GraphQLScalarType):
         return _scalar_problems(value, type_, path)
     return []
 
 
-def _scalar_problems(value: Any, type_: GraphQLScalarType, path: list[str | int]) -> list[dict[str, Any]]:
+def _scalar_problems(
+    value: Any, type_: GraphQLScalarType, path: list[str | int]
+) -> list[dict[str, Any]]:
     name = type_.name
     ok: bool
     if name == "Int":
@@ -452,7 +484,9 @@ def _scalar_problems(value: Any, type_: GraphQLScalarType, path: list[str | int]
             ok = True
     if ok:
         return []
-    return [{"path": path, "explanation": f"Could not coerce value {_ruby_inspect(value)} to {name}"}]
+    return [
+        {"path": path, "explanation": f"Could not coerce value {_ruby_inspect(value)} to {name}"}
+    ]
 
 
 def _ruby_inspect(value: Any) -> str:
