@@ -6,7 +6,6 @@ Use it through :class:`fake_shopify.FakeShopify` (``POST /admin/api/{version}/gr
 
 from __future__ import annotations
 
-from fake_shopify.graphql.cost import BucketLimits, CostBucket
 from fake_shopify.graphql.engine import (
     GraphQLEngine,
     GraphQLOptions,
@@ -18,8 +17,6 @@ from fake_shopify.graphql.engine import (
 from fake_shopify.graphql.sdl import SchemaFeatures, features_for
 
 __all__ = [
-    "BucketLimits",
-    "CostBucket",
     "GraphQLEngine",
     "GraphQLOptions",
     "GraphQLResult",

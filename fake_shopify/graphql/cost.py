@@ -1,9 +1,9 @@
-"""Query cost and the calculated-cost throttle bucket of the GraphQL Admin API.
+"""Query cost of the GraphQL Admin API, and the bodies of its cost errors.
 
 Shopify's documented model (reference section 3.2): every response carries ``extensions.cost``;
-a query whose requested cost exceeds 1000 fails with ``MAX_COST_EXCEEDED``; a bucket per app and
-shop (2000 points, 100 restored per second on standard plans) answers ``THROTTLED`` at HTTP 200
-when the requested cost is not available.
+a query whose requested cost exceeds 1000 fails with ``MAX_COST_EXCEEDED``; the bucket per app and
+shop (:class:`fake_shopify.ratelimit.CostBucket`: 2000 points, 100 restored per second on
+standard plans) answers ``THROTTLED`` at HTTP 200 when the requested cost is not available.
 
 The cost model is calibrated on the captured responses in the reference [I]:
 
@@ -20,8 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from graphql import (
     FieldNode,
@@ -40,12 +39,7 @@ from graphql import (
     is_leaf_type,
 )
 
-
-class Clock(Protocol):
-    """What the bucket needs of the fake's clock."""
-
-    def now(self) -> datetime: ...
-
+from fake_shopify.ratelimit import CostBucket
 
 MUTATION_COST = 10
 CONNECTION_MIN_ITEMS = 2
@@ -185,75 +179,28 @@ def _size(field: FieldNode, variables: Mapping[str, Any]) -> int:
     return 0
 
 
-@dataclass(frozen=True)
-class BucketLimits:
-    """Size and restore rate of a calculated-cost bucket (points, points per second)."""
-
-    maximum: float = 2000.0
-    restore_rate: float = 100.0
-
-
-STANDARD_LIMITS = BucketLimits(2000.0, 100.0)
-# Plus restores 1000 points/s [V DOC-GRL]; its bucket size is unverified [U] (20000 seen on a
-# store whose plan is not stated), so it is an option of the fake.
-PLUS_LIMITS = BucketLimits(20000.0, 1000.0)
-
-
-class CostBucket:
-    """The leaky bucket of calculated query cost for one app on one shop, on the fake's clock."""
-
-    def __init__(self, limits: BucketLimits, *, clock: Clock) -> None:
-        self.limits = limits
-        self._clock = clock
-        self._available = limits.maximum
-        self._at = clock.now()
-
-    def available(self) -> float:
-        """Points available now (restored since the last request, capped at the maximum)."""
-        now = self._clock.now()
-        elapsed = max((now - self._at).total_seconds(), 0.0)
-        self._available = min(
-            self.limits.maximum, self._available + elapsed * self.limits.restore_rate
-        )
-        self._at = now
-        return self._available
-
-    def try_take(self, points: int) -> bool:
-        """Take ``points`` if available; ``False`` (and nothing taken) when throttled."""
-        if points > self.available():
-            return False
-        self._available -= points
-        return True
-
-    def refund(self, points: int) -> None:
-        """Give back the difference between the requested and the actual cost."""
-        self._available = min(self.limits.maximum, self._available + max(points, 0))
-
-    def drain(self, points: float | None = None) -> None:
-        """Empty the bucket (or take ``points``): for tests that need a throttled request."""
-        self.available()
-        self._available = 0.0 if points is None else max(self._available - points, 0.0)
-
-    def throttle_status(self) -> dict[str, Any]:
-        """The ``throttleStatus`` object of ``extensions.cost``."""
-        return {
-            "maximumAvailable": _number(self.limits.maximum),
-            "currentlyAvailable": math.floor(self.available()),
-            "restoreRate": _number(self.limits.restore_rate),
-        }
+def throttle_status(bucket: CostBucket, now: float) -> dict[str, Any]:
+    """The ``throttleStatus`` object of ``extensions.cost`` (whole points, as captured)."""
+    return {
+        "maximumAvailable": _number(bucket.maximum),
+        "currentlyAvailable": math.floor(bucket.currently_available(now)),
+        "restoreRate": _number(bucket.restore),
+    }
 
 
 def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
-def cost_extension(requested: int, actual: int | None, bucket: CostBucket) -> dict[str, Any]:
+def cost_extension(
+    requested: int, actual: int | None, bucket: CostBucket, now: float
+) -> dict[str, Any]:
     """``extensions.cost`` as Shopify sends it (``actualQueryCost`` null when throttled)."""
     return {
         "cost": {
             "requestedQueryCost": requested,
             "actualQueryCost": actual,
-            "throttleStatus": bucket.throttle_status(),
+            "throttleStatus": throttle_status(bucket, now),
         }
     }
 

@@ -33,13 +33,8 @@ from graphql import (
 )
 
 from fake_shopify import topics as topic_table
-from fake_shopify.clock import Clock
 from fake_shopify.errors import NotFoundError, ValidationError
 from fake_shopify.graphql.cost import (
-    PLUS_LIMITS,
-    STANDARD_LIMITS,
-    BucketLimits,
-    CostBucket,
     QueryCost,
     cost_extension,
     max_cost_error,
@@ -55,6 +50,8 @@ from fake_shopify.graphql.validation import (
     render_parse_error,
     render_static_error,
 )
+from fake_shopify.ratelimit import RateLimiter
+from fake_shopify.rest import Call, Reply
 from fake_shopify.state import (
     WEBHOOK_GID,
     Installation,
@@ -87,11 +84,9 @@ DOES_NOT_EXIST = "Webhook subscription does not exist"
 
 @dataclass(frozen=True)
 class GraphQLOptions:
-    """Knobs of the GraphQL endpoint (the unverified figures of reference 3.2 among them)."""
+    """Knobs of the GraphQL endpoint. Bucket sizes per plan live in ``fake_shopify.ratelimit``."""
 
     max_query_cost: int = 1000
-    standard_limits: BucketLimits = STANDARD_LIMITS
-    plus_limits: BucketLimits = PLUS_LIMITS
     max_page_size: int = 250
 
 
@@ -137,28 +132,30 @@ class _RequestContext:
 
 
 class GraphQLEngine:
-    """Executes GraphQL Admin API requests against a backend for an authenticated installation."""
+    """Executes GraphQL Admin API requests against a backend for an authenticated installation.
 
-    def __init__(self, *, clock: Clock, options: GraphQLOptions | None = None) -> None:
-        self.clock = clock
+    One per fake; it holds a bounded cache of parsed and validated documents (clients send the
+    same few documents over and over). Cost buckets live in the fake's ``RateLimiter``.
+    """
+
+    def __init__(self, *, options: GraphQLOptions | None = None) -> None:
         self.options = options if options is not None else GraphQLOptions()
-        self._buckets: dict[tuple[str, str], CostBucket] = {}
         self._parsed: OrderedDict[tuple[SchemaFeatures, str], _Parsed] = OrderedDict()
         self._topics = tuple(topic_table.graphql_enum_values())
 
-    # -- buckets ---------------------------------------------------------------------------
-    def bucket(self, installation: Installation) -> CostBucket:
-        """The calculated-cost bucket of an app on a shop (created full on first use)."""
-        key = (installation.shop.handle, installation.app.name)
-        found = self._buckets.get(key)
-        if found is None:
-            limits = (
-                self.options.plus_limits
-                if installation.shop.plan == "plus"
-                else self.options.standard_limits
-            )
-            found = self._buckets[key] = CostBucket(limits, clock=self.clock)
-        return found
+    def handle(self, call: Call) -> Reply:
+        """The wire handler of the ``graphql`` route (called by ``FakeShopify.handle``)."""
+        result = self.execute(
+            call.backend,
+            call.installation,
+            version=call.version,
+            body=call.request.content,
+            content_type=call.request.headers.get("content-type"),
+            request_id=call.request_id,
+            limiter=call.limiter,
+            now=call.now,
+        )
+        return Reply(result.status, result.body)
 
     # -- request parsing ---------------------------------------------------------------------
     @staticmethod
@@ -191,17 +188,20 @@ class GraphQLEngine:
         name = payload.get("operationName")
         return query, variables, name if isinstance(name, str) and name else None
 
-    def actions(self, body: bytes, content_type: str | None, version: str) -> tuple[str, ...]:
-        """Names a fault can match a GraphQL request by: the operation name and root fields."""
+    def actions(self, body: bytes, content_type: str | None) -> tuple[str, ...]:
+        """Names a fault can match a GraphQL request by: its operation name and root fields."""
         request = self.read_request(body, content_type)
         if request is None:
             return ()
-        parsed = self._parse(features_for(version), request[0])
-        operation = _operation(parsed.document, request[2]) if parsed.document else None
+        try:
+            document = parse(request[0])
+        except GraphQLError:
+            return ()
+        operation = _operation(document, request[2])
         if operation is None:
             return ()
         names = [operation.name.value] if operation.name else []
-        names.extend(f.name.value for f in _root_fields(operation, parsed.document))
+        names.extend(f.name.value for f in _root_fields(operation, document))
         return tuple(dict.fromkeys(names))
 
     def _parse(self, features: SchemaFeatures, query: str) -> _Parsed:
@@ -233,8 +233,14 @@ class GraphQLEngine:
         body: bytes,
         content_type: str | None = "application/json",
         request_id: str | None = None,
+        limiter: RateLimiter,
+        now: float,
     ) -> GraphQLResult:
-        """Serve one ``POST /admin/api/{version}/graphql.json`` (``version``: the served one)."""
+        """Serve one ``POST /admin/api/{version}/graphql.json`` (``version``: the served one).
+
+        ``now`` is the clock at the start of the request (POSIX seconds), as the REST layer
+        gets it; a disabled ``limiter`` still reports ``extensions.cost`` but never throttles.
+        """
         request = self.read_request(body, content_type)
         if request is None:
             return GraphQLResult(400, dict(MISSING_QUERY_BODY))
@@ -267,11 +273,12 @@ class GraphQLEngine:
         if cost.requested > self.options.max_query_cost:
             too_costly = max_cost_error(cost.requested, self.options.max_query_cost)
             return GraphQLResult(200, {"errors": [too_costly]}, op_name, root_names)
-        bucket = self.bucket(installation)
-        if not bucket.try_take(cost.requested):
+        shop = installation.shop
+        bucket = limiter.graphql(shop.handle, installation.app.name, shop.plan, now)
+        if limiter.enabled and not bucket.spend(cost.requested, now):
             body_out: dict[str, Any] = {
                 "errors": [throttled_error()],
-                "extensions": cost_extension(cost.requested, None, bucket),
+                "extensions": cost_extension(cost.requested, None, bucket, now),
             }
             return GraphQLResult(200, body_out, op_name, root_names)
         context = _RequestContext(
@@ -295,13 +302,16 @@ class GraphQLEngine:
         )
         assert not hasattr(result, "__await__")  # every resolver is synchronous
         actual = cost.actual(context.returned)
-        bucket.refund(cost.requested - actual)
+        if limiter.enabled:
+            # Shopify takes the requested cost up front and refunds the unused part.
+            refund = max(cost.requested - actual, 0)
+            bucket.available = min(bucket.maximum, bucket.available + refund)
         out: dict[str, Any] = {}
         errors = getattr(result, "errors", None)
         if errors:
             out["errors"] = [_render_execution_error(e) for e in errors]
         out["data"] = getattr(result, "data", None)
-        out["extensions"] = cost_extension(cost.requested, actual, bucket)
+        out["extensions"] = cost_extension(cost.requested, actual, bucket, now)
         return GraphQLResult(200, out, op_name, root_names, changed=context.changed)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from fake_shopify.clock import ManualClock
+from fake_shopify.ratelimit import CostBucket, RateLimiter
 from fake_shopify.state import Installation, ShopifyBackend
 
 from fake_shopify.graphql import GraphQLEngine, GraphQLOptions
@@ -72,13 +73,24 @@ class Harness:
         self.backend.add_shop("acme", plan=plan)  # type: ignore[arg-type]
         self.backend.add_app("bot", scopes={"read_orders", "read_products"})
         self.installation: Installation = self.backend.install("acme", "bot")
-        self.engine = GraphQLEngine(clock=self.clock, options=GraphQLOptions())
+        self.engine = GraphQLEngine(options=GraphQLOptions())
+        self.limiter = RateLimiter()
         self.version = version
+
+    def bucket(self) -> CostBucket:
+        shop = self.installation.shop
+        now = self.clock.now().timestamp()
+        return self.limiter.graphql(shop.handle, "bot", shop.plan, now)
 
     def post(self, query: str, variables: dict[str, Any] | None = None, **extra: Any) -> Any:
         body = json.dumps({"query": query, "variables": variables or {}, **extra}).encode()
         result = self.engine.execute(
-            self.backend, self.installation, version=self.version, body=body
+            self.backend,
+            self.installation,
+            version=self.version,
+            body=body,
+            limiter=self.limiter,
+            now=self.clock.now().timestamp(),
         )
         assert result.status == 200, result.body
         return result.body
@@ -487,7 +499,14 @@ def test_parse_error_and_unknown_field_shapes() -> None:
 def test_missing_query_is_a_400() -> None:
     h = Harness()
     for body in (b"", b"{}", b'{"query": ""}', b"not json"):
-        result = h.engine.execute(h.backend, h.installation, version="2026-04", body=body)
+        result = h.engine.execute(
+            h.backend,
+            h.installation,
+            version="2026-04",
+            body=body,
+            limiter=h.limiter,
+            now=h.clock.now().timestamp(),
+        )
         assert (result.status, result.body) == (
             400,
             {"errors": {"query": "Required parameter missing or invalid"}},
@@ -613,15 +632,15 @@ def test_three_mutations_cost_thirty_and_the_bucket_restores_on_the_clock() -> N
       c: webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/3") { userErrors { message } }
     }"""
     assert h.post(doc)["extensions"] == cost(30, 30, 1970)
-    h.clock.advance(0.1)
+    h.clock.advance(0.25)  # 25 points restored
     assert h.post(DETAIL, {"id": "gid://shopify/WebhookSubscription/1"})["extensions"] == cost(
-        1, 1, 1979
+        1, 1, 1994
     )
 
 
 def test_throttled_at_http_200_with_null_actual_cost() -> None:
     h = Harness()
-    h.engine.bucket(h.installation).drain(1995)
+    h.bucket().available = 5
     body = h.create()
     assert body == {
         "errors": [
@@ -636,7 +655,7 @@ def test_throttled_at_http_200_with_null_actual_cost() -> None:
         "extensions": cost(10, None, 5),
     }
     assert h.backend.webhooks() == []
-    h.clock.advance(0.05)  # 5 more points restored: exactly enough
+    h.clock.advance(0.25)  # 25 more points restored: enough
     assert h.create()["data"]["webhookSubscriptionCreate"]["userErrors"] == []
 
 
@@ -669,11 +688,11 @@ def test_max_cost_exceeded() -> None:
 def test_actions_name_the_operation_and_its_root_fields() -> None:
     h = Harness()
     body = json.dumps({"query": CREATE}).encode()
-    assert h.engine.actions(body, "application/json", "2026-04") == ("webhookSubscriptionCreate",)
+    assert h.engine.actions(body, "application/json") == ("webhookSubscriptionCreate",)
     body = json.dumps(
         {"query": "query Sync { shop { id } webhookSubscriptions(first: 1) { nodes { id } } }"}
     ).encode()
-    assert h.engine.actions(body, "application/json", "2026-04") == (
+    assert h.engine.actions(body, "application/json") == (
         "Sync",
         "shop",
         "webhookSubscriptions",
