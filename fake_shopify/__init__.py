@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.core import FakeShopify
+from fake_shopify.delivery import Delivery, Event, Recorder, RetryPolicy
 from fake_shopify.errors import (
     AuthenticationError,
     BadRequestError,
@@ -29,6 +30,7 @@ from fake_shopify.faults import (
     Raise,
     TransportError,
 )
+from fake_shopify.graphql import GraphQLOptions
 from fake_shopify.state import (
     DEFAULT_SCOPES,
     App,
@@ -47,10 +49,13 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Clock",
+    "Delivery",
+    "Event",
     "FakeShopify",
     "FakeShopifyError",
     "FakeUsageError",
     "ForbiddenError",
+    "GraphQLOptions",
     "HttpError",
     "Installation",
     "Latency",
@@ -64,6 +69,8 @@ __all__ = [
     "Origin",
     "Probability",
     "Raise",
+    "Recorder",
+    "RetryPolicy",
     "Shop",
     "ShopifyBackend",
     "ShopifyError",

@@ -51,7 +51,7 @@ from fake_shopify.graphql.validation import (
     render_static_error,
 )
 from fake_shopify.ratelimit import RateLimiter
-from fake_shopify.rest import Call, Reply
+from fake_shopify.rest import Call, Reply, _timezone_names
 from fake_shopify.state import (
     WEBHOOK_GID,
     Installation,
@@ -475,13 +475,13 @@ class _Root:
     # -- queries ---------------------------------------------------------------------------
     def shop(self, _info: Any) -> dict[str, Any]:
         shop = self._ctx.installation.shop
-        offset = shop.utc_offset.utcoffset(None)
-        minutes = int(offset.total_seconds() // 60)
-        sign = "-" if minutes < 0 else "+"
+        # The same facts the REST shop.json renders (offset, IANA name, plan).
+        offset = shop.local_time(shop.created_at)[-6:]
+        _, iana = _timezone_names(shop)
         return {
             "currencyCode": "USD",
             "email": shop.email,
-            "ianaTimezone": "America/New_York" if minutes == -300 else "Etc/UTC",
+            "ianaTimezone": iana or "Etc/UTC",
             "id": f"gid://shopify/Shop/{shop.id}",
             "myshopifyDomain": shop.domain,
             "name": shop.name,
@@ -490,7 +490,7 @@ class _Root:
                 "partnerDevelopment": False,
                 "shopifyPlus": shop.plan == "plus",
             },
-            "timezoneOffset": f"{sign}{abs(minutes) // 60:02d}{abs(minutes) % 60:02d}",
+            "timezoneOffset": offset.replace(":", ""),
             "url": f"https://{shop.domain}",
         }
 

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+
 from fake_shopify.clock import ManualClock
+from fake_shopify.graphql import GraphQLEngine, GraphQLOptions
 from fake_shopify.ratelimit import CostBucket, RateLimiter
 from fake_shopify.state import Installation, ShopifyBackend
-
-from fake_shopify.graphql import GraphQLEngine, GraphQLOptions
 
 START = datetime(2026, 5, 7, 0, 39, 20, tzinfo=UTC)
 
