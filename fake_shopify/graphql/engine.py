@@ -140,7 +140,10 @@ class GraphQLEngine:
 
     def __init__(self, *, options: GraphQLOptions | None = None) -> None:
         self.options = options if options is not None else GraphQLOptions()
+        # Bounded caches: clients send the same few documents again and again.
+        self._documents: OrderedDict[str, DocumentNode | GraphQLError] = OrderedDict()
         self._parsed: OrderedDict[tuple[SchemaFeatures, str], _Parsed] = OrderedDict()
+        self._actions: dict[tuple[str, str | None], tuple[str, ...]] = {}
         self._topics = tuple(topic_table.graphql_enum_values())
 
     def handle(self, call: Call) -> Reply:
@@ -193,16 +196,38 @@ class GraphQLEngine:
         request = self.read_request(body, content_type)
         if request is None:
             return ()
+        query, _, operation_name = request
+        key = (query, operation_name)
+        cached = self._actions.get(key)
+        if cached is not None:
+            return cached
+        document = self._document(query)
+        operation = (
+            _operation(document, operation_name) if isinstance(document, DocumentNode) else None
+        )
+        names: tuple[str, ...] = ()
+        if operation is not None:
+            found = [operation.name.value] if operation.name else []
+            found.extend(f.name.value for f in _root_fields(operation, document))  # type: ignore[arg-type]
+            names = tuple(dict.fromkeys(found))
+        self._actions[key] = names
+        if len(self._actions) > DOCUMENT_CACHE_SIZE:
+            self._actions.pop(next(iter(self._actions)))
+        return names
+
+    def _document(self, query: str) -> DocumentNode | GraphQLError:
+        cached = self._documents.get(query)
+        if cached is not None:
+            self._documents.move_to_end(query)
+            return cached
         try:
-            document = parse(request[0])
-        except GraphQLError:
-            return ()
-        operation = _operation(document, request[2])
-        if operation is None:
-            return ()
-        names = [operation.name.value] if operation.name else []
-        names.extend(f.name.value for f in _root_fields(operation, document))
-        return tuple(dict.fromkeys(names))
+            document: DocumentNode | GraphQLError = parse(query)
+        except GraphQLError as error:
+            document = error
+        self._documents[query] = document
+        if len(self._documents) > DOCUMENT_CACHE_SIZE:
+            self._documents.popitem(last=False)
+        return document
 
     def _parse(self, features: SchemaFeatures, query: str) -> _Parsed:
         key = (features, query)
@@ -210,10 +235,9 @@ class GraphQLEngine:
         if cached is not None:
             self._parsed.move_to_end(key)
             return cached
-        try:
-            document = parse(query)
-        except GraphQLError as error:
-            parsed = _Parsed(None, [render_parse_error(error, query)])
+        document = self._document(query)
+        if isinstance(document, GraphQLError):
+            parsed = _Parsed(None, [render_parse_error(document, query)])
         else:
             schema = schema_for(features, self._topics)
             errors = validate(schema, document, VALIDATION_RULES)
@@ -390,14 +414,24 @@ def _api_version(handle: str, now: datetime) -> dict[str, Any]:
     return {"handle": handle, "displayName": display, "supported": handle in supported}
 
 
-def render_webhook(webhook: Webhook, now: datetime) -> dict[str, Any]:
-    """A subscription as a ``WebhookSubscription`` object (every field; the query selects)."""
+def render_webhook(
+    webhook: Webhook, now: datetime, versions: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """A subscription as a ``WebhookSubscription`` object (every field; the query selects).
+
+    ``versions`` memoises the ``apiVersion`` objects within one request.
+    """
+    if versions is None:
+        versions = {}
+    api_version = versions.get(webhook.api_version)
+    if api_version is None:
+        api_version = versions[webhook.api_version] = _api_version(webhook.api_version, now)
     metafields = []
     for identifier in webhook.metafield_identifiers:
         namespace, _, key = identifier.rpartition(".")
         metafields.append({"namespace": namespace, "key": key})
     return {
-        "apiVersion": _api_version(webhook.api_version, now),
+        "apiVersion": api_version,
         "callbackUrl": webhook.address,
         "createdAt": _utc(webhook.created_at),
         "endpoint": _endpoint(webhook.address),
@@ -593,7 +627,8 @@ class _Root:
             window = window[-last:] if last else []
         self._ctx.returned.append(len(window))
         now = self._now()
-        nodes = [render_webhook(w, now) for w in window]
+        versions: dict[str, dict[str, Any]] = {}
+        nodes = [render_webhook(w, now, versions) for w in window]
         cursors = [_cursor(w, sort_key) for w in window]
         if window:
             first_pos, last_pos = positions[window[0].id], positions[window[-1].id]
