@@ -135,3 +135,41 @@ def fail_until_removed(fake: FakeShopify, capture: DeliveryCapture, webhook: Web
     finally:
         capture.failing.discard(webhook.address)
     return events
+
+
+def exactly_once_findings(
+    operation: str,
+    events: BotEvents,
+    *,
+    subscribed: Iterable[str],
+    expected: Iterable[str],
+    webhook_url: str,
+) -> list[str]:
+    """What breaks ``exactly_once`` in one probe, as messages (empty: the property holds).
+
+    After a successful fault-free ``register`` every topic the bot subscribes to (``subscribed``:
+    its subscriptions now; ``expected``: what one fault-free register reaches from the initial
+    world) must reach ``webhook_url`` exactly once per event; after a successful ``unregister``
+    no event may reach it at all.
+    """
+    messages: list[str] = []
+    if operation == "unregister":
+        for topic, count in events.counts:
+            if count:
+                messages.append(
+                    f"after unregister, one {topic} event still reached {webhook_url} "
+                    f"{_times(count)} (shop {events.shop})"
+                )
+        return messages
+    wanted = set(subscribed) | set(expected)
+    for topic, count in events.counts:
+        if topic in wanted and count != 1:
+            messages.append(
+                f"after register, one {topic} event reached {webhook_url} {_times(count)} "
+                f"instead of once (shop {events.shop})"
+            )
+    return messages
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"

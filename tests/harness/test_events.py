@@ -89,3 +89,35 @@ def test_fail_until_removed_refuses_a_fake_that_never_removes() -> None:
     victim = fake.add_webhook("acme", "bot", topic="shop/update", address=URL1)
     with pytest.raises(ValueError, match="never removes"):
         fail_until_removed(fake, capture, victim)
+
+
+def test_exactly_once_findings_after_register_and_unregister() -> None:
+    from harness.events import BotEvents, exactly_once_findings
+
+    twice = BotEvents(shop="acme", counts=(("orders/create", 2), ("orders/paid", 1)))
+    assert exactly_once_findings(
+        "register",
+        twice,
+        subscribed=["orders/create", "orders/paid"],
+        expected=[],
+        webhook_url=URL1,
+    ) == [
+        f"after register, one orders/create event reached {URL1} 2 times instead of once "
+        "(shop acme)"
+    ]
+    missing = BotEvents(shop="acme", counts=(("orders/create", 0), ("products/update", 0)))
+    assert exactly_once_findings(
+        "register", missing, subscribed=[], expected=["orders/create"], webhook_url=URL1
+    ) == [
+        f"after register, one orders/create event reached {URL1} 0 times instead of once (shop acme)"
+    ]
+    assert (
+        exactly_once_findings(
+            "unregister", missing, subscribed=[], expected=["orders/create"], webhook_url=URL1
+        )
+        == []
+    )
+    leftover = BotEvents(shop="acme", counts=(("orders/create", 1),))
+    assert exactly_once_findings(
+        "unregister", leftover, subscribed=[], expected=[], webhook_url=URL1
+    ) == [f"after unregister, one orders/create event still reached {URL1} once (shop acme)"]
