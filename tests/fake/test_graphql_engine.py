@@ -697,3 +697,12 @@ def test_actions_name_the_operation_and_its_root_fields() -> None:
         "shop",
         "webhookSubscriptions",
     )
+
+
+def test_topic_outside_the_granted_scopes_is_a_user_error_on_topic() -> None:
+    h = Harness()
+    body = h.create(topic="CUSTOMERS_CREATE")  # the app holds read_orders and read_products
+    [error] = body["data"]["webhookSubscriptionCreate"]["userErrors"]
+    assert error["field"] == ["topic"]
+    assert error["message"].startswith("Invalid topic specified: customers/create.")
+    assert h.backend.webhooks() == []
