@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from graphql import (
@@ -114,6 +115,9 @@ def gid_to_id(value: object) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+_Request = tuple[str, dict[str, Any], str | None]  # query, variables, operationName
+
+
 @dataclass
 class _Parsed:
     document: DocumentNode | None
@@ -144,6 +148,7 @@ class GraphQLEngine:
         self._documents: OrderedDict[str, DocumentNode | GraphQLError] = OrderedDict()
         self._parsed: OrderedDict[tuple[SchemaFeatures, str], _Parsed] = OrderedDict()
         self._actions: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._last_read: tuple[tuple[bytes, str | None], _Request | None] | None = None
         self._topics = tuple(topic_table.graphql_enum_values())
 
     def handle(self, call: Call) -> Reply:
@@ -161,35 +166,17 @@ class GraphQLEngine:
         return Reply(result.status, result.body)
 
     # -- request parsing ---------------------------------------------------------------------
-    @staticmethod
-    def read_request(
-        body: bytes, content_type: str | None
-    ) -> tuple[str, dict[str, Any], str | None] | None:
-        """``(query, variables, operationName)`` of a request body, ``None`` when unusable."""
-        if content_type is not None and content_type.split(";")[0].strip() == "application/graphql":
-            text = body.decode("utf-8", "replace")
-            return (text, {}, None) if text.strip() else None
-        try:
-            payload = json.loads(body or b"null")
-        except (ValueError, UnicodeDecodeError):
-            return None
-        if not isinstance(payload, dict):
-            return None
-        query = payload.get("query")
-        if not isinstance(query, str) or not query.strip():
-            return None
-        variables = payload.get("variables")
-        if isinstance(variables, str):
-            try:
-                variables = json.loads(variables) if variables.strip() else {}
-            except ValueError:
-                return None
-        if variables is None:
-            variables = {}
-        if not isinstance(variables, dict):
-            return None
-        name = payload.get("operationName")
-        return query, variables, name if isinstance(name, str) and name else None
+    def read_request(self, body: bytes, content_type: str | None) -> _Request | None:
+        """``(query, variables, operationName)`` of a request body, ``None`` when unusable.
+
+        The last answer is kept: fault matching and execution read the same request in turn.
+        """
+        key = (body, content_type)
+        if self._last_read is not None and self._last_read[0] == key:
+            return self._last_read[1]
+        found = _read_request(body, content_type)
+        self._last_read = (key, found)
+        return found
 
     def actions(self, body: bytes, content_type: str | None) -> tuple[str, ...]:
         """Names a fault can match a GraphQL request by: its operation name and root fields."""
@@ -339,6 +326,33 @@ class GraphQLEngine:
         return GraphQLResult(200, out, op_name, root_names, changed=context.changed)
 
 
+def _read_request(body: bytes, content_type: str | None) -> _Request | None:
+    if content_type is not None and content_type.split(";")[0].strip() == "application/graphql":
+        text = body.decode("utf-8", "replace")
+        return (text, {}, None) if text.strip() else None
+    try:
+        payload = json.loads(body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    query = payload.get("query")
+    if not isinstance(query, str) or not query.strip():
+        return None
+    variables = payload.get("variables")
+    if isinstance(variables, str):
+        try:
+            variables = json.loads(variables) if variables.strip() else {}
+        except ValueError:
+            return None
+    if variables is None:
+        variables = {}
+    if not isinstance(variables, dict):
+        return None
+    name = payload.get("operationName")
+    return query, variables, name if isinstance(name, str) and name else None
+
+
 def _operation(document: DocumentNode | None, name: str | None) -> OperationDefinitionNode | None:
     if document is None:
         return None
@@ -402,6 +416,18 @@ def _endpoint(address: str) -> dict[str, Any]:
 
 
 def _api_version(handle: str, now: datetime) -> dict[str, Any]:
+    # Releases happen on the hour (17:00 UTC): the answer is the same for the whole hour.
+    return dict(
+        _api_version_at(handle, now.astimezone(UTC).replace(minute=0, second=0, microsecond=0))
+    )
+
+
+@lru_cache(maxsize=64)
+def _api_version_at(handle: str, now: datetime) -> tuple[tuple[str, Any], ...]:
+    return tuple(_api_version_uncached(handle, now).items())
+
+
+def _api_version_uncached(handle: str, now: datetime) -> dict[str, Any]:
     supported = supported_versions(now)
     if handle == "unstable":
         return {"handle": handle, "displayName": "unstable", "supported": False}
