@@ -508,6 +508,17 @@ def _decode_cursor(cursor: str) -> int:
     return last_id
 
 
+def _cloud_format_error(address: str | None, format: object) -> dict[str, Any] | None:
+    """Pub/Sub and EventBridge destinations take JSON only (reference 5.4, captured)."""
+    cloud = address is not None and address.strip().startswith(("pubsub://", "arn:"))
+    if cloud and format == "XML":
+        return {
+            "field": ["webhookSubscription", "format"],
+            "message": "Format can only be used with format: 'json'",
+        }
+    return None
+
+
 def _user_errors(error: ValidationError) -> list[dict[str, Any]]:
     return [
         {"field": list(USER_ERROR_FIELDS.get(name, ["webhookSubscription", name])), "message": text}
@@ -693,6 +704,9 @@ class _Root:
         sub = webhookSubscription
         rest = topic_table.rest_topic(topic)
         assert rest is not None  # the enum only holds known topics
+        format_error = _cloud_format_error(self._address(sub), sub.get("format"))
+        if format_error is not None:
+            return {"webhookSubscription": None, "userErrors": [format_error]}
         try:
             webhook = self._ctx.backend.create_webhook(
                 self._shop,
@@ -747,6 +761,12 @@ class _Root:
             existing = self._ctx.backend.get_webhook(self._shop, self._app, webhook_id)
             if not _visible(existing):
                 return missing
+            format_error = _cloud_format_error(
+                changes.get("address", existing.address),
+                str(changes.get("format", existing.format)).upper(),
+            )
+            if format_error is not None:
+                return {"webhookSubscription": None, "userErrors": [format_error]}
             webhook = self._ctx.backend.update_webhook(self._shop, self._app, webhook_id, **changes)
         except NotFoundError:
             return missing

@@ -706,3 +706,28 @@ def test_topic_outside_the_granted_scopes_is_a_user_error_on_topic() -> None:
     assert error["field"] == ["topic"]
     assert error["message"].startswith("Invalid topic specified: customers/create.")
     assert h.backend.webhooks() == []
+
+
+def test_cloud_destinations_take_json_only() -> None:
+    h = Harness()
+    xml = h.create(uri="pubsub://project:topic", format="XML")
+    assert xml["data"]["webhookSubscriptionCreate"] == {
+        "webhookSubscription": None,
+        "userErrors": [
+            {
+                "field": ["webhookSubscription", "format"],
+                "message": "Format can only be used with format: 'json'",
+            }
+        ],
+    }
+    gid = h.create(uri="pubsub://project:topic")["data"]["webhookSubscriptionCreate"][
+        "webhookSubscription"
+    ]["id"]
+    to_xml = h.post(UPDATE, {"id": gid, "webhookSubscription": {"format": "XML"}})
+    assert to_xml["data"]["webhookSubscriptionUpdate"]["userErrors"][0]["field"] == [
+        "webhookSubscription",
+        "format",
+    ]
+    assert [w.format for w in h.backend.webhooks()] == ["json"]
+    https_xml = h.create(uri="https://example.com/xml", format="XML")
+    assert https_xml["data"]["webhookSubscriptionCreate"]["userErrors"] == []
