@@ -273,3 +273,36 @@ def test_each_version_creates_through_its_own_address_field(version: str) -> Non
         "webhookSubscription": {"endpoint": {"callbackUrl": "https://e.com/v"}},
         "userErrors": [],
     }
+
+
+def test_lost_response_applies_the_mutation_then_raises() -> None:
+    from fake_shopify import LostResponse
+
+    fake, client = make_fake()
+    fake.faults.arm(LostResponse(), match=Match(action="webhookSubscriptionCreate"))
+    with pytest.raises(httpx.ReadTimeout):
+        client.post(
+            "/admin/api/2026-04/graphql.json",
+            json={
+                "query": CREATE,
+                "variables": {
+                    "topic": "SHOP_UPDATE",
+                    "webhookSubscription": {"uri": "https://e.com/lost"},
+                },
+            },
+        )
+    [webhook] = fake.webhooks()
+    assert (webhook.topic, webhook.address, webhook.origin.api) == (
+        "shop/update",
+        "https://e.com/lost",
+        "graphql",
+    )
+    retry = gql(
+        client, CREATE, topic="SHOP_UPDATE", webhookSubscription={"uri": "https://e.com/lost"}
+    )
+    assert retry["data"]["webhookSubscriptionCreate"]["userErrors"] == [
+        {
+            "field": ["webhookSubscription", "callbackUrl"],
+            "message": "Address for this topic has already been taken",
+        }
+    ]
