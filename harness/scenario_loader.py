@@ -196,7 +196,7 @@ class _Reader:
         return True
 
     def scalar(self, node: Node) -> object:
-        if not isinstance(node, ScalarNode) or not self._tag_ok(node):
+        if not self._tag_ok(node) or not isinstance(node, ScalarNode):
             return BAD
         try:
             return self.constructor.construct_object(node, deep=True)
@@ -206,6 +206,8 @@ class _Reader:
     def data(self, node: Node, what: str) -> object:
         """Free-form plain data (a state payload, an error body): mappings with string keys,
         lists, strings, numbers, booleans and null; placeholders are mapped to secrets."""
+        if not self._tag_ok(node):
+            return BAD
         if isinstance(node, MappingNode):
             out: dict[str, object] = {}
             for key_node, value_node in node.value:
@@ -219,7 +221,7 @@ class _Reader:
                 out[key] = self.data(value_node, what)
             return out
         if isinstance(node, SequenceNode):
-            return [self.data(item, what) for item in node.value] if self._tag_ok(node) else BAD
+            return [self.data(item, what) for item in node.value]
         value = self.scalar(node)
         if isinstance(value, datetime):
             return self.problem(node, f"expected plain data in {what}, got a timestamp; quote it")
@@ -299,10 +301,10 @@ class _Reader:
         required: tuple[str, ...] = (),
         optional: tuple[str, ...] = (),
     ) -> dict[str, Node] | None:
+        if not self._tag_ok(node):
+            return None
         if not isinstance(node, MappingNode):
             self.problem(node, f"expected {what} as a mapping, got {_describe(node)}")
-            return None
-        if not self._tag_ok(node):
             return None
         valid = tuple(dict.fromkeys((*required, *optional)))
         out: dict[str, Node] = {}
@@ -328,9 +330,9 @@ class _Reader:
         return out
 
     def sequence(self, node: Node, what: str) -> list[Node] | None:
-        if not isinstance(node, SequenceNode) or not self._tag_ok(node):
-            if isinstance(node, SequenceNode):
-                return None
+        if not self._tag_ok(node):
+            return None
+        if not isinstance(node, SequenceNode):
             self.problem(node, f"expected {what} as a list, got {_describe(node)}")
             return None
         return list(node.value)
@@ -340,6 +342,8 @@ class _Reader:
     ) -> tuple[str, Node | None, Node] | None:
         """Read ``kind`` or ``{kind: value}``; returns (kind, value node, node naming it)."""
         usage = f"one of {_choices(kinds)}, as a one-key mapping such as `{kinds[0]}: ...`"
+        if not self._tag_ok(node):
+            return None
         if isinstance(node, ScalarNode):
             value = self.scalar(node)
             if isinstance(value, str) and value in bare:
