@@ -676,7 +676,7 @@ class _Reader:
         fields = self.mapping(
             node,
             "the options",
-            optional=("strictness", "allow_states", "malformed_version", "topic_update"),
+            optional=("strictness", "clean_allowlist", "malformed_version", "topic_update"),
         )
         if fields is None:
             return BAD
@@ -698,12 +698,12 @@ class _Reader:
                     elif level != STRICTNESS_LEVELS[prop][0]:
                         strictness.append((prop, level))
         allow: list[str] = []
-        if "allow_states" in fields:
-            items = self.sequence(fields["allow_states"], "options.allow_states")
+        if "clean_allowlist" in fields:
+            items = self.sequence(fields["clean_allowlist"], "options.clean_allowlist")
             if items is None:
                 ok = False
             for item in items or []:
-                value = self.string(item, "a state name in options.allow_states")
+                value = self.string(item, "a state name in options.clean_allowlist")
                 if isinstance(value, str):
                     allow.append(value)
                 else:
@@ -726,7 +726,7 @@ class _Reader:
             return BAD
         return ScenarioOptions(
             strictness=tuple(sorted(strictness)),
-            allow_states=tuple(allow),
+            clean_allowlist=tuple(allow),
             malformed_version=cast(Any, malformed),
             topic_update=cast(Any, topic_update),
         )

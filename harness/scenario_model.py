@@ -39,9 +39,9 @@ PROPERTY_IDS: tuple[str, ...] = (
 """Property identifiers of DESIGN.md section 4, in the design's order."""
 
 STRICTNESS_LEVELS: dict[str, tuple[str, ...]] = {
-    # DESIGN.md section 4: the stricter level also demands that a second register sends no
+    # DESIGN.md section 4: the stricter level ("requests") also demands that a second register sends no
     # mutating request. The first level listed is the default.
-    "idempotent": ("normal", "strict"),
+    "idempotent": ("world", "requests"),
 }
 """Properties that have strictness levels, and their levels (default first)."""
 
@@ -108,8 +108,9 @@ class WorldDecl:
 
     ``bots`` tenants (``bot1`` ... ``botN``) are derived from the configuration; they are spread
     over ``shops`` shops (``shop1`` ... ``shopN``), bot *i* on shop ``((i - 1) mod shops) + 1``.
-    ``crowd`` subscriptions of other bots of the same app and ``other_apps`` other apps (each
-    with one subscription) are on every shop before the first step."""
+    ``crowd`` subscriptions of other bots of the same app and ``other_apps`` subscriptions of
+    another app are on the first shop (the configuration's own) before the first step, as in
+    ``harness.world.default_world``."""
 
     bots: int = 1
     shops: int = 1
@@ -147,7 +148,7 @@ class ScenarioOptions:
     """Strictness levels and the fake's configurable behaviours (facts marked unverified)."""
 
     strictness: tuple[tuple[str, str], ...] = ()  # (property, level), only non-defaults
-    allow_states: tuple[str, ...] = ()  # state names `clean` may leave behind on purpose
+    clean_allowlist: tuple[str, ...] = ()  # state names `clean` may leave behind on purpose
     malformed_version: MalformedVersion = "not_found"
     topic_update: TopicUpdate = "ignore"
 

@@ -211,8 +211,8 @@ def _options_data(scenario: Scenario) -> dict[str, Any]:
     data: dict[str, Any] = {}
     if options.strictness:
         data["strictness"] = dict(options.strictness)
-    if options.allow_states:
-        data["allow_states"] = list(options.allow_states)
+    if options.clean_allowlist:
+        data["clean_allowlist"] = list(options.clean_allowlist)
     if options.malformed_version != "not_found":
         data["malformed_version"] = options.malformed_version
     if options.topic_update != "ignore":

@@ -196,8 +196,8 @@ def expects(draw: st.DrawFn) -> Expect:
 
 options = st.builds(
     ScenarioOptions,
-    strictness=st.sampled_from([(), (("idempotent", "strict"),)]),
-    allow_states=st.lists(names, max_size=2).map(tuple),
+    strictness=st.sampled_from([(), (("idempotent", "requests"),)]),
+    clean_allowlist=st.lists(names, max_size=2).map(tuple),
     malformed_version=st.sampled_from(["not_found", "fall_forward"]),
     topic_update=st.sampled_from(["ignore", "reject"]),
 )

@@ -88,8 +88,8 @@ FULL = """\
       states:
         - {bot: bot3, type: user, id: u1, name: settings, payload: {ids: [1, 2], token: <access_token>}}
     options:
-      strictness: {idempotent: strict}
-      allow_states: [settings]
+      strictness: {idempotent: requests}
+      clean_allowlist: [settings]
       malformed_version: fall_forward
       topic_update: reject
     expect:
@@ -149,12 +149,12 @@ def test_every_field_is_read() -> None:
         ),
     )
     assert scenario.options == ScenarioOptions(
-        strictness=(("idempotent", "strict"),),
-        allow_states=("settings",),
+        strictness=(("idempotent", "requests"),),
+        clean_allowlist=("settings",),
         malformed_version="fall_forward",
         topic_update="reject",
     )
-    assert scenario.options.level("idempotent") == "strict"
+    assert scenario.options.level("idempotent") == "requests"
     assert scenario.expect == Expect(properties=("idempotent", "clean"), violated=("clean",))
     assert scenario.steps == (
         Register(),
@@ -189,7 +189,7 @@ def test_defaults_of_a_minimal_scenario() -> None:
     assert scenario.configuration is None  # the run's configuration is used
     assert scenario.expect.properties == PROPERTY_IDS
     assert scenario.expect.violated == ()
-    assert scenario.options.level("idempotent") == "normal"
+    assert scenario.options.level("idempotent") == "world"
 
 
 def test_the_full_example_round_trips_through_the_writer() -> None:
