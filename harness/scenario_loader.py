@@ -657,9 +657,16 @@ class _Reader:
         )
         state_id = self.string(fields["id"], "the state's id") if "id" in fields else None
         name = self.string(fields["name"], "the state's name") if "name" in fields else BAD
-        payload = (
-            self.data(fields["payload"], "the state's payload") if "payload" in fields else BAD
-        )
+        payload: object = BAD
+        if "payload" in fields:
+            if isinstance(fields["payload"], MappingNode):
+                payload = self.data(fields["payload"], "the state's payload")
+            else:
+                # The platform's state API takes an object (setState's payload).
+                payload = self.problem(
+                    fields["payload"],
+                    f"expected the state's payload as a mapping, got {_describe(fields['payload'])}",
+                )
         if _contains_bad(payload) or any(
             isinstance(v, _Bad) for v in (bot, state_type, state_id, name)
         ):

@@ -165,7 +165,7 @@ def worlds(draw: st.DrawFn) -> WorldDecl:
                     st.builds(
                         SeedState,
                         name=names,
-                        payload=json_data,
+                        payload=st.dictionaries(texts, json_data, max_size=3),
                         bot=bots_of(bots),
                         type=st.sampled_from(["integration", "conversation", "user"]),
                         id=st.none() | names,

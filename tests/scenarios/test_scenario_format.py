@@ -423,6 +423,10 @@ def test_every_mistake_is_reported_at_once_in_file_order() -> None:
             "expected the matched method to be one of: GET, POST",
         ),
         ("", "1:1: the file is empty"),
+        (
+            "version: 1\nname: x\nsteps: [register]\nworld: {states: [{name: s, payload: [1]}]}\n",
+            "4:37: expected the state's payload as a mapping, got a list",
+        ),
     ],
 )
 def test_schema_errors(text: str, expected: str) -> None:
