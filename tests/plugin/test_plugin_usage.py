@@ -1,0 +1,78 @@
+"""The plugin in a pytest run: inert without an integration, usage errors, markers, header."""
+
+from __future__ import annotations
+
+import pytest
+from pluginkit import Runner
+
+
+def test_inert_when_no_integration_is_configured(pytester: pytest.Pytester, run: Runner) -> None:
+    pytester.makepyfile("def test_one():\n    assert True\n")
+    result = run("-v")
+    result.assert_outcomes(passed=1)
+    # one item, and no lifecycle header line
+    result.stdout.no_fnmatch_line("*lifecycle-harness:*")
+    result.stdout.fnmatch_lines(["*test_one PASSED*"])
+
+
+@pytest.mark.parametrize(
+    ("args", "ini", "expected"),
+    [
+        (
+            ["--lifecycle-examples=0"],
+            "",
+            "*lifecycle-harness: examples (--lifecycle-examples) must be a positive whole number,"
+            " got '0'; valid values: 1, 2, 3, ...",
+        ),
+        (
+            [],
+            "lifecycle_profile = turbo",
+            "*lifecycle-harness: unknown Hypothesis profile 'turbo' (ini key lifecycle_profile);"
+            " valid profiles: ci, dev, nightly*",
+        ),
+        (
+            ["--hypothesis-profile=turbo"],
+            "lifecycle_profile = dev",
+            "*unknown Hypothesis profile 'turbo' (--hypothesis-profile)*",
+        ),
+    ],
+)
+def test_bad_values_are_usage_errors_listing_valid_values(
+    pytester: pytest.Pytester, run: Runner, args: list[str], ini: str, expected: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{ini}\n")
+    pytester.makepyfile("def test_one():\n    assert True\n")
+    result = run.subprocess(*args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([expected])
+
+
+def test_unknown_pyproject_key_is_a_usage_error(pytester: pytest.Pytester, run: Runner) -> None:
+    pytester.makepyprojecttoml('[tool.lifecycle-harness]\nintegraton = "good"\n')
+    pytester.makepyfile("def test_one():\n    assert True\n")
+    result = run()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*unknown key(s) in [[]tool.lifecycle-harness[]]: integraton; valid keys: *integration*"]
+    )
+
+
+def test_markers_are_registered(pytester: pytest.Pytester, run: Runner) -> None:
+    result = run("--markers")
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.lifecycle(*, integration=..., configuration=..., examples=...*",
+            "@pytest.mark.fake_shopify(*, assert_all_faults_fired=True*",
+        ]
+    )
+
+
+def test_options_are_in_help(pytester: pytest.Pytester, run: Runner) -> None:
+    result = run("--help")
+    result.stdout.fnmatch_lines(
+        [
+            "*--lifecycle-integration=LIFECYCLE_INTEGRATION*",
+            "*--lifecycle-examples=LIFECYCLE_EXAMPLES*",
+            "*lifecycle_record_dir (string):*",
+        ]
+    )
