@@ -26,7 +26,11 @@ if TYPE_CHECKING:
     from harness.world import WorldSpec
 
 MARKER_KEYS: tuple[str, ...] = ("configuration", "examples", "integration")
-"""The ``lifecycle`` marker's own keys; every other key is a field of ``harness.options.Options``."""
+"""The ``lifecycle`` marker's own keys."""
+
+WORLD_KEYS: tuple[str, ...] = ("bots", "crowd", "other_apps", "shop_key", "shops", "token_key")
+"""Marker keys passed to ``harness.world.default_world``; every other key is a field of
+``harness.options.Options``."""
 
 
 class LifecycleFailure(AssertionError):
@@ -91,7 +95,7 @@ def option_fields() -> tuple[str, ...]:
 
 def check_lifecycle_options(options: Mapping[str, object]) -> None:
     """Raise ``ValueError`` naming the valid keys if the ``lifecycle`` marker has an unknown one."""
-    valid = sorted({*MARKER_KEYS, *option_fields()})
+    valid = sorted({*MARKER_KEYS, *WORLD_KEYS, *option_fields()})
     unknown = sorted(set(options) - set(valid))
     if unknown:
         raise ValueError(
@@ -103,7 +107,17 @@ def check_lifecycle_options(options: Mapping[str, object]) -> None:
 def _options(overrides: Mapping[str, object]) -> Options:
     from harness.options import Options
 
-    return Options(**{k: v for k, v in overrides.items() if k not in MARKER_KEYS})
+    from harness.options import OptionsError
+
+    fields = {k: v for k, v in overrides.items() if k not in (*MARKER_KEYS, *WORLD_KEYS)}
+    if isinstance(fields.get("properties"), (list, tuple, set, str)):
+        # a marker naturally says properties=["clean"]; Options holds a frozenset
+        raw = fields["properties"]
+        fields["properties"] = frozenset([raw] if isinstance(raw, str) else raw)
+    try:
+        return Options(**fields)
+    except OptionsError as e:
+        raise ValueError(str(e)) from None
 
 
 def resolve_target(target: str, rootpath: Path) -> str:
@@ -210,7 +224,9 @@ class Lifecycle:
         return cls(
             target=target_name,
             integration=integration,
-            world=default_world(configuration=configuration),
+            world=default_world(
+                configuration, **{k: overrides[k] for k in WORLD_KEYS if k in overrides}
+            ),
             options=_options(overrides),
             examples=int(examples or profile_examples(settings.profile)),
             profile=settings.profile,
@@ -300,9 +316,9 @@ class Lifecycle:
 
 def report_text(violations: Sequence[Violation], recorded: Sequence[Path], *, target: str) -> str:
     """The violation report, then where each minimal scenario was written and how to replay it."""
-    from harness.report import render_text
+    from harness.report import render_violations
 
-    lines = [render_text(violations)]
+    lines = [render_violations(violations)]
     for path in recorded:
         lines.append(f"minimal scenario recorded: {path}")
         lines.append(f"  replay: lifecycle-harness replay {path} --integration {target}")
@@ -375,9 +391,7 @@ class Suite:
 
     def check_property(self, property_id: str) -> None:
         runner = dataclasses.replace(
-            self.runner,
-            options=dataclasses.replace(self.runner.options, properties=(property_id,)),
-            test_name=property_id,
+            self.runner, options=self.runner.options.only(property_id), test_name=property_id
         )
         violations = [v for v in runner.explore() + runner.crashes() if v.property == property_id]
         runner.fail_on(violations)
