@@ -156,7 +156,7 @@ def resolve(
     raw: dict[str, object] = {}
     sources: dict[str, str] = {}
     for setting in SETTINGS:
-        for where, values, key in (
+        for place, values, key in (
             (setting.cli, cli, setting.name),
             (f"ini key {setting.ini}", ini, setting.name),
             (f"[{TABLE}] {setting.toml} in {pyproject}", table, setting.toml),
@@ -164,7 +164,7 @@ def resolve(
             value = values.get(key)
             if value is not None and value != "":
                 raw[setting.name] = value
-                sources[setting.name] = where
+                sources[setting.name] = place
                 break
 
     def where(name: str) -> str:

@@ -105,15 +105,15 @@ def check_lifecycle_options(options: Mapping[str, object]) -> None:
 
 
 def _options(overrides: Mapping[str, object]) -> Options:
-    from harness.options import Options
-
-    from harness.options import OptionsError
+    from harness.options import Options, OptionsError
 
     fields = {k: v for k, v in overrides.items() if k not in (*MARKER_KEYS, *WORLD_KEYS)}
-    if isinstance(fields.get("properties"), (list, tuple, set, str)):
+    raw = fields.get("properties")
+    if isinstance(raw, str):
+        fields["properties"] = frozenset([raw])
+    elif isinstance(raw, (list, tuple, set)):
         # a marker naturally says properties=["clean"]; Options holds a frozenset
-        raw = fields["properties"]
-        fields["properties"] = frozenset([raw] if isinstance(raw, str) else raw)
+        fields["properties"] = frozenset(raw)
     try:
         return Options(**fields)
     except OptionsError as e:
@@ -345,6 +345,40 @@ def record(
         write_scenario(scenario, path)
         paths.append(path)
     return paths
+
+
+def step_line(path: Path, index: int) -> int | None:
+    """The 0-based line of step ``index`` in the scenario file ``path`` (for pointing a failure
+    at the step that fails); None when the file has no such step."""
+    import yaml
+
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    for key, value in root.value:
+        if key.value == "steps" and isinstance(value, yaml.SequenceNode):
+            if 0 <= index < len(value.value):
+                return int(value.value[index].start_mark.line)
+            return None
+    return None
+
+
+def key_line(path: Path, key: str) -> int | None:
+    """The 0-based line of the top-level ``key`` of a YAML file, if present."""
+    import yaml
+
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, yaml.YAMLError):
+        return None
+    if isinstance(root, yaml.MappingNode):
+        for k, _ in root.value:
+            if k.value == key:
+                return int(k.start_mark.line)
+    return None
 
 
 # --------------------------------------------------------------------------- zero-code suite

@@ -356,11 +356,6 @@ class ScenarioFile(pytest.File):
             raise self.CollectError(str(e)) from None
         yield ScenarioItem.from_parent(self, name=scenario.name, scenario=scenario)
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
-        if isinstance(excinfo.value, self.CollectError):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style=style)
-
 
 class ScenarioItem(LifecycleItem):
     def __init__(self, *, scenario: Any, **kwargs: Any) -> None:

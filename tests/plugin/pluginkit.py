@@ -38,3 +38,65 @@ class Runner:
 
     def subprocess(self, *args: str) -> pytest.RunResult:
         return self.pytester.runpytest_subprocess(*self.args(*args))
+
+
+GOOD = '''
+"""A correct integration: find-or-create by topic and address, tolerant unregister."""
+import httpx
+
+TOPICS = ("orders/create", "customers/create")
+
+
+def _shopify(ctx):
+    shop, token = ctx.configuration["shopName"], ctx.configuration["access_token"]
+    return httpx.Client(
+        base_url=f"https://{shop}.myshopify.com/admin/api/2025-07",
+        headers={"X-Shopify-Access-Token": token},
+    )
+
+
+def _mine(http, topic, webhook_url):
+    r = http.get("/webhooks.json", params={"topic": topic, "address": webhook_url})
+    r.raise_for_status()
+    return r.json()["webhooks"]
+
+
+def register(ctx, webhook_url):
+    with _shopify(ctx) as http:
+        for topic in TOPICS:
+            if not _mine(http, topic, webhook_url):
+                body = {"webhook": {"topic": topic, "address": webhook_url, "format": "json"}}
+                http.post("/webhooks.json", json=body).raise_for_status()
+
+
+def unregister(ctx, webhook_url):
+    with _shopify(ctx) as http:
+        for topic in TOPICS:
+            for webhook in _mine(http, topic, webhook_url):
+                r = http.delete(f"/webhooks/{webhook['id']}.json")
+                if r.status_code != 404:
+                    r.raise_for_status()
+'''
+
+BUGGY = GOOD.replace(
+    '"""A correct integration: find-or-create by topic and address, tolerant unregister."""',
+    '"""A buggy integration: unregister forgets the webhooks register created."""',
+).split("def unregister")[0] + '''def unregister(ctx, webhook_url):
+    pass  # the bug: nothing is deleted
+'''
+
+
+def write_repo(pytester: pytest.Pytester, *, integration: str, extra: str = "") -> None:
+    """A small integration repository: both integrations, and the named one configured."""
+    pytester.makepyfile(**{"integrations/good": GOOD, "integrations/buggy": BUGGY})
+    pytester.makepyprojecttoml(
+        f"""
+[tool.pytest.ini_options]
+filterwarnings = ["error"]
+
+[tool.lifecycle-harness]
+integration = "{integration}"
+examples = 5
+{extra}
+"""
+    )

@@ -76,3 +76,41 @@ def test_options_are_in_help(pytester: pytest.Pytester, run: Runner) -> None:
             "*lifecycle_record_dir (string):*",
         ]
     )
+
+
+def test_header_names_integration_profile_options_and_how_to_reproduce(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    pytester.makepyprojecttoml(
+        '[tool.lifecycle-harness]\nintegration = "integrations/good.py"\nexamples = 7\n'
+    )
+    pytester.makepyfile(test_one="def test_one():\n    assert True\n")
+    # naming a path: the header is printed, the lifecycle suite is not collected
+    result = run.subprocess("test_one.py", "--hypothesis-seed=1234")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "lifecycle-harness: integration integrations/good.py "
+            "([[]tool.lifecycle-harness[]] integration in *pyproject.toml)",
+            "lifecycle-harness: profile dev (default), examples 7 ([[]tool.lifecycle-harness[]]"
+            " examples in *pyproject.toml), configuration default: provisioned by the harness",
+            "lifecycle-harness: failing scenarios recorded in *.lifecycle-harness*failures",
+            "lifecycle-harness: reproduce with: pytest --lifecycle-integration=integrations/good.py"
+            " --hypothesis-profile=dev --lifecycle-examples=7 --hypothesis-seed=1234",
+        ]
+    )
+
+
+def test_command_line_overrides_ini_in_the_header(pytester: pytest.Pytester, run: Runner) -> None:
+    pytester.makeini("[pytest]\nlifecycle_integration = from_ini\nlifecycle_examples = 3\n")
+    pytester.makepyfile(test_one="def test_one():\n    assert True\n")
+    result = run.subprocess("test_one.py", "--lifecycle-examples=9", "--hypothesis-profile=ci")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "lifecycle-harness: integration from_ini (ini key lifecycle_integration)",
+            "lifecycle-harness: profile ci (--hypothesis-profile), examples 9"
+            " (--lifecycle-examples)*",
+            "*seed chosen by Hypothesis*--hypothesis-seed=N",
+        ]
+    )
