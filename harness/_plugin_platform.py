@@ -80,11 +80,11 @@ class _UnservedLog:
 
 def _unserved_exchanges(fake: FakeShopify) -> list[_Unserved]:
     """Requests to a served host that the fake answered with "not implemented"."""
-    from fake_shopify import NotImplementedRouteError
+    from fake_shopify import NotImplementedByFakeError
 
     found = []
     for exchange in fake.journal:
-        if isinstance(exchange.error, NotImplementedRouteError):
+        if isinstance(exchange.error, NotImplementedByFakeError):
             found.append(
                 _Unserved(exchange.request.method, str(exchange.request.url), str(exchange.error))
             )

@@ -305,12 +305,19 @@ class PropertyGroup(pytest.Collector):
 
 
 class LibraryGroup(pytest.Collector):
+    """The shipped scenario library, one item per scenario, each pointing at its file."""
+
     def collect(self) -> Iterator[pytest.Item]:
+        from harness._plugin_runner import ScenarioLoadFailure
+
         suite = _suite(self.config)
         assert suite is not None
         for path in suite.library_paths():
-            scenario_file = ScenarioFile.from_parent(self, path=path)
-            yield from scenario_file.collect()
+            try:
+                scenario = suite.load_scenario(path)
+            except ScenarioLoadFailure as e:
+                raise self.CollectError(str(e)) from None
+            yield ScenarioItem.from_parent(self, name=scenario.name, path=path, scenario=scenario)
 
 
 class LifecycleItem(pytest.Item):
