@@ -2,4 +2,75 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from fake_shopify.clock import Clock, ManualClock
+from fake_shopify.core import FakeShopify
+from fake_shopify.errors import (
+    AuthenticationError,
+    BadRequestError,
+    FakeShopifyError,
+    FakeUsageError,
+    ForbiddenError,
+    NotFoundError,
+    NotImplementedByFakeError,
+    ShopifyError,
+    ThrottledError,
+    UnservedRequestError,
+    ValidationError,
+)
+from fake_shopify.faults import (
+    Always,
+    HttpError,
+    Latency,
+    LostResponse,
+    Match,
+    Next,
+    Nth,
+    Probability,
+    Raise,
+    TransportError,
+)
+from fake_shopify.state import (
+    DEFAULT_SCOPES,
+    App,
+    Installation,
+    Origin,
+    Shop,
+    ShopifyBackend,
+    Snapshot,
+    Webhook,
+)
+
+__all__ = [
+    "DEFAULT_SCOPES",
+    "Always",
+    "App",
+    "AuthenticationError",
+    "BadRequestError",
+    "Clock",
+    "FakeShopify",
+    "FakeShopifyError",
+    "FakeUsageError",
+    "ForbiddenError",
+    "HttpError",
+    "Installation",
+    "Latency",
+    "LostResponse",
+    "ManualClock",
+    "Match",
+    "Next",
+    "NotFoundError",
+    "NotImplementedByFakeError",
+    "Nth",
+    "Origin",
+    "Probability",
+    "Raise",
+    "Shop",
+    "ShopifyBackend",
+    "ShopifyError",
+    "Snapshot",
+    "ThrottledError",
+    "TransportError",
+    "UnservedRequestError",
+    "ValidationError",
+    "Webhook",
+]

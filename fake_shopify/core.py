@@ -1,0 +1,548 @@
+"""``FakeShopify``: the front object: seeding, inspection, and the transport-agnostic core.
+
+``handle(httpx.Request) -> httpx.Response`` serves every request; the transports
+(:mod:`fake_shopify.transports`) are thin adapters over it. The order of checks for one
+request: host and shop, route, faults, version, Accept, token (401), rate limit (429), scope
+(403), then the wire handler, whose domain errors are rendered in Shopify's shapes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from fake_shopify.clock import Clock, ManualClock
+from fake_shopify.errors import (
+    AuthenticationError,
+    FakeUsageError,
+    ForbiddenError,
+    MethodNotAllowedError,
+    NotAcceptableError,
+    NotImplementedByFakeError,
+    ShopifyError,
+    ThrottledError,
+    UnservedRequestError,
+)
+from fake_shopify.faults import (
+    FaultPlan,
+    HttpError,
+    Latency,
+    LostResponse,
+    Raise,
+    TransportError,
+)
+from fake_shopify.journal import Exchange, Journal
+from fake_shopify.ratelimit import PLAN_LIMITS, RateLimiter
+from fake_shopify.rest import HANDLERS, Call, Reply
+from fake_shopify.routes import RouteMatch, match_route
+from fake_shopify.state import (
+    DEFAULT_SCOPES,
+    SEED,
+    App,
+    Installation,
+    Plan,
+    Shop,
+    ShopifyBackend,
+    Snapshot,
+    TopicUpdatePolicy,
+    Webhook,
+)
+from fake_shopify.versions import (
+    MalformedVersionPolicy,
+    latest_stable,
+    resolve_version,
+    supported_versions,
+)
+
+__all__ = ["FakeShopify"]
+
+_SHOP_SUFFIX = ".myshopify.com"
+_TOKEN_HEADER = "x-shopify-access-token"
+_JSON = "application/json; charset=utf-8"
+_REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
+_NOT_FOUND = {"errors": "Not Found"}
+_UNRESOLVED: Any = object()
+
+_TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
+    "connect_error": httpx.ConnectError,
+    "connect_timeout": httpx.ConnectTimeout,
+    "read_timeout": httpx.ReadTimeout,
+    "remote_protocol_error": httpx.RemoteProtocolError,
+}
+
+# Shopify's bodies per status (shopify-admin-api.md section 4); 5xx bodies other than 500 are
+# unverified [U] and use the reason phrase.
+_STATUS_BODIES: dict[int, object] = {
+    401: {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
+    402: {"errors": "This shop's plan does not have access to this feature"},
+    403: {"errors": "User does not have access"},
+    404: {"errors": "Not Found"},
+    423: {"errors": "This shop is unavailable"},
+    429: {
+        "errors": "Exceeded 2 calls per second for api client. "
+        "Reduce request rates to resume uninterrupted service."
+    },
+    500: {"errors": "An unexpected error occurred"},
+}
+
+
+def _status_body(status: int) -> object:
+    body = _STATUS_BODIES.get(status)
+    if body is not None:
+        return body
+    return {"errors": httpx.codes.get_reason_phrase(status) or "Error"}
+
+
+def _seconds(value: float) -> str:
+    return f"{float(value):.1f}"
+
+
+def _accepts_json(accept: str) -> bool:
+    accept = accept.lower()
+    return "json" in accept or "*/*" in accept or "application/*" in accept or not accept.strip()
+
+
+def _read_timeout(request: httpx.Request) -> float | None:
+    timeout = request.extensions.get("timeout")
+    if isinstance(timeout, dict):
+        read = timeout.get("read")
+        if isinstance(read, (int, float)):
+            return float(read)
+    return None
+
+
+class FakeShopify:
+    """An in-process, stateful fake of the Shopify Admin API.
+
+    One instance is one Shopify: shops, apps, tokens and subscriptions, read against one clock.
+    Build a fresh one per test (there is no global fake).
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        journal_limit: int | None = None,
+        malformed_version: MalformedVersionPolicy = "not_found",
+        topic_update: TopicUpdatePolicy = "ignore",
+        rate_limits: bool = True,
+    ) -> None:
+        self.clock: Clock = clock if clock is not None else ManualClock()
+        self.journal_limit = journal_limit
+        self.malformed_version: MalformedVersionPolicy = malformed_version
+        self.topic_update: TopicUpdatePolicy = topic_update
+        self.rate_limits = rate_limits
+        self._active_interceptor: Any = None
+        self._build()
+
+    def _build(self) -> None:
+        self.backend = ShopifyBackend(self.clock, topic_update=self.topic_update)
+        self.limiter = RateLimiter(enabled=self.rate_limits)
+        self.faults = FaultPlan()
+        self.journal = Journal(limit=self.journal_limit)
+        self._requests = 0
+        self._required_scopes: dict[str, str] = {}
+        self._graphql: object = _UNRESOLVED
+
+    def reset(self) -> None:
+        """Forget everything (new backend, buckets, faults, journal); keep options and clock."""
+        self._build()
+
+    # -- seeding -------------------------------------------------------------------------------
+
+    def add_shop(
+        self,
+        handle: str,
+        *,
+        plan: Plan = "basic",
+        utc_offset: str = "-05:00",
+        name: str | None = None,
+    ) -> Shop:
+        """Create the shop ``{handle}.myshopify.com`` (``plan="plus"`` raises rate limits)."""
+        return self.backend.add_shop(handle, plan=plan, utc_offset=utc_offset, name=name)
+
+    def add_app(
+        self,
+        name: str,
+        *,
+        scopes: Iterable[str] = DEFAULT_SCOPES,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> App:
+        """Register an app with its OAuth client id, secret and requested scopes."""
+        return self.backend.add_app(
+            name, scopes=scopes, client_id=client_id, client_secret=client_secret
+        )
+
+    def install(
+        self,
+        shop: str | Shop,
+        app: str | App,
+        *,
+        token: str | None = None,
+        scopes: Iterable[str] | None = None,
+    ) -> Installation:
+        """Install ``app`` on ``shop``; ``.access_token`` authenticates its requests."""
+        return self.backend.install(shop, app, token=token, scopes=scopes)
+
+    def rotate_token(self, shop: str | Shop, app: str | App) -> str:
+        """A new access token for the installation; the old one answers 401 from now on."""
+        return self.backend.rotate_token(shop, app)
+
+    def revoke_token(self, token: str) -> None:
+        """Revoke ``token`` (401 from now on) without issuing a new one."""
+        self.backend.revoke_token(token)
+
+    def add_webhook(
+        self,
+        shop: str | Shop,
+        app: str | App,
+        *,
+        topic: str,
+        address: str,
+        created_at: datetime | None = None,
+        **fields: Any,
+    ) -> Webhook:
+        """Put a subscription in place directly (origin: seed). Validated as a create is."""
+        return self.backend.create_webhook(
+            shop, app, topic=topic, address=address, origin=SEED, created_at=created_at, **fields
+        )
+
+    def remove_webhook(self, shop: str | Shop, webhook_id: int) -> None:
+        """Shopify removes a subscription on its own (drift, e.g. after failed deliveries)."""
+        self.backend.remove_webhook(shop, webhook_id)
+
+    # -- inspection ----------------------------------------------------------------------------
+
+    def webhooks(
+        self, shop: str | Shop | None = None, app: str | App | None = None
+    ) -> list[Webhook]:
+        """Every subscription, optionally of one shop and/or app, ordered by id."""
+        return self.backend.webhooks(shop, app)
+
+    def snapshot(self, shop: str | Shop, app: str | App) -> Snapshot:
+        """What ``app`` can see on ``shop``, normalised for comparison (see :class:`Snapshot`)."""
+        return self.backend.snapshot(shop, app)
+
+    def require_scope(self, action: str, scope: str) -> None:
+        """Make ``action`` need ``scope``: installations without it get Shopify's 403.
+
+        None of the implemented endpoints needs a scope on Shopify; this models an endpoint the
+        merchant has not approved (``[API] This action requires merchant approval for ...``).
+        """
+        self._required_scopes[action] = scope
+
+    # -- the core ------------------------------------------------------------------------------
+
+    def _request_id(self) -> str:
+        # Counter-based, deterministic, shaped like a version-4 UUID (8-4-4-4-12 hex).
+        self._requests += 1
+        return f"{_REQUEST_ID_PREFIX}{self._requests:012x}"
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        """Serve one request as Shopify would; the transport adapters call this.
+
+        Raises :class:`UnservedRequestError` for a host that is not ``*.myshopify.com``, and
+        the httpx exceptions (or anything a :class:`Raise` fault makes) of armed faults.
+        """
+        url = request.url
+        host = url.host
+        if not host.endswith(_SHOP_SUFFIX):
+            raise UnservedRequestError(request, served=self._served_domains())
+        handle = host[: -len(_SHOP_SUFFIX)]
+        method = request.method
+        path = url.path
+        routed = match_route(method, path)
+        action = routed.route.action if routed is not None and routed.route is not None else None
+        exchange = Exchange(
+            index=self.journal.next_index(),
+            time=self.clock.now(),
+            request=request,
+            action=action,
+            shop=handle,
+            request_id=self._request_id(),
+        )
+        try:
+            fault = self.faults.select(method, path, action, handle) if self.faults.active else None
+            if fault is None:
+                response = self._serve(request, routed, handle, exchange)
+            else:
+                self.faults.record(
+                    fault,
+                    exchange_index=exchange.index,
+                    time=exchange.time,
+                    method=method,
+                    path=path,
+                    action=action,
+                )
+                exchange.fault_id = fault.id
+                response = self._apply_fault(fault.effect, request, routed, handle, exchange)
+        except BaseException as exc:
+            exchange.error = exc
+            self.journal.append(exchange)
+            raise
+        exchange.response = response
+        self.journal.append(exchange)
+        return response
+
+    def _served_domains(self) -> list[str]:
+        return [shop.domain for shop in self.backend.shops.values()]
+
+    def _apply_fault(
+        self,
+        effect: object,
+        request: httpx.Request,
+        routed: RouteMatch | None,
+        handle: str,
+        exchange: Exchange,
+    ) -> httpx.Response:
+        if isinstance(effect, HttpError):
+            return self._fault_response(effect, request, handle, exchange)
+        if isinstance(effect, TransportError):
+            raise _TRANSPORT_ERRORS[effect.kind](
+                f"fake_shopify fault {exchange.fault_id}: {effect.kind}", request=request
+            )
+        if isinstance(effect, LostResponse):
+            exchange.response = self._serve(request, routed, handle, exchange)
+            raise _TRANSPORT_ERRORS[effect.kind](
+                f"fake_shopify fault {exchange.fault_id}: response lost ({effect.kind}) after "
+                "the request was applied",
+                request=request,
+            )
+        if isinstance(effect, Latency):
+            read_timeout = _read_timeout(request)
+            if read_timeout is not None and effect.seconds > read_timeout:
+                # The client gives up first: the server still applies the request.
+                self.clock.advance(read_timeout)
+                exchange.response = self._serve(request, routed, handle, exchange)
+                raise httpx.ReadTimeout(
+                    f"fake_shopify fault {exchange.fault_id}: latency {effect.seconds}s exceeds "
+                    f"the read timeout {read_timeout}s",
+                    request=request,
+                )
+            self.clock.advance(effect.seconds)
+            return self._serve(request, routed, handle, exchange)
+        if isinstance(effect, Raise):
+            raise effect.factory(request)
+        raise TypeError(f"not a fault effect: {effect!r}")
+
+    def _fault_response(
+        self, effect: HttpError, request: httpx.Request, handle: str, exchange: Exchange
+    ) -> httpx.Response:
+        shop = self.backend.shops.get(handle)
+        status = effect.status
+        body = effect.body if effect.body is not None else _status_body(status)
+        extra: list[tuple[str, str]] = []
+        if status == 429:
+            extra.append(("Retry-After", _seconds(effect.retry_after or 2.0)))
+        elif effect.retry_after is not None:
+            extra.append(("Retry-After", _seconds(effect.retry_after)))
+        limit = self._call_limit_peek(request, shop)
+        return self._response(
+            status, body, exchange.request_id, self._default_version(), limit, extra
+        )
+
+    def _default_version(self) -> str:
+        return latest_stable(self.clock.now())
+
+    def _call_limit_peek(self, request: httpx.Request, shop: Shop | None) -> str:
+        """The call-limit header without spending: for answers given before authentication."""
+        plan = shop.plan if shop is not None else "basic"
+        size = PLAN_LIMITS[plan].rest_size
+        if shop is None:
+            return f"0/{size}"
+        inst = self.backend.installation_for_token(request.headers.get(_TOKEN_HEADER, ""))
+        if inst is None or inst.shop is not shop:
+            return f"0/{size}"
+        now = self.clock.now().timestamp()
+        return self.limiter.rest(shop.handle, inst.app.name, plan, now).header(now)
+
+    def _response(
+        self,
+        status: int,
+        body: object,
+        request_id: str | None,
+        version: str,
+        call_limit: str,
+        extra: Iterable[tuple[str, str]] = (),
+    ) -> httpx.Response:
+        headers = [
+            ("Content-Type", _JSON),
+            ("X-Request-Id", request_id or ""),
+            ("X-Shopify-API-Version", version),
+            ("X-Shopify-Shop-Api-Call-Limit", call_limit),
+            *extra,
+        ]
+        return httpx.Response(
+            status, headers=headers, content=json.dumps(body, separators=(",", ":")).encode()
+        )
+
+    def _serve(
+        self,
+        request: httpx.Request,
+        routed: RouteMatch | None,
+        handle: str,
+        exchange: Exchange,
+    ) -> httpx.Response:
+        shop = self.backend.shops.get(handle)
+        rid = exchange.request_id
+        if shop is None or routed is None:
+            # An unknown shop or a path outside /admin: Shopify's plain 404.
+            return self._response(404, _NOT_FOUND, rid, self._default_version(), "0/40")
+        now_dt = self.clock.now()
+        version = self._default_version()
+        if routed.route is None or routed.route.versioned:
+            resolved = resolve_version(
+                routed.version if routed.version is not None else "",
+                now_dt,
+                malformed=self.malformed_version,
+            )
+            if routed.version is None:
+                version = supported_versions(now_dt)[0]  # unversioned: the oldest supported
+            elif resolved is None:
+                return self._response(
+                    404, _NOT_FOUND, rid, version, self._call_limit_peek(request, shop)
+                )
+            else:
+                version = resolved.served
+        if routed.unimplemented is not None:
+            error = NotImplementedByFakeError(request.method, request.url.path)
+            return self._response(
+                error.status,
+                error.body,
+                rid,
+                version,
+                self._call_limit_peek(request, shop),
+                [("X-Fake-Shopify-Not-Implemented", routed.unimplemented)],
+            )
+        route = routed.route
+        if route is None:
+            if routed.allowed:
+                error405 = MethodNotAllowedError(request.method, routed.allowed)
+                return self._response(
+                    405,
+                    error405.body,
+                    rid,
+                    version,
+                    self._call_limit_peek(request, shop),
+                    [("Allow", ", ".join(routed.allowed))],
+                )
+            return self._response(
+                404, _NOT_FOUND, rid, version, self._call_limit_peek(request, shop)
+            )
+        accept = request.headers.get("accept")
+        if accept is not None and not _accepts_json(accept):
+            return self._response(
+                406,
+                NotAcceptableError().body,
+                rid,
+                version,
+                self._call_limit_peek(request, shop),
+            )
+        try:
+            inst = self.backend.authenticate(shop, request.headers.get(_TOKEN_HEADER))
+        except AuthenticationError as exc:
+            return self._response(
+                exc.status, exc.body, rid, version, f"0/{PLAN_LIMITS[shop.plan].rest_size}"
+            )
+        exchange.app = inst.app.name
+        now = now_dt.timestamp()
+        bucket = self.limiter.rest(shop.handle, inst.app.name, shop.plan, now)
+        if route.bucket == "rest" and self.limiter.enabled and not bucket.take(now):
+            throttled = ThrottledError()
+            return self._response(
+                429,
+                throttled.body,
+                rid,
+                version,
+                bucket.header(now),
+                [("Retry-After", _seconds(throttled.retry_after))],
+            )
+        limit_header = bucket.header(now)
+        required = self._required_scopes.get(route.action)
+        if required is not None and required not in inst.scopes:
+            forbidden = ForbiddenError(required)
+            return self._response(403, forbidden.body, rid, version, limit_header)
+        call = Call(
+            request=request,
+            backend=self.backend,
+            shop=shop,
+            installation=inst,
+            version=version,
+            requested_version=routed.version,
+            params=routed.params,
+            request_id=rid or "",
+            limiter=self.limiter,
+            now=now,
+        )
+        handler = HANDLERS.get(route.action) or self._graphql_handler()
+        try:
+            if handler is None:
+                raise NotImplementedByFakeError(request.method, request.url.path)
+            reply = handler(call)
+        except ShopifyError as exc:
+            reply = Reply(exc.status, exc.body)
+        except NotImplementedByFakeError as exc:
+            reply = Reply(exc.status, exc.body)
+        return self._response(reply.status, reply.body, rid, version, limit_header, reply.headers)
+
+    def _graphql_handler(self) -> Callable[[Call], Reply] | None:
+        """``fake_shopify.graphql.handle_graphql`` once that package exists (issue 6)."""
+        if self._graphql is _UNRESOLVED:
+            try:
+                from fake_shopify import graphql  # type: ignore[attr-defined, unused-ignore]
+            except ImportError:
+                self._graphql = None
+            else:
+                self._graphql = getattr(graphql, "handle_graphql", None)
+        return self._graphql  # type: ignore[return-value]
+
+    # -- transports ------------------------------------------------------------------------------
+
+    def transport(self) -> httpx.MockTransport:
+        """An ``httpx.MockTransport`` over :meth:`handle`, for ``httpx.Client(transport=...)``.
+
+        Works for sync and async clients. A request to another host raises
+        :class:`UnservedRequestError`.
+        """
+        return httpx.MockTransport(self.handle)
+
+    @contextmanager
+    def intercept(
+        self, *, other_hosts: Callable[[httpx.Request], Any] | None = None
+    ) -> Iterator[FakeShopify]:
+        """Intercept every httpx client (also those the code under test builds itself).
+
+        Requests to ``https://*.myshopify.com`` are served by this fake; any other request goes
+        to ``other_hosts(request)`` (which returns an ``httpx.Response``, or an awaitable of one
+        in async clients), or raises :class:`UnservedRequestError` and is never sent.
+        """
+        from fake_shopify.transports import Interceptor
+
+        with Interceptor(self, other_hosts=other_hosts):
+            yield self
+
+    def __enter__(self) -> FakeShopify:
+        from fake_shopify.transports import Interceptor
+
+        if self._active_interceptor is not None:
+            raise FakeUsageError("this FakeShopify is already intercepting")
+        self._active_interceptor = Interceptor(self)
+        self._active_interceptor.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        interceptor, self._active_interceptor = self._active_interceptor, None
+        if interceptor is not None:
+            interceptor.__exit__(*exc_info)
+
+    def __repr__(self) -> str:
+        return (
+            f"<FakeShopify shops={len(self.backend.shops)} apps={len(self.backend.apps)} "
+            f"webhooks={len(self.backend.webhooks())} at {self.clock.now().isoformat()}>"
+        )

@@ -1,0 +1,442 @@
+"""The REST wire layer: parse Shopify REST requests, call the state layer, render Shopify shapes.
+
+Each handler takes a :class:`Call` (the authenticated request with its shop, installation and
+served version) and returns a :class:`Reply`; domain errors propagate and the core renders them.
+Handler names are the action stems of the route table.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Final
+from urllib.parse import quote
+
+import httpx
+
+from fake_shopify.errors import BadRequestError, ShopifyError, ValidationError
+from fake_shopify.ratelimit import RateLimiter
+from fake_shopify.state import UNSET, Installation, Origin, Shop, ShopifyBackend, Webhook
+
+__all__ = ["HANDLERS", "Call", "InvalidJsonError", "Reply", "render_webhook"]
+
+DEFAULT_LIMIT: Final = 50
+MAX_LIMIT: Final = 250
+PAGINATION_DOC: Final = "See https://shopify.dev/api/usage/pagination-rest for more information."
+PAGE_INFO_COMPANIONS: Final = frozenset({"page_info", "limit", "fields"})
+
+
+class InvalidJsonError(ShopifyError):
+    """400: the body is not JSON at all (Shopify's exact body is unverified [U])."""
+
+    status = 400
+    default_message = "Bad Request: the request body is not valid JSON"
+
+
+@dataclass(slots=True)
+class Call:
+    """One authenticated REST request on its way through the wire layer."""
+
+    request: httpx.Request
+    backend: ShopifyBackend
+    shop: Shop
+    installation: Installation
+    version: str  # the version serving the request (after fall-forward)
+    requested_version: str | None  # the path's version segment, None for unversioned paths
+    params: Mapping[str, str]
+    request_id: str
+    limiter: RateLimiter
+    now: float  # the clock at the start of the request, as a POSIX timestamp
+
+    @property
+    def origin(self) -> Origin:
+        return Origin(
+            app=self.installation.app.name,
+            token=self.installation.access_token,
+            request_id=self.request_id,
+        )
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a handler answers: status, JSON-able body, extra headers."""
+
+    status: int
+    body: object
+    headers: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _has_identifiers(version: str) -> bool:
+    # metafield_identifiers appears in 2026-01 responses, not in 2025-10 fixtures.
+    return version == "unstable" or version >= "2026-01"
+
+
+def render_webhook(
+    webhook: Webhook, shop: Shop, version: str, fields: frozenset[str] | None = None
+) -> dict[str, Any]:
+    """The REST webhook object, in Shopify's key order (shopify.dev REST Webhook)."""
+    out: dict[str, Any] = {
+        "id": webhook.id,
+        "address": webhook.address,
+        "topic": webhook.topic,
+        "created_at": shop.local_time(webhook.created_at),
+        "updated_at": shop.local_time(webhook.updated_at),
+        "format": webhook.format,
+        "fields": list(webhook.fields),
+        "metafield_namespaces": list(webhook.metafield_namespaces),
+        "api_version": webhook.api_version,
+        "private_metafield_namespaces": list(webhook.private_metafield_namespaces),
+    }
+    if _has_identifiers(version):
+        out["metafield_identifiers"] = list(webhook.metafield_identifiers)
+    if fields:
+        out = {k: v for k, v in out.items() if k in fields}
+    return out
+
+
+# -- parsing helpers --------------------------------------------------------------------------
+
+
+def _fields(raw: str | None) -> frozenset[str] | None:
+    if raw is None:
+        return None
+    names = frozenset(part.strip() for part in raw.split(",") if part.strip())
+    return names or None
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return DEFAULT_LIMIT
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= MAX_LIMIT:
+        # "Setting this parameter outside the maximum range will return an error" [U body].
+        raise BadRequestError("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    return value
+
+
+def _int_param(name: str, raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadRequestError(name, "Invalid value") from None
+    if value < 0:
+        raise BadRequestError(name, "Invalid value")
+    return value
+
+
+def _time_param(name: str, raw: str, shop: Shop) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw.strip().replace(" ", "T"))
+    except ValueError:
+        raise BadRequestError(name, "Invalid value") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=shop.utc_offset)  # a bare time is the shop's local time
+    return moment
+
+
+def _webhook_id(call: Call) -> int:
+    return int(call.params["id"])
+
+
+def _root(call: Call, key: str) -> dict[str, Any]:
+    """The body's root object ``key`` or Shopify's 400 for a missing root key."""
+    content_type = call.request.headers.get("content-type", "")
+    if not content_type.startswith("application/json"):
+        # Without a JSON content type Shopify does not parse the body (shopify.dev response
+        # codes: 400 when Content-Type is not application/json).
+        raise BadRequestError(key)
+    try:
+        data = json.loads(call.request.content or b"null")
+    except ValueError:
+        raise InvalidJsonError() from None
+    if not isinstance(data, dict) or not isinstance(data.get(key), dict):
+        raise BadRequestError(key)
+    root: dict[str, Any] = data[key]
+    return root
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _string_list(name: str, value: object) -> list[str]:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    raise ValidationError({name: ["is invalid"]})
+
+
+_LIST_KEYS: Final = (
+    "fields",
+    "metafield_namespaces",
+    "private_metafield_namespaces",
+    "metafield_identifiers",
+)
+
+
+def _attributes(body: Mapping[str, Any]) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    if body.get("format") is not None:
+        attrs["format"] = _text(body["format"]).lower()
+    for key in _LIST_KEYS:
+        if body.get(key) is not None:
+            attrs[key] = _string_list(key, body[key])
+    return attrs
+
+
+# -- webhooks -----------------------------------------------------------------------------------
+
+
+def list_webhooks(call: Call) -> Reply:
+    """GET webhooks.json: filters, ``fields``, ``limit`` and cursor pagination (Link header)."""
+    query = call.request.url.params
+    if "page" in query:
+        raise BadRequestError("page", f"page cannot be passed. {PAGINATION_DOC}")
+    limit = _limit(query.get("limit"))
+    fields = _fields(query.get("fields"))
+    page_info = query.get("page_info")
+    direction = "next"
+    anchor: int | None = None
+    if page_info is not None:
+        for key in query:
+            if key not in PAGE_INFO_COMPANIONS:
+                raise BadRequestError(
+                    key, f"{key} cannot be passed when page_info is present. {PAGINATION_DOC}"
+                )
+        filters, direction, anchor = _decode_cursor(page_info)
+    else:
+        filters = {k: query[k] for k in _FILTERS if k in query}
+    webhooks = call.backend.list_webhooks(
+        call.shop, call.installation.app, **_parse_filters(filters, call.shop)
+    )
+    if anchor is None:
+        page, has_prev, has_next = webhooks[:limit], False, len(webhooks) > limit
+    elif direction == "next":
+        after = [w for w in webhooks if w.id > anchor]
+        page, has_next = after[:limit], len(after) > limit
+        has_prev = len(after) < len(webhooks)
+    else:
+        before = [w for w in webhooks if w.id < anchor]
+        page, has_prev = before[-limit:], len(before) > limit
+        has_next = len(before) < len(webhooks)
+    body = {"webhooks": [render_webhook(w, call.shop, call.version, fields) for w in page]}
+    headers: list[tuple[str, str]] = []
+    if page and (has_prev or has_next):
+        links = []
+        if has_prev:
+            links.append(
+                _link(call, filters, "prev", page[0].id, limit, query.get("fields"), "previous")
+            )
+        if has_next:
+            links.append(
+                _link(call, filters, "next", page[-1].id, limit, query.get("fields"), "next")
+            )
+        headers.append(("Link", ", ".join(links)))
+    return Reply(200, body, headers)
+
+
+_FILTERS: Final = (
+    "topic",
+    "address",
+    "since_id",
+    "created_at_min",
+    "created_at_max",
+    "updated_at_min",
+    "updated_at_max",
+)
+
+
+def _parse_filters(raw: Mapping[str, str], shop: Shop) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in ("topic", "address"):
+            out[key] = value
+        elif key == "since_id":
+            out[key] = _int_param(key, value)
+        else:
+            out[key] = _time_param(key, value, shop)
+    return out
+
+
+def _encode_cursor(filters: Mapping[str, str], direction: str, anchor: int) -> str:
+    payload = json.dumps(
+        {"filters": dict(filters), "direction": direction, "last_id": anchor}, separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(page_info: str) -> tuple[dict[str, str], str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(page_info + "=" * (-len(page_info) % 4))
+        data = json.loads(raw)
+        filters = {str(k): str(v) for k, v in data["filters"].items() if k in _FILTERS}
+        direction = data["direction"]
+        anchor = int(data["last_id"])
+        if direction not in ("next", "prev"):
+            raise ValueError(direction)
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+        # Shopify's body for a garbage page_info is unverified [U].
+        raise BadRequestError("page_info", "Invalid value.") from None
+    return filters, direction, anchor
+
+
+def _link(
+    call: Call,
+    filters: Mapping[str, str],
+    direction: str,
+    anchor: int,
+    limit: int,
+    fields: str | None,
+    rel: str,
+) -> str:
+    version = call.requested_version or call.version
+    url = (
+        f"https://{call.shop.domain}/admin/api/{version}/webhooks.json?limit={limit}"
+        f"&page_info={_encode_cursor(filters, direction, anchor)}"
+    )
+    if fields is not None:
+        url += f"&fields={quote(fields, safe=',')}"
+    return f'<{url}>; rel="{rel}"'
+
+
+def count_webhooks(call: Call) -> Reply:
+    """GET webhooks/count.json with ``topic`` and ``address``."""
+    query = call.request.url.params
+    count = call.backend.count_webhooks(
+        call.shop, call.installation.app, topic=query.get("topic"), address=query.get("address")
+    )
+    return Reply(200, {"count": count})
+
+
+def get_webhook(call: Call) -> Reply:
+    """GET webhooks/{id}.json."""
+    webhook = call.backend.get_webhook(call.shop, call.installation.app, _webhook_id(call))
+    fields = _fields(call.request.url.params.get("fields"))
+    return Reply(200, {"webhook": render_webhook(webhook, call.shop, call.version, fields)})
+
+
+def create_webhook(call: Call) -> Reply:
+    """POST webhooks.json: 201 with the new subscription and a ``Location`` header."""
+    body = _root(call, "webhook")
+    webhook = call.backend.create_webhook(
+        call.shop,
+        call.installation.app,
+        topic=_text(body.get("topic")),
+        address=_text(body.get("address")),
+        origin=call.origin,
+        **_attributes(body),
+    )
+    location = f"https://{call.shop.domain}/admin/api/{call.version}/webhooks/{webhook.id}.json"
+    return Reply(
+        201,
+        {"webhook": render_webhook(webhook, call.shop, call.version)},
+        [("Location", location)],
+    )
+
+
+def update_webhook(call: Call) -> Reply:
+    """PUT webhooks/{id}.json: ``address``, ``fields``, ``metafield_namespaces`` (and format)."""
+    webhook_id = _webhook_id(call)
+    # A missing subscription is 404 even when the body is also bad.
+    call.backend.get_webhook(call.shop, call.installation.app, webhook_id)
+    body = _root(call, "webhook")
+    changes = _attributes(body)
+    webhook = call.backend.update_webhook(
+        call.shop,
+        call.installation.app,
+        webhook_id,
+        topic=_text(body["topic"]) if "topic" in body else UNSET,
+        address=_text(body["address"]) if "address" in body else UNSET,
+        **changes,
+    )
+    return Reply(200, {"webhook": render_webhook(webhook, call.shop, call.version)})
+
+
+def delete_webhook(call: Call) -> Reply:
+    """DELETE webhooks/{id}.json: 200 ``{}``."""
+    call.backend.delete_webhook(call.shop, call.installation.app, _webhook_id(call))
+    return Reply(200, {})
+
+
+# -- shop and access scopes ---------------------------------------------------------------------
+
+
+def _timezone_names(shop: Shop) -> tuple[str, str | None]:
+    offset = shop.local_time(shop.created_at)[-6:]
+    sign, hours, minutes = offset[0], int(offset[1:3]), int(offset[4:6])
+    iana = None
+    if minutes == 0:
+        # Etc/GMT names invert the sign (POSIX): UTC-05:00 is Etc/GMT+5.
+        iana = "Etc/UTC" if hours == 0 else f"Etc/GMT{'+' if sign == '-' else '-'}{hours}"
+    return f"(GMT{offset}) {iana or 'Local'}", iana
+
+
+def render_shop(shop: Shop, fields: frozenset[str] | None = None) -> dict[str, Any]:
+    """A subset of Shopify's REST shop object that integrations read."""
+    timezone_label, iana = _timezone_names(shop)
+    plus = shop.plan == "plus"
+    out: dict[str, Any] = {
+        "id": shop.id,
+        "name": shop.name,
+        "email": shop.email,
+        "domain": shop.domain,
+        "province": "",
+        "country": "US",
+        "address1": "",
+        "zip": "",
+        "city": "",
+        "source": None,
+        "phone": "",
+        "primary_locale": "en",
+        "created_at": shop.local_time(shop.created_at),
+        "updated_at": shop.local_time(shop.created_at),
+        "country_code": "US",
+        "country_name": "United States",
+        "currency": "USD",
+        "customer_email": shop.email,
+        "timezone": timezone_label,
+        "iana_timezone": iana,
+        "shop_owner": f"{shop.name} Owner",
+        "money_format": "${{amount}}",
+        "plan_display_name": "Shopify Plus" if plus else "Basic",
+        "plan_name": "shopify_plus" if plus else "basic",
+        "myshopify_domain": shop.domain,
+        "password_enabled": False,
+        "has_storefront": True,
+    }
+    if fields:
+        out = {k: v for k, v in out.items() if k in fields}
+    return out
+
+
+def get_shop(call: Call) -> Reply:
+    """GET shop.json."""
+    fields = _fields(call.request.url.params.get("fields"))
+    return Reply(200, {"shop": render_shop(call.shop, fields)})
+
+
+def list_access_scopes(call: Call) -> Reply:
+    """GET /admin/oauth/access_scopes.json: the scopes granted to the token's installation."""
+    scopes = sorted(call.installation.scopes)
+    return Reply(200, {"access_scopes": [{"handle": scope} for scope in scopes]})
+
+
+HANDLERS: dict[str, Callable[[Call], Reply]] = {
+    "list_webhooks": list_webhooks,
+    "count_webhooks": count_webhooks,
+    "get_webhook": get_webhook,
+    "create_webhook": create_webhook,
+    "update_webhook": update_webhook,
+    "delete_webhook": delete_webhook,
+    "get_shop": get_shop,
+    "list_access_scopes": list_access_scopes,
+}
+"""Wire handler per action stem (``graphql`` is served by ``fake_shopify.graphql``)."""

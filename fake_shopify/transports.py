@@ -1,0 +1,87 @@
+"""Transport adapters over ``FakeShopify.handle``: respx interception.
+
+``Interceptor`` is a respx router that uses respx's ``httpx`` mocker (it patches
+``httpx.Client``/``AsyncClient`` transport selection, so clients the code under test builds
+itself are intercepted too) but skips respx's per-route matching: one host check dispatches
+inside the fake. That is what keeps interception close to the bare ``MockTransport`` cost.
+``httpx.MockTransport(fake.handle)`` is the other adapter (``FakeShopify.transport()``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import respx
+from respx.models import AllMockedAssertionError
+
+from fake_shopify.errors import UnservedRequestError
+
+if TYPE_CHECKING:
+    from fake_shopify.core import FakeShopify
+
+__all__ = ["Interceptor", "UnservedByThisFake"]
+
+_SHOP_SUFFIX = ".myshopify.com"
+
+
+class UnservedByThisFake(UnservedRequestError, AllMockedAssertionError):
+    """:class:`UnservedRequestError` that other active respx routers may still serve.
+
+    respx offers a request to every active router in turn and re-raises the last
+    ``AllMockedAssertionError`` when none answers, so a test's own ``respx.mock`` routes for
+    other hosts keep working beside the fake, and nothing ever reaches the network.
+    """
+
+
+class Interceptor(respx.MockRouter):
+    """A respx router whose only route is "``*.myshopify.com`` goes to the fake"."""
+
+    def __init__(
+        self,
+        fake: FakeShopify,
+        *,
+        other_hosts: Callable[[httpx.Request], Any] | None = None,
+    ) -> None:
+        super().__init__(assert_all_called=False, assert_all_mocked=True, using="httpx")
+        self._fake = fake
+        self._other_hosts = other_hosts
+
+    def _dispatch(self, request: httpx.Request) -> Any:
+        if request.url.host.endswith(_SHOP_SUFFIX):
+            return self._fake.handle(request)
+        if self._other_hosts is not None:
+            return self._other_hosts(request)
+        raise UnservedByThisFake(
+            request, served=[s.domain for s in self._fake.backend.shops.values()]
+        )
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        response = self._dispatch(request)
+        if inspect.isawaitable(response):
+            raise TypeError(
+                "other_hosts returned an awaitable to a sync httpx client; return an "
+                "httpx.Response for sync clients"
+            )
+        return _checked(response, request)
+
+    async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        response = self._dispatch(request)
+        if inspect.isawaitable(response):
+            response = await response
+        return _checked(response, request)
+
+    def record(self, *args: Any, **kwargs: Any) -> None:
+        # respx keeps every call for its own assertions; the fake has its journal (bounded).
+        return None
+
+
+def _checked(response: object, request: httpx.Request) -> httpx.Response:
+    if not isinstance(response, httpx.Response):
+        raise TypeError(
+            f"other_hosts must return an httpx.Response for {request.method} {request.url}, "
+            f"got {response!r}"
+        )
+    return response

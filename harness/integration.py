@@ -1,0 +1,920 @@
+"""Load the integration under test and call its hooks as the platform does (DESIGN.md section 2).
+
+Loading::
+
+    IntegrationLoadError                 what was found, what was expected
+     ├── TargetImportError               the module or file failed to import (with its traceback)
+     ├── HookMissingError                no ``register`` or no ``unregister``
+     ├── HookNotCallableError            a hook that is not callable
+     └── HookSignatureError              a parameter the harness cannot provide
+
+Calling: :func:`call_hook` (one call) and :func:`call_hooks_concurrently` (overlapping calls)
+inject ``ctx``, ``client``, ``logger`` and ``webhook_url`` by name, give ``async def`` hooks an
+:class:`~harness.platform.AsyncPlatformClient` and plain ones a
+:class:`~harness.platform.PlatformClient`, and map what escapes as the platform SDK does
+(platform-lifecycle.md section 1.4) into a :class:`HookOutcome`.
+
+Where hooks run: async hooks on the calling thread's :class:`~harness.vtime.VirtualEventLoop`;
+plain hooks on a worker thread started with ``_thread`` (so freezegun, which gives real time to
+callers near ``threading`` frames, still freezes them, and so a hook blocked forever can be
+abandoned instead of blocking the run).
+"""
+
+from __future__ import annotations
+
+import _thread
+import asyncio
+import contextvars
+import ctypes
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import threading
+import traceback
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType, ModuleType
+from typing import Any, Literal
+
+from harness._sslcache import cached_ssl_contexts
+from harness.platform import (
+    AsyncPlatformClient,
+    Context,
+    LogRecord,
+    LogScope,
+    LogSink,
+    PlatformClient,
+    PlatformLogger,
+    StateStore,
+    capture_stdlib_logs,
+    default_webhook_url,
+    is_api_error,
+)
+from harness.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
+
+__all__ = [
+    "ALLOWED_PARAMETERS",
+    "HOOK_NAMES",
+    "UNEXPECTED_ERROR_MESSAGE",
+    "Hook",
+    "HookCrash",
+    "HookInvocation",
+    "HookMissingError",
+    "HookNotCallableError",
+    "HookOutcome",
+    "HookSignatureError",
+    "HookTimeout",
+    "Integration",
+    "IntegrationLoadError",
+    "TargetImportError",
+    "cached_ssl_contexts",
+    "call_hook",
+    "call_hooks_concurrently",
+    "inspect_integration",
+    "load_integration",
+]
+
+Operation = Literal["register", "unregister"]
+HOOK_NAMES: tuple[Operation, Operation] = ("register", "unregister")
+ALLOWED_PARAMETERS: tuple[str, ...] = ("ctx", "client", "logger", "webhook_url")
+
+UNEXPECTED_ERROR_MESSAGE = (
+    "An unexpected error occurred in the integration. Bot owners: Check logs for more "
+    "informations. Integration owners: throw a RuntimeError to return a custom error message "
+    "instead."
+)
+"""The platform SDK's text for an escaped exception that is not an API error (serve.ts)."""
+
+_USER_FACING_TYPES = ("Runtime", "InvalidPayload")  # answered 400 by the SDK; other errors 500
+
+DEFAULT_BUDGET_SECONDS = 60.0
+"""Virtual time a hook may take. [U] the platform's register timeout is unverified; the
+platform client's own request timeout is 60 s (platform-lifecycle.md section 3)."""
+
+DEFAULT_WALL_TIMEOUT = 10.0
+"""Real seconds before a hook is considered hung (virtual sleeps cost none)."""
+
+_GRACE_SECONDS = 0.5  # after an interrupt, how long a stuck hook gets before it is abandoned
+
+
+class HookCrash(BaseException):
+    """The harness's crash: the runtime aborts a hook mid-way.
+
+    A ``BaseException`` so that ``except Exception`` in the integration cannot catch it, as no
+    handler can catch a process being killed.
+    """
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+class IntegrationLoadError(Exception):
+    """The target could not be loaded as an integration; the message says why."""
+
+
+class TargetImportError(IntegrationLoadError):
+    pass
+
+
+class HookMissingError(IntegrationLoadError):
+    pass
+
+
+class HookNotCallableError(IntegrationLoadError):
+    pass
+
+
+class HookSignatureError(IntegrationLoadError):
+    pass
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One lifecycle hook, inspected."""
+
+    name: str
+    func: Callable[..., Any]
+    is_async: bool
+    parameters: tuple[str, ...]  # the names the harness passes
+    where: str  # "file.py:12" for messages
+
+
+@dataclass(frozen=True)
+class Integration:
+    """An integration under test: any object with ``register`` and ``unregister`` hooks."""
+
+    name: str  # the target as given, or the object's qualified name
+    obj: object
+    register: Hook
+    unregister: Hook
+
+    def hook(self, operation: str) -> Hook:
+        if operation == "register":
+            return self.register
+        if operation == "unregister":
+            return self.unregister
+        raise ValueError(f"unknown operation {operation!r}; expected one of {HOOK_NAMES}")
+
+
+def load_integration(target: str | object) -> Integration:
+    """Load ``package.module``, ``package.module:attr``, ``path/file.py`` or ``file.py:attr``.
+
+    An object that is not a string is inspected as is.
+    """
+    if not isinstance(target, str):
+        return inspect_integration(target, name=_object_name(target))
+    spec, attr = _split_target(target)
+    module = _import_file(spec, target) if _is_path(spec) else _import_module(spec, target)
+    obj: object = module
+    if attr:
+        for part in attr.split("."):
+            if not hasattr(obj, part):
+                found = sorted(n for n in dir(obj) if not n.startswith("_"))
+                raise IntegrationLoadError(
+                    f"cannot load integration {target!r}: {_describe(obj)} has no attribute "
+                    f"{part!r}; found: {', '.join(found) or 'nothing public'}; expected "
+                    f"{attr!r} to name an object with register and unregister hooks"
+                )
+            obj = getattr(obj, part)
+    return inspect_integration(obj, name=target)
+
+
+def inspect_integration(obj: object, *, name: str) -> Integration:
+    """Check that ``obj`` has callable ``register``/``unregister`` hooks the harness can call."""
+    missing = [h for h in HOOK_NAMES if not hasattr(obj, h)]
+    if missing:
+        present = [h for h in HOOK_NAMES if h not in missing]
+        public = sorted(n for n in dir(obj) if not n.startswith("_"))
+        raise HookMissingError(
+            f"integration {name!r} ({_describe(obj)}) has no {' and no '.join(missing)} hook; "
+            f"found: {', '.join(present) or 'neither hook'} (public names: "
+            f"{', '.join(public[:20]) or 'none'}); expected an object with callable register "
+            f"and unregister attributes: a module, a class instance or a namespace"
+        )
+    hooks = [_inspect_hook(obj, hook_name, name) for hook_name in HOOK_NAMES]
+    return Integration(name=name, obj=obj, register=hooks[0], unregister=hooks[1])
+
+
+def _inspect_hook(obj: object, hook_name: str, integration: str) -> Hook:
+    func = getattr(obj, hook_name)
+    if not callable(func):
+        raise HookNotCallableError(
+            f"hook {hook_name!r} of integration {integration!r} is "
+            f"{type(func).__name__} {_short_repr(func)}, not a callable; expected a function "
+            f"(plain or async def) taking any of {', '.join(ALLOWED_PARAMETERS)}, **kwargs"
+        )
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError) as exc:
+        raise HookSignatureError(
+            f"hook {hook_name!r} of integration {integration!r}: cannot read its signature "
+            f"({exc}); expected a Python function"
+        ) from exc
+    where = _where(func)
+    names: list[str] = []
+    takes_kwargs = False
+    for param in signature.parameters.values():
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            takes_kwargs = True
+        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
+            continue
+        elif param.name in ALLOWED_PARAMETERS:
+            if param.kind is inspect.Parameter.POSITIONAL_ONLY:
+                raise HookSignatureError(
+                    f"hook {hook_name!r} of integration {integration!r} ({where}) takes "
+                    f"{param.name!r} as positional-only; the harness passes arguments by "
+                    f"keyword: remove the '/'"
+                )
+            names.append(param.name)
+        elif param.default is inspect.Parameter.empty:
+            hint = ""
+            if param.name == "self":
+                hint = " (it looks like a method of a class: pass an instance, not the class)"
+            elif param.name in ("webhookUrl", "webhookurl"):
+                hint = " (did you mean 'webhook_url'?)"
+            raise HookSignatureError(
+                f"hook {hook_name!r} of integration {integration!r} ({where}) takes parameter "
+                f"{param.name!r}, which the harness cannot provide{hint}; allowed: "
+                f"{', '.join(ALLOWED_PARAMETERS)}, **kwargs (parameters with defaults are "
+                f"left alone)"
+            )
+    if takes_kwargs:
+        names = list(ALLOWED_PARAMETERS)
+    return Hook(
+        name=hook_name,
+        func=func,
+        is_async=_is_async(func),
+        parameters=tuple(names),
+        where=where,
+    )
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    if inspect.iscoroutinefunction(func):
+        return True
+    call = getattr(func, "__call__", None)  # noqa: B004 - an object with an async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+def _split_target(target: str) -> tuple[str, str]:
+    # "C:\\x.py" has a colon that is not an attribute separator: split only when the rest is a
+    # dotted identifier.
+    head, sep, tail = target.rpartition(":")
+    if sep and head and all(part.isidentifier() for part in tail.split(".")):
+        return head, tail
+    return target, ""
+
+
+def _is_path(spec: str) -> bool:
+    return spec.endswith(".py") or os.sep in spec or "/" in spec
+
+
+def _import_module(spec: str, target: str) -> ModuleType:
+    try:
+        return importlib.import_module(spec)
+    except ModuleNotFoundError as exc:
+        if (
+            exc.name
+            and spec.startswith(exc.name)
+            and spec.split(".")[: len(exc.name.split("."))] == exc.name.split(".")
+        ):
+            raise TargetImportError(
+                f"cannot load integration {target!r}: no module named {exc.name!r} on sys.path "
+                f"(is the project directory the current directory, or on PYTHONPATH?); "
+                f"expected 'package.module', 'package.module:attribute' or a path to a .py file"
+            ) from exc
+        raise TargetImportError(_import_failure(target, exc)) from exc
+    except BaseException as exc:
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise TargetImportError(_import_failure(target, exc)) from exc
+
+
+def _import_file(spec: str, target: str) -> ModuleType:
+    path = Path(spec)
+    if not path.is_file():
+        raise TargetImportError(
+            f"cannot load integration {target!r}: no file {str(path)!r} (looked in "
+            f"{str(Path.cwd())!r}); expected a path to a .py file, 'package.module' or "
+            f"'package.module:attribute'"
+        )
+    resolved = path.resolve()
+    # A stable, unique module name per file: the same file loads as one module (so dataclasses
+    # and pickling work, and two integrations named "main.py" do not collide).
+    module_name = f"_lifecycle_target_{resolved.stem}_{abs(hash(str(resolved))):x}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    module_spec = importlib.util.spec_from_file_location(module_name, resolved)
+    if module_spec is None or module_spec.loader is None:
+        raise TargetImportError(f"cannot load integration {target!r}: not an importable file")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    # Let the file import its siblings, as `python file.py` would.
+    added = str(resolved.parent)
+    sys.path.insert(0, added)
+    try:
+        module_spec.loader.exec_module(module)
+    except BaseException as exc:
+        del sys.modules[module_name]
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        raise TargetImportError(_import_failure(target, exc)) from exc
+    finally:
+        if added in sys.path:
+            sys.path.remove(added)
+    return module
+
+
+def _import_failure(target: str, exc: BaseException) -> str:
+    tb = "".join(traceback.format_exception(exc)).rstrip()
+    return (
+        f"cannot load integration {target!r}: importing it raised "
+        f"{type(exc).__name__}: {exc}\n\nThe import's traceback:\n{tb}"
+    )
+
+
+def _describe(obj: object) -> str:
+    if isinstance(obj, ModuleType):
+        return f"module {obj.__name__!r}"
+    if isinstance(obj, type):
+        return f"class {obj.__qualname__!r}"
+    return f"{type(obj).__name__} object"
+
+
+def _object_name(obj: object) -> str:
+    if isinstance(obj, ModuleType):
+        return obj.__name__
+    name = getattr(obj, "__qualname__", None) or type(obj).__qualname__
+    module = getattr(obj, "__module__", None) or type(obj).__module__
+    return f"{module}:{name}"
+
+
+def _short_repr(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _where(func: Callable[..., Any]) -> str:
+    try:
+        unwrapped = inspect.unwrap(func)
+        file = inspect.getsourcefile(unwrapped) or "?"
+        line = inspect.getsourcelines(unwrapped)[1]
+    except (TypeError, OSError):
+        return getattr(func, "__qualname__", repr(func))
+    return f"{_short_path(file)}:{line}"
+
+
+def _short_path(file: str) -> str:
+    try:
+        return os.path.relpath(file)
+    except ValueError:
+        return file
+
+
+# --------------------------------------------------------------------------------------------
+# Calling
+# --------------------------------------------------------------------------------------------
+
+
+Status = Literal["registered", "registration_failed", "unregistered", "unregistration_failed"]
+
+
+@dataclass(frozen=True)
+class HookOutcome:
+    """What the platform recorded for one hook call."""
+
+    operation: str
+    bot_id: str
+    status: Status
+    status_reason: str | None = None  # the platform's statusReason (the error message)
+    exception: BaseException | None = None  # what escaped the hook (or stopped it)
+    exc_text: str | None = None  # its formatted traceback
+    crashed: bool = False  # aborted by HookCrash
+    timed_out: bool = False  # stopped: virtual budget or wall-time hang
+    http_status: int = 200  # what the SDK's server answered: 200, 400 or 500
+    response: Mapping[str, Any] | None = None  # the error body (RuntimeError.toJSON())
+    virtual_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    logs: tuple[LogRecord, ...] = ()  # records of this call (platform, stdlib, runtime)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("registered", "unregistered")
+
+    @property
+    def user_message(self) -> str | None:
+        """What the user sees, e.g. ``registration failed: <message>``."""
+        if self.ok:
+            return None
+        noun = "registration" if self.operation == "register" else "unregistration"
+        return f"{noun} failed: {self.status_reason}"
+
+    @property
+    def message(self) -> str | None:
+        """The timeout or failure text (``status_reason``)."""
+        return self.status_reason
+
+
+@dataclass(frozen=True)
+class HookInvocation:
+    """One hook call to make: which integration, which hook, for which context."""
+
+    integration: Integration
+    operation: str
+    ctx: Context
+    webhook_url: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)  # more names for **kwargs hooks
+
+
+def call_hook(
+    integration: Integration,
+    operation: str,
+    *,
+    ctx: Context,
+    store: StateStore,
+    sink: LogSink,
+    webhook_url: str | None = None,
+    vtime: VirtualTime | None = None,
+    budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
+    wall_timeout: float = DEFAULT_WALL_TIMEOUT,
+    capture_stdlib: bool = True,
+    cache_ssl: bool = True,
+) -> HookOutcome:
+    """Call one hook as the platform does and return what the platform would record.
+
+    ``vtime``: the run's virtual time; when omitted, one is started for this call only (which
+    costs freezegun's start, milliseconds). ``budget_seconds``: virtual seconds the hook may
+    take (``None``: unlimited). ``wall_timeout``: real seconds before the hook counts as hung.
+    ``cache_ssl``: httpx clients built during the call share cached SSL contexts
+    (``harness._sslcache``), so a client per call costs microseconds, not tens of ms.
+    """
+    (outcome,) = call_hooks_concurrently(
+        [HookInvocation(integration, operation, ctx, webhook_url)],
+        store=store,
+        sink=sink,
+        vtime=vtime,
+        budget_seconds=budget_seconds,
+        wall_timeout=wall_timeout,
+        capture_stdlib=capture_stdlib,
+        cache_ssl=cache_ssl,
+    )
+    return outcome
+
+
+def call_hooks_concurrently(
+    invocations: Sequence[HookInvocation],
+    *,
+    store: StateStore,
+    sink: LogSink,
+    vtime: VirtualTime | None = None,
+    budget_seconds: float | None = DEFAULT_BUDGET_SECONDS,
+    wall_timeout: float = DEFAULT_WALL_TIMEOUT,
+    capture_stdlib: bool = True,
+    cache_ssl: bool = True,
+) -> list[HookOutcome]:
+    """Make overlapping hook calls; outcomes in the order of ``invocations``.
+
+    Async hooks run as tasks of one virtual event loop (they interleave at every ``await``);
+    plain hooks run on threads of their own at the same time.
+    """
+    with ExitStack() as stack:
+        if vtime is None:
+            vtime = stack.enter_context(VirtualTime())
+        if cache_ssl:
+            stack.enter_context(cached_ssl_contexts())
+        runs = [
+            _Run(inv, store=store, sink=sink, vtime=vtime, budget=budget_seconds)
+            for inv in invocations
+        ]
+        options = _Options(vtime, wall_timeout, capture_stdlib)
+        threads = [run for run in runs if not run.hook.is_async]
+        for run in threads:
+            _start_thread(run, options)
+        tasks = [run for run in runs if run.hook.is_async]
+        if tasks:
+            _run_async_group(tasks, options)
+        for run in threads:
+            _join_thread(run, options)
+        outcomes = [run.outcome() for run in runs]
+    for outcome in outcomes:
+        if isinstance(outcome.exception, KeyboardInterrupt):
+            raise outcome.exception
+    return outcomes
+
+
+@dataclass(frozen=True)
+class _Options:
+    vtime: VirtualTime
+    wall_timeout: float
+    capture_stdlib: bool
+
+
+class _Run:
+    """The state of one hook call while it runs."""
+
+    def __init__(
+        self,
+        inv: HookInvocation,
+        *,
+        store: StateStore,
+        sink: LogSink,
+        vtime: VirtualTime,
+        budget: float | None,
+    ) -> None:
+        self.inv = inv
+        self.hook = inv.integration.hook(inv.operation)
+        self.ctx = (
+            inv.ctx if inv.ctx.operation == inv.operation else inv.ctx.for_operation(inv.operation)
+        )
+        self.bot_id = self.ctx.bot_id
+        self.label = f"{inv.operation} of {inv.integration.name} for {self.bot_id}"
+        self.store = store
+        self.sink = _TeeSink(sink)  # the run's own records, also sent to the shared sink
+        self.vtime = vtime
+        self.budget = budget
+        self.exception: BaseException | None = None
+        self.timeout_reason: str | None = None  # set when the harness stopped the hook
+        self.abandoned = False
+        self.done = threading.Event()
+        self.lock = threading.Lock()
+        self.finished = False
+        self.thread_id: int | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.start_virtual = vtime.monotonic()
+        self.start_wall = real_monotonic()
+        self.end_virtual: float | None = None
+        self.end_wall: float | None = None
+
+    # -- arguments -----------------------------------------------------------------------------
+
+    def kwargs(self) -> dict[str, Any]:
+        client_cls = AsyncPlatformClient if self.hook.is_async else PlatformClient
+        available: dict[str, Any] = {
+            "ctx": self.ctx,
+            "client": client_cls(
+                self.store,
+                bot_id=self.bot_id,
+                integration_id=self.ctx.integration_id,
+                integration_alias=self.ctx.integration_alias,
+            ),
+            "logger": PlatformLogger(self.sink, bot_id=self.bot_id),
+            "webhook_url": self.inv.webhook_url or default_webhook_url(self.ctx.webhook_id),
+        }
+        chosen = {name: available[name] for name in self.hook.parameters}
+        if self.hook.parameters == ALLOWED_PARAMETERS:
+            chosen.update(self.inv.extra)
+        return chosen
+
+    def scope(self) -> ExitStack:
+        """Deadline and stdlib log capture around the hook body (entered in its context)."""
+        stack = ExitStack()
+        stack.enter_context(self.vtime.deadline(self.label, self.budget))
+        if _options_capture.get():
+            stack.enter_context(capture_stdlib_logs(self.sink, bot_id=self.bot_id))
+        return stack
+
+    def finish(self) -> None:
+        self.end_virtual = self.vtime.monotonic()
+        self.end_wall = real_monotonic()
+
+    # -- outcome -------------------------------------------------------------------------------
+
+    def outcome(self) -> HookOutcome:
+        exc = self.exception
+        if self.timeout_reason is None and isinstance(exc, HookTimeout):
+            self.timeout_reason = str(exc) or f"{self.label} was stopped"
+        if self.timeout_reason is not None:
+            self._runtime_log("error", self.timeout_reason, None, bot_visible=True)
+            return self._outcome(False, self.timeout_reason, exc, _format(exc), timed_out=True)
+        if exc is None:
+            return self._outcome(True, None, None, None, http_status=200)
+        if isinstance(exc, HookCrash):
+            # The process died: nothing is logged, the platform only sees the call fail.
+            reason = f"the hook was aborted by a simulated crash ({exc})"
+            return self._outcome(False, reason, exc, _format(exc), crashed=True)
+        exc_text = _format(exc)
+        if is_api_error(exc):
+            message = _api_message(exc)
+            user_facing = getattr(exc, "type", None) in _USER_FACING_TYPES
+            # serve.ts: logger.forBot().error(message); other API errors also console.error.
+            self._runtime_log("error", message, None, bot_visible=True)
+            if not user_facing:
+                self._runtime_log("error", _console_text(exc), exc_text, bot_visible=False)
+            return self._outcome(
+                False,
+                message,
+                exc,
+                exc_text,
+                http_status=400 if user_facing else 500,
+                response=_api_body(exc, message),
+            )
+        message = UNEXPECTED_ERROR_MESSAGE
+        self._runtime_log("error", message, None, bot_visible=True)
+        self._runtime_log("error", _console_text(exc), exc_text, bot_visible=False)
+        body: dict[str, Any] = {
+            "id": None,
+            "code": 500,
+            "type": "Runtime",
+            "message": message,
+            "metadata": {},
+        }
+        return self._outcome(False, message, exc, exc_text, response=body)
+
+    def _outcome(
+        self,
+        ok: bool,
+        reason: str | None,
+        exc: BaseException | None,
+        exc_text: str | None,
+        *,
+        crashed: bool = False,
+        timed_out: bool = False,
+        http_status: int = 500,
+        response: Mapping[str, Any] | None = None,
+    ) -> HookOutcome:
+        register = self.inv.operation == "register"
+        status: Status
+        if ok:
+            status = "registered" if register else "unregistered"
+        else:
+            status = "registration_failed" if register else "unregistration_failed"
+        if self.end_virtual is None or self.end_wall is None:
+            self.finish()
+        end_virtual = self.end_virtual if self.end_virtual is not None else self.start_virtual
+        end_wall = self.end_wall if self.end_wall is not None else self.start_wall
+        return HookOutcome(
+            operation=self.inv.operation,
+            bot_id=self.bot_id,
+            status=status,
+            status_reason=reason,
+            exception=exc,
+            exc_text=exc_text,
+            crashed=crashed,
+            timed_out=timed_out,
+            http_status=http_status,
+            response=response,
+            virtual_seconds=end_virtual - self.start_virtual,
+            wall_seconds=end_wall - self.start_wall,
+            logs=tuple(self.sink.records),
+        )
+
+    def _runtime_log(
+        self, level: str, message: str, exc_text: str | None, *, bot_visible: bool
+    ) -> None:
+        self.sink.emit(
+            LogRecord(
+                level=level,
+                message=message,
+                scope=LogScope(visible_to_bot_owner=bot_visible),
+                exc_text=exc_text,
+                source="runtime",
+                bot_id=self.bot_id,
+            )
+        )
+
+
+class _TeeSink(LogSink):
+    """Keeps one call's records apart while passing them on to the run's sink."""
+
+    def __init__(self, parent: LogSink) -> None:
+        super().__init__(clock=parent.clock)
+        self._parent = parent
+
+    def emit(self, record: LogRecord) -> None:
+        if record.time is None and self.clock is not None:
+            record = replace(record, time=self.clock.now())
+        self._parent.emit(record)
+        super().emit(record)
+
+
+_options_capture: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "lifecycle_harness_capture_stdlib", default=True
+)
+
+
+def _format(exc: BaseException | None) -> str | None:
+    if exc is None:
+        return None
+    return "".join(traceback.format_exception(exc)).rstrip()
+
+
+def _api_message(exc: BaseException) -> str:
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) else str(exc)
+
+
+def _api_body(exc: BaseException, message: str) -> dict[str, Any]:
+    to_dict = getattr(exc, "to_dict", None)
+    if callable(to_dict):
+        try:
+            body = to_dict()
+            if isinstance(body, Mapping):
+                return dict(body)
+        except Exception:  # a duck-typed error's own serialiser must not break the run
+            pass
+    return {
+        "id": getattr(exc, "id", None),
+        "code": getattr(exc, "code", 400),
+        "type": getattr(exc, "type", "Runtime"),
+        "message": message,
+        "metadata": {},
+    }
+
+
+def _console_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+# -- plain hooks on worker threads --------------------------------------------------------------
+
+
+def _start_thread(run: _Run, options: _Options) -> None:
+    context = contextvars.copy_context()
+    context.run(_options_capture.set, options.capture_stdlib)
+
+    def body() -> None:
+        try:
+            try:
+                with run.scope():
+                    result = run.hook.func(**run.kwargs())
+                    if inspect.isawaitable(result):
+                        # A plain function that returns an awaitable (e.g. a decorated async
+                        # hook): run it on this thread's virtual loop.
+                        result = run.vtime.run(_await(result))
+            except BaseException as exc:
+                run.exception = exc
+            with run.lock:
+                run.finished = True
+        except BaseException as exc:  # an interrupt that landed after the hook returned
+            run.exception = run.exception or exc
+            with run.lock:
+                run.finished = True
+        finally:
+            run.finish()
+            run.done.set()
+
+    run.thread_id = _thread.start_new_thread(context.run, (body,))
+
+
+async def _await(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+def _join_thread(run: _Run, options: _Options) -> None:
+    left = options.wall_timeout - (real_monotonic() - run.start_wall)
+    if run.done.wait(max(0.0, left)):
+        return
+    with run.lock:
+        if not run.finished and run.thread_id is not None:
+            where = _thread_location(run.thread_id)
+            run.timeout_reason = (
+                f"{run.label} hung: still running after {options.wall_timeout:g} s of wall "
+                f"time{where}"
+            )
+            _interrupt_thread(run.thread_id)
+    if not run.done.wait(_GRACE_SECONDS):
+        # Blocked where an interrupt cannot reach (a C call): leave the thread behind.
+        run.abandoned = True
+        run.timeout_reason = (
+            f"{run.timeout_reason}; the thread could not be interrupted and was abandoned"
+        )
+        run.finish()
+
+
+def _interrupt_thread(thread_id: int) -> None:
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+        ctypes.c_ulong(thread_id), ctypes.py_object(HookTimeout)
+    )
+
+
+def _thread_location(thread_id: int) -> str:
+    frame = sys._current_frames().get(thread_id)
+    return _frame_location(frame)
+
+
+def _frame_location(frame: FrameType | None) -> str:
+    if frame is None:
+        return ""
+    return _pick_location(list(traceback.extract_stack(frame)))
+
+
+_SKIP_DIRS = (os.path.dirname(__file__), os.path.dirname(asyncio.__file__))
+
+
+def _pick_location(entries: Sequence[traceback.FrameSummary]) -> str:
+    """The innermost frame that is the integration's, not the harness's or asyncio's."""
+    for entry in reversed(entries):
+        if not entry.filename.startswith(_SKIP_DIRS):
+            return f" (at {_short_path(entry.filename)}:{entry.lineno} in {entry.name})"
+    return ""
+
+
+def _task_location(task: asyncio.Task[Any]) -> str:
+    # Task.get_stack() gives one frame for a suspended coroutine; follow the await chain.
+    entries: list[traceback.FrameSummary] = []
+    coro: Any = task.get_coro()
+    while coro is not None:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+        if frame is not None:
+            entries.append(
+                traceback.FrameSummary(
+                    frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name, line=None
+                )
+            )
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return _pick_location(entries)
+
+
+# -- async hooks on the virtual loop ------------------------------------------------------------
+
+
+def _run_async_group(runs: Sequence[_Run], options: _Options) -> None:
+    vtime = options.vtime
+    loop = vtime.loop()
+    token = _options_capture.set(options.capture_stdlib)
+    try:
+        loop.run_until_complete(_gather(runs, loop, options))
+    except HookTimeout as exc:
+        # The watchdog's interrupt landed in the loop's own code, not in a hook.
+        for run in runs:
+            if not run.done.is_set():
+                run.exception = exc
+                run.timeout_reason = run.timeout_reason or f"{run.label} hung"
+                run.finish()
+    finally:
+        _options_capture.reset(token)
+
+
+async def _gather(runs: Sequence[_Run], loop: VirtualEventLoop, options: _Options) -> None:
+    for run in runs:
+        run.task = loop.create_task(_run_async(run, loop))
+
+    def on_wall_deadline() -> None:
+        for run in runs:
+            if run.task is not None and not run.task.done():
+                where = _task_location(run.task)
+                run.timeout_reason = (
+                    f"{run.label} hung: still running after {options.wall_timeout:g} s of "
+                    f"wall time{where}"
+                )
+                run.task.cancel()
+
+    loop.set_wall_deadline(options.wall_timeout, on_wall_deadline)
+    # The loop checks its wall deadline whenever it waits; a hook that blocks the loop in
+    # synchronous code never lets it wait, so the watchdog interrupts the thread itself.
+    loop_thread = threading.get_ident()
+    stuck = {"armed": True}
+
+    def on_stuck() -> None:
+        if stuck["armed"]:
+            on_wall_deadline()
+            _interrupt_thread(loop_thread)
+
+    job = options.vtime.watchdog.arm(options.wall_timeout + _GRACE_SECONDS, on_stuck)
+    try:
+        await asyncio.wait([run.task for run in runs if run.task is not None])
+    finally:
+        stuck["armed"] = False
+        options.vtime.watchdog.disarm(job)
+        loop.set_wall_deadline(None)
+    # Tasks the hooks spawned and left running are cancelled, as the platform's process would
+    # not keep them.
+    leftovers = [t for t in asyncio.all_tasks(loop) if t is not asyncio.current_task()]
+    for task in leftovers:
+        task.cancel()
+    if leftovers:
+        await asyncio.wait(leftovers, timeout=None)
+
+
+async def _run_async(run: _Run, loop: VirtualEventLoop) -> None:
+    timer: asyncio.TimerHandle | None = None
+    current = asyncio.current_task()
+    if run.budget is not None and current is not None:
+
+        def on_budget() -> None:
+            if not current.done():
+                where = _task_location(current)
+                run.timeout_reason = (
+                    f"{run.label} ran past its virtual time budget of {run.budget:g} s{where}"
+                )
+                current.cancel()
+
+        timer = loop.call_at(loop.time() + run.budget, on_budget)
+    try:
+        with run.scope():
+            await run.hook.func(**run.kwargs())
+    except asyncio.CancelledError as exc:
+        run.exception = exc
+    except BaseException as exc:
+        run.exception = exc
+    finally:
+        if timer is not None:
+            timer.cancel()
+        run.finish()
+        run.done.set()

@@ -1,0 +1,440 @@
+"""Virtual time for a simulated run (DESIGN.md section 5).
+
+One :class:`VirtualTime` per run. :meth:`VirtualTime.start` freezes the process clock with
+freezegun ONCE (freezegun walks every loaded module on start, which costs milliseconds); after
+that the clock only moves through :meth:`VirtualTime.advance` / :meth:`tick` / :meth:`move_to`,
+which are cheap. The same object is the fake Shopify's clock (``now()``, ``advance(seconds)``)
+and the state store's, so every party reads one time.
+
+While it is active:
+
+* ``time.sleep(s)`` advances the clock by ``s`` and returns at once;
+* coroutines run on a :class:`VirtualEventLoop`, whose ``time()`` is the virtual clock and which,
+  when every task is waiting on a timer, jumps the clock to the earliest timer instead of
+  blocking. ``asyncio.sleep`` therefore still yields to the loop (concurrent tasks interleave in
+  timer order, and two overlapping ``sleep(2)`` / ``sleep(3)`` cost 3 virtual seconds, not 5);
+* ``asyncio.sleep`` on any other loop, inside a hook, advances the clock and yields once;
+* inside a hook call, a sleep past the hook's virtual budget raises :class:`HookTimeout`.
+
+freezegun notes (checked against freezegun 1.5):
+
+* ``real_asyncio=True`` makes ordinary event loops read the real monotonic clock; without it an
+  ``asyncio.sleep(1)`` on a normal loop never finishes while time is frozen. Our own loop
+  overrides ``time()`` and is not affected.
+* Under freezegun ``time.monotonic()`` / ``perf_counter()`` return the frozen wall-clock
+  timestamp: they stand still between advances and jump with them. Code that measures elapsed
+  time sees exactly the virtual time it slept. We never move the clock backwards.
+* freezegun returns the real time to callers within 5 frames of an ignored module (its default
+  list includes ``threading``). Hooks therefore run on the calling thread or on threads started
+  with ``_thread`` (see ``harness.integration``), never under ``threading.Thread.run``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import datetime as _dt
+import math
+import selectors
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import freezegun
+from freezegun import api as _freezegun_api
+
+__all__ = [
+    "DEFAULT_START",
+    "Deadline",
+    "HookTimeout",
+    "VirtualEventLoop",
+    "VirtualTime",
+    "Watchdog",
+    "current_deadline",
+    "real_monotonic",
+]
+
+T = TypeVar("T")
+
+DEFAULT_START = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.UTC)
+"""Where a run's clock starts unless told otherwise (a Monday inside Shopify's version window)."""
+
+
+def real_monotonic() -> float:
+    """The real monotonic clock, frozen or not.
+
+    Looked up on freezegun's module at each call: freezegun's start rewrites every module-level
+    alias of ``time.monotonic`` in other modules (a copy held here would be frozen too).
+    """
+    return float(_freezegun_api.real_monotonic())
+
+
+_real_sleep: Callable[[float], None] = time.sleep
+_real_asyncio_sleep = asyncio.sleep
+
+# Modules whose own time measurements must stay real while the clock is frozen: Hypothesis
+# (deadlines, statistics: a hook sleeping an hour of virtual time is not slow) and pytest
+# (durations). freezegun adds its default list (threading, queue, ...) to these.
+_EXTRA_IGNORE = ("hypothesis", "_hypothesis", "_pytest", "pluggy")
+
+
+class HookTimeout(BaseException):
+    """A hook ran past its virtual time budget or hung in wall time.
+
+    A ``BaseException`` so that the integration's ``except Exception`` cannot swallow it, as a
+    platform runtime killing a slow handler cannot be caught either.
+    """
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The virtual deadline of the hook call running in this context."""
+
+    label: str  # e.g. "register of examples.good (bot1)"
+    at: _dt.datetime
+    budget_seconds: float
+
+
+# Set by harness.integration around each hook call; contextvars follow asyncio tasks and the
+# worker threads the harness starts (they run in a copied context).
+current_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "lifecycle_harness_deadline", default=None
+)
+
+
+def _as_utc(moment: _dt.datetime) -> _dt.datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"virtual time needs an aware datetime, got naive {moment!r}")
+    return moment.astimezone(_dt.UTC)
+
+
+def _micro_ceil(seconds: float) -> _dt.timedelta:
+    # datetime has microsecond resolution: round a positive step UP so that a loop waiting for
+    # a timer 0.4 us away still makes progress.
+    return _dt.timedelta(microseconds=math.ceil(seconds * 1_000_000 - 1e-6))
+
+
+class VirtualTime:
+    """The run's clock: frozen process time that moves only when the harness moves it.
+
+    Usable before :meth:`start` (then only the harness's own readers see it) and after
+    :meth:`stop`. Thread-safe: concurrent sync hooks may sleep at once (their sleeps add up).
+    """
+
+    def __init__(self, *, start: _dt.datetime = DEFAULT_START) -> None:
+        self._epoch = _as_utc(start)
+        self._now = self._epoch
+        self._lock = threading.Lock()
+        self._freezer: Any = None  # freezegun's _freeze_time while active
+        self._factory: Any = None  # freezegun's FrozenDateTimeFactory while active
+        self._loops: dict[int, VirtualEventLoop] = {}
+        self._saved: list[tuple[object, str, object]] = []
+        self._watchdog: Watchdog | None = None
+        self.slept: list[tuple[str, float]] = []
+        """Every virtual sleep: (``"time.sleep"`` | ``"asyncio.sleep"`` | ``"loop"``, seconds)."""
+
+    # -- the fake_shopify Clock protocol -------------------------------------------------------
+
+    def now(self) -> _dt.datetime:
+        """The current virtual time, an aware UTC datetime."""
+        return self._now
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward by ``seconds`` (never backwards)."""
+        if seconds < 0:
+            raise ValueError(f"virtual time cannot go backwards (advance({seconds}))")
+        if seconds == 0:
+            return
+        self._set(_micro_ceil(seconds))
+
+    # -- freezegun-style movement --------------------------------------------------------------
+
+    def tick(self, delta: float | _dt.timedelta = 1.0) -> _dt.datetime:
+        """Move forward by ``delta`` (seconds or a timedelta); return the new time."""
+        seconds = delta.total_seconds() if isinstance(delta, _dt.timedelta) else float(delta)
+        self.advance(seconds)
+        return self._now
+
+    def move_to(self, moment: _dt.datetime) -> None:
+        """Jump to ``moment``, which must not be in the past."""
+        target = _as_utc(moment)
+        if target < self._now:
+            raise ValueError(f"virtual time cannot go backwards: {target} < {self._now}")
+        self._set(target - self._now)
+
+    def monotonic(self) -> float:
+        """Seconds since the run's start; the virtual event loop's ``time()``."""
+        return (self._now - self._epoch).total_seconds()
+
+    def _set(self, delta: _dt.timedelta) -> None:
+        with self._lock:
+            self._now = self._now + delta
+            if self._factory is not None:
+                # FrozenDateTimeFactory keeps a naive UTC datetime; setting it is all tick() does.
+                self._factory.time_to_freeze = self._now.replace(tzinfo=None)
+
+    # -- lifetime ------------------------------------------------------------------------------
+
+    @property
+    def active(self) -> bool:
+        return self._freezer is not None
+
+    def start(self) -> VirtualTime:
+        """Freeze the process clock at :meth:`now` and virtualise sleeps. Call once per run."""
+        if self._freezer is not None:
+            raise RuntimeError("VirtualTime.start(): already started")
+        freezer = freezegun.freeze_time(
+            self._now.replace(tzinfo=None), ignore=list(_EXTRA_IGNORE), real_asyncio=True
+        )
+        self._factory = freezer.start()
+        self._freezer = freezer
+        self._patch(time, "sleep", self._time_sleep)
+        self._patch(asyncio, "sleep", self._asyncio_sleep)
+        self._patch(asyncio.tasks, "sleep", self._asyncio_sleep)
+        return self
+
+    @property
+    def watchdog(self) -> Watchdog:
+        """The run's wall-clock watchdog (its thread starts on first use, ends on stop)."""
+        if self._watchdog is None:
+            self._watchdog = Watchdog()
+        return self._watchdog
+
+    def stop(self) -> None:
+        """Unfreeze the clock and restore ``time.sleep`` / ``asyncio.sleep``. Idempotent."""
+        if self._watchdog is not None:
+            self._watchdog.close()
+            self._watchdog = None
+        for loop in self._loops.values():
+            if not loop.is_closed() and not loop.is_running():
+                loop.close()
+        self._loops.clear()
+        while self._saved:
+            owner, name, value = self._saved.pop()
+            setattr(owner, name, value)
+        if self._freezer is not None:
+            freezer, self._freezer, self._factory = self._freezer, None, None
+            freezer.stop()
+
+    def __enter__(self) -> VirtualTime:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _patch(self, owner: object, name: str, value: object) -> None:
+        self._saved.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, value)
+
+    # -- sleeping ------------------------------------------------------------------------------
+
+    def sleep(self, seconds: float, *, kind: str = "time.sleep") -> None:
+        """Sleep virtually: advance the clock, or stop the hook if that passes its budget."""
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        deadline = current_deadline.get()
+        if deadline is not None and self._now + _micro_ceil(seconds) > deadline.at:
+            remaining = max(0.0, (deadline.at - self._now).total_seconds())
+            self.advance(remaining)
+            self.slept.append((kind, remaining))
+            raise HookTimeout(
+                f"{deadline.label} ran past its virtual time budget of "
+                f"{deadline.budget_seconds:g} s: {kind}({seconds:g}) with "
+                f"{remaining:g} s left"
+            )
+        self.advance(seconds)
+        self.slept.append((kind, seconds))
+
+    def _time_sleep(self, seconds: float) -> None:
+        self.sleep(seconds, kind="time.sleep")
+
+    async def _asyncio_sleep(self, delay: float, result: T | None = None) -> T | None:
+        loop = asyncio.get_running_loop()
+        if isinstance(loop, VirtualEventLoop) or current_deadline.get() is None:
+            # Our loop turns timers into clock jumps itself; outside hooks a foreign loop keeps
+            # real asyncio semantics (freezegun's real_asyncio).
+            return await _real_asyncio_sleep(delay, result)
+        self.sleep(delay, kind="asyncio.sleep")
+        return await _real_asyncio_sleep(0, result)
+
+    # -- event loops ---------------------------------------------------------------------------
+
+    def loop(self) -> VirtualEventLoop:
+        """This thread's virtual event loop (created on first use, closed by :meth:`stop`)."""
+        key = threading.get_ident()
+        loop = self._loops.get(key)
+        if loop is None or loop.is_closed():
+            loop = VirtualEventLoop(self)
+            self._loops[key] = loop
+        return loop
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run ``coro`` to completion on this thread's virtual loop."""
+        return self.loop().run_until_complete(coro)
+
+    @contextmanager
+    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline | None]:
+        """Set the virtual deadline of the hook call running in this context."""
+        if budget_seconds is None:
+            token = current_deadline.set(None)
+            try:
+                yield None
+            finally:
+                current_deadline.reset(token)
+            return
+        value = Deadline(label, self._now + _dt.timedelta(seconds=budget_seconds), budget_seconds)
+        token = current_deadline.set(value)
+        try:
+            yield value
+        finally:
+            current_deadline.reset(token)
+
+
+class Watchdog:
+    """Calls back when a wall-clock deadline passes; one daemon thread, started on first use.
+
+    Used for what a virtual clock cannot see: a hook stuck in CPU-bound code or blocked in a
+    call that never returns. Waits use ``Condition.wait``, which reads the real clock in C.
+    """
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._jobs: dict[int, tuple[float, Callable[[], None]]] = {}
+        self._counter = 0
+        self._thread: threading.Thread | None = None
+        self._closed = False
+
+    def arm(self, seconds: float, callback: Callable[[], None]) -> int:
+        with self._cond:
+            if self._closed:
+                raise RuntimeError("Watchdog.arm() after close()")
+            self._counter += 1
+            self._jobs[self._counter] = (real_monotonic() + seconds, callback)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="lifecycle-harness-watchdog", daemon=True
+                )
+                self._thread.start()
+            self._cond.notify()
+            return self._counter
+
+    def disarm(self, job: int) -> None:
+        with self._cond:
+            self._jobs.pop(job, None)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            self._jobs.clear()
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        with self._cond:
+            while not self._closed:
+                now = real_monotonic()
+                due = [job for job, (at, _) in self._jobs.items() if at <= now]
+                for job in due:
+                    _, callback = self._jobs.pop(job)
+                    callback()
+                if due:
+                    continue
+                nearest = min((at for at, _ in self._jobs.values()), default=None)
+                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+
+
+class _VirtualSelector(selectors.BaseSelector):
+    """A real selector whose waits on timers become virtual clock jumps."""
+
+    def __init__(self, vtime: VirtualTime) -> None:
+        self._real = selectors.DefaultSelector()
+        self._vtime = vtime
+        self.loop: VirtualEventLoop | None = None
+
+    def register(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj: Any) -> selectors.SelectorKey:
+        return self._real.unregister(fileobj)
+
+    def modify(self, fileobj: Any, events: int, data: Any = None) -> selectors.SelectorKey:
+        return self._real.modify(fileobj, events, data)
+
+    def get_map(self) -> Mapping[Any, selectors.SelectorKey]:
+        return self._real.get_map()
+
+    def close(self) -> None:
+        self._real.close()
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        events = self._real.select(0)
+        loop = self.loop
+        if loop is not None and loop.wall_deadline is not None:
+            # Checked on every turn of the loop, so a hook spinning on `await sleep(0)` or
+            # awaiting something that never happens is stopped too.
+            left = loop.wall_deadline - real_monotonic()
+            if left <= 0:
+                loop.fire_wall_deadline()
+                return events
+        else:
+            left = None
+        if events or (timeout is not None and timeout <= 0):
+            return events
+        if timeout is None or (loop is not None and loop.waiting_on_threads > 0):
+            # Nothing is scheduled on the clock, or work is running on other threads: only real
+            # I/O or another thread (call_soon_threadsafe) can wake us. Block for real, but
+            # not past the wall deadline.
+            return self._real.select(left)
+        self._vtime.advance(timeout)
+        self._vtime.slept.append(("loop", timeout))
+        return []
+
+
+class VirtualEventLoop(asyncio.SelectorEventLoop):
+    """An asyncio loop on virtual time: idle waits for timers move the clock, not the wall."""
+
+    def __init__(self, vtime: VirtualTime) -> None:
+        selector = _VirtualSelector(vtime)
+        super().__init__(selector)
+        selector.loop = self
+        self._vtime = vtime
+        self.waiting_on_threads = 0
+        self.wall_deadline: float | None = None  # real_monotonic() value
+        self._on_wall_deadline: Callable[[], None] | None = None
+
+    def time(self) -> float:
+        return self._vtime.monotonic()
+
+    def set_wall_deadline(
+        self, seconds: float | None, callback: Callable[[], None] | None = None
+    ) -> None:
+        """Call ``callback`` from the loop once ``seconds`` of real time have passed."""
+        if seconds is None:
+            self.wall_deadline, self._on_wall_deadline = None, None
+        else:
+            self.wall_deadline, self._on_wall_deadline = real_monotonic() + seconds, callback
+
+    def fire_wall_deadline(self) -> None:
+        callback = self._on_wall_deadline
+        self.wall_deadline, self._on_wall_deadline = None, None
+        if callback is not None:
+            callback()
+
+    def run_in_executor(  # type: ignore[override]  # TypeVarTuple signature, same behaviour
+        self, executor: Any, func: Callable[..., T], *args: Any
+    ) -> asyncio.Future[T]:
+        # While a thread works for us (asyncio.to_thread), waiting is real: jumping the clock to
+        # the next timer (e.g. the hook's budget) would time the hook out for no reason.
+        future = super().run_in_executor(executor, func, *args)
+        self.waiting_on_threads += 1
+
+        def _done(_: object) -> None:
+            self.waiting_on_threads -= 1
+
+        future.add_done_callback(_done)
+        return future
