@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 ASSERT_OPTIONS: tuple[str, ...] = ("assert_all_faults_fired", "assert_all_requests_served")
 DEFAULT_INTEGRATION_ID = "intg_lifecycle_harness"
 DEFAULT_WEBHOOK_ID = "wh_lifecycle_harness"
+NOT_IMPLEMENTED_HEADER = "X-Fake-Shopify-Not-Implemented"
 
 
 def fake_options() -> tuple[str, ...]:
@@ -67,26 +68,34 @@ class _Unserved:
 class _UnservedLog:
     requests: list[_Unserved] = field(default_factory=list)
 
-    def other_host(self, request: httpx.Request) -> NoReturn:
-        """``intercept(other_hosts=...)``: record a request to a host no fake serves, then fail
-        it as the fake does, so it is never sent."""
-        from fake_shopify import UnservedRequestError
+    def other_host(self, fake: FakeShopify) -> Callable[[httpx.Request], NoReturn]:
+        """An ``intercept(other_hosts=...)`` handler: record a request to a host no fake serves,
+        then refuse it exactly as the fake does (never sent; other respx routers may serve it)."""
+        from fake_shopify.transports import UnservedByThisFake
 
-        self.requests.append(
-            _Unserved(request.method, str(request.url), "no fake serves this host")
-        )
-        raise UnservedRequestError(request)
+        def refuse(request: httpx.Request) -> NoReturn:
+            self.requests.append(
+                _Unserved(request.method, str(request.url), "no fake serves this host")
+            )
+            shops = [shop.domain for shop in fake.backend.shops.values()]
+            raise UnservedByThisFake(request, served=shops)
+
+        return refuse
 
 
 def _unserved_exchanges(fake: FakeShopify) -> list[_Unserved]:
-    """Requests to a served host that the fake answered with "not implemented"."""
-    from fake_shopify import NotImplementedByFakeError
-
+    """Requests to a shop that the fake answered with "not implemented" (a real Shopify endpoint
+    the fake does not serve: the test exercised something the fake cannot check)."""
     found = []
     for exchange in fake.journal:
-        if isinstance(exchange.error, NotImplementedByFakeError):
+        response = exchange.response
+        if response is not None and NOT_IMPLEMENTED_HEADER in response.headers:
             found.append(
-                _Unserved(exchange.request.method, str(exchange.request.url), str(exchange.error))
+                _Unserved(
+                    exchange.request.method,
+                    str(exchange.request.url),
+                    "not implemented by the fake",
+                )
             )
     return found
 
@@ -103,7 +112,7 @@ def fake_session(
     assert_served = bool(options.get("assert_all_requests_served", True))
     fake = FakeShopify(**{k: v for k, v in options.items() if k not in ASSERT_OPTIONS})
     unserved = _UnservedLog()
-    with fake.intercept(other_hosts=unserved.other_host):
+    with fake.intercept(other_hosts=unserved.other_host(fake)):
         yield fake
     problems: list[str] = []
     if assert_faults:
@@ -143,7 +152,7 @@ class PlatformFakes:
         self.fake = fake
         self.integration_id = integration_id
         self.store: StateStore = StateStore(clock=fake.clock)
-        self.sink: LogSink = LogSink()
+        self.sink: LogSink = LogSink(clock=fake.clock)
 
     def client(self, *, bot_id: str = "bot1") -> PlatformClient:
         from harness.platform import PlatformClient
@@ -171,13 +180,10 @@ class PlatformFakes:
 
         return Context(
             bot_id=bot_id,
-            bot_user_id=f"user_{bot_id}",
             integration_id=self.integration_id,
-            integration_alias="shopify",
             webhook_id=DEFAULT_WEBHOOK_ID,
-            operation=operation,
-            configuration_type=None,
             configuration=configuration,
+            operation=operation,
         )
 
     def call(
@@ -189,13 +195,16 @@ class PlatformFakes:
         bot_id: str = "bot1",
         webhook_url: str | None = None,
     ) -> HookOutcome:
-        """Call ``integration``'s ``operation`` hook as the platform does."""
+        """Call ``integration``'s ``operation`` hook as the platform does.
+
+        ``integration`` is a target (``"package.module"``, ``"path/file.py"``...) or an object
+        with ``register`` and ``unregister``.
+        """
         from harness.integration import call_hook, load_integration
 
-        target = load_integration(integration) if isinstance(integration, str) else integration
         ctx = self.context(configuration=configuration, operation=operation, bot_id=bot_id)
         return call_hook(
-            target,
+            load_integration(integration),
             operation,
             ctx=ctx,
             store=self.store,

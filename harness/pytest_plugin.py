@@ -19,7 +19,7 @@ suite of a project that does not use it runs exactly as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -54,8 +54,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _settings_from(config: pytest.Config) -> cfg.PluginSettings:
     """Resolve the plugin's settings once; every other part of the plugin reads the result."""
-    from harness._plugin_runner import is_profile, profile_names
-
     cli: dict[str, object | None] = {}
     ini: dict[str, object | None] = {}
     for setting in cfg.SETTINGS:
@@ -64,6 +62,18 @@ def _settings_from(config: pytest.Config) -> cfg.PluginSettings:
     pyproject = config.rootpath / "pyproject.toml"
     try:
         table = cfg.read_pyproject_table(pyproject)
+        given = (cli, ini, {s.name: table.get(s.toml) for s in cfg.SETTINGS})
+        if any(values.get(name) for values in given for name in ("integration", "profile")):
+            # Before Hypothesis' own pytest_configure (ours is tryfirst), so that
+            # --hypothesis-profile=ci finds the harness's profiles registered.
+            from harness._plugin_runner import is_profile, profile_names, register_profiles
+
+            register_profiles()
+            valid: tuple[str, ...] = profile_names()
+            known: Callable[[str], bool] | None = is_profile
+        else:
+            # Inert: no integration, no profile named; do not even import Hypothesis.
+            valid, known = (cfg.DEFAULT_PROFILE,), None
         return cfg.resolve(
             cli=cli,
             ini=ini,
@@ -71,8 +81,8 @@ def _settings_from(config: pytest.Config) -> cfg.PluginSettings:
             rootpath=config.rootpath,
             pyproject=pyproject if table else None,
             inifile=config.inipath,
-            valid_profiles=profile_names(),
-            is_profile=is_profile,
+            valid_profiles=valid,
+            is_profile=known,
         )
     except cfg.SettingsError as e:
         raise pytest.UsageError(f"lifecycle-harness: {e}") from None
@@ -85,8 +95,6 @@ def settings_of(config: pytest.Config) -> cfg.PluginSettings:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    from harness._plugin_runner import register_profiles
-
     config.addinivalue_line(
         "markers",
         "lifecycle(*, integration=..., configuration=..., examples=..., **options): "
@@ -98,9 +106,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "fake_shopify(*, assert_all_faults_fired=True, assert_all_requests_served=True, "
         "**fake_options): options of the `fake_shopify` fixture in this test",
     )
-    # Before Hypothesis' own pytest_configure (this hook is tryfirst), so that
-    # --hypothesis-profile=ci finds the harness's profiles already registered.
-    register_profiles()
     config.stash[_SETTINGS] = _settings_from(config)
     config.stash[_SUITE] = None
     config.stash[_SUITE_COLLECTED] = False

@@ -78,12 +78,15 @@ def unregister(ctx, webhook_url):
                     r.raise_for_status()
 '''
 
-BUGGY = GOOD.replace(
-    '"""A correct integration: find-or-create by topic and address, tolerant unregister."""',
-    '"""A buggy integration: unregister forgets the webhooks register created."""',
-).split("def unregister")[0] + '''def unregister(ctx, webhook_url):
+BUGGY = (
+    GOOD.replace(
+        '"""A correct integration: find-or-create by topic and address, tolerant unregister."""',
+        '"""A buggy integration: unregister forgets the webhooks register created."""',
+    ).split("def unregister")[0]
+    + """def unregister(ctx, webhook_url):
     pass  # the bug: nothing is deleted
-'''
+"""
+)
 
 
 def write_repo(pytester: pytest.Pytester, *, integration: str, extra: str = "") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pluginkit import GOOD, Runner
 
-SEED = '''
+SEED = """
 import httpx
 import pytest
 
@@ -20,7 +20,7 @@ def seeded(fake):
 
 def url(path):
     return f"https://acme.myshopify.com/admin/api/2025-07/{path}"
-'''
+"""
 
 
 def test_fake_shopify_serves_shopify_and_is_fresh_per_test(
@@ -28,7 +28,7 @@ def test_fake_shopify_serves_shopify_and_is_fresh_per_test(
 ) -> None:
     pytester.makepyfile(
         SEED
-        + '''
+        + """
 @pytest.mark.parametrize("n", [1, 2])
 def test_create(fake_shopify, n):
     shop, app, token = seeded(fake_shopify)  # would fail if the shop survived the last test
@@ -36,7 +36,7 @@ def test_create(fake_shopify, n):
     r = httpx.post(url("webhooks.json"), json=body, headers={"X-Shopify-Access-Token": token})
     assert r.status_code == 201
     assert len(fake_shopify.webhooks()) == 1
-'''
+"""
     )
     run().assert_outcomes(passed=2)
 
@@ -46,7 +46,7 @@ def test_teardown_fails_listing_faults_that_never_fired(
 ) -> None:
     pytester.makepyfile(
         SEED
-        + '''
+        + """
 def test_armed_but_never_used(fake_shopify):
     seeded(fake_shopify)
     fake_shopify.faults.arm(HttpError(503), match=Match(action="delete_webhook"))
@@ -63,7 +63,7 @@ def test_fired(fake_shopify):
     fake_shopify.faults.arm(HttpError(503), match=Match(action="list_webhooks"))
     r = httpx.get(url("webhooks.json"), headers={"X-Shopify-Access-Token": token})
     assert r.status_code == 503
-'''
+"""
     )
     result = run()
     result.assert_outcomes(passed=3, errors=1)
@@ -82,12 +82,12 @@ def test_a_request_to_another_host_fails_loudly_and_is_listed(
 ) -> None:
     pytester.makepyfile(
         SEED
-        + '''
+        + """
 def test_other_host(fake_shopify):
     with pytest.raises(Exception) as e:
         httpx.get("https://api.example.com/v1/things")
     assert "api.example.com" in str(e.value)
-'''
+"""
     )
     result = run()
     result.assert_outcomes(passed=1, errors=1)
@@ -104,7 +104,7 @@ def test_platform_fixture_calls_hooks_against_the_fake(
 ) -> None:
     pytester.makepyfile(good=GOOD)
     pytester.makepyfile(
-        '''
+        """
 import good
 
 
@@ -121,12 +121,12 @@ def test_register_twice_then_unregister(fake_shopify, platform):
     assert outcome.status == "unregistered", outcome
     assert fake_shopify.webhooks() == []
     assert platform.client().store is platform.store
-'''
+"""
     )
     run().assert_outcomes(passed=1)
 
 
-ASYNC_TESTS = '''
+ASYNC_TESTS = """
 import anyio
 import httpx
 import pytest
@@ -163,7 +163,7 @@ async def test_with_anyio(fake_shopify):
     assert r.status_code == 201
     await anyio.sleep(0)
     assert len(fake_shopify.webhooks()) == 1
-'''
+"""
 
 
 def test_fixtures_in_async_tests(pytester: pytest.Pytester, run: Runner) -> None:
@@ -175,13 +175,13 @@ def test_unknown_fake_shopify_marker_option_is_a_usage_error(
     pytester: pytest.Pytester, run: Runner
 ) -> None:
     pytester.makepyfile(
-        '''
+        """
 import pytest
 
 @pytest.mark.fake_shopify(assert_all_fault_fired=False)
 def test_x(fake_shopify):
     pass
-'''
+"""
     )
     result = run()
     assert result.ret == pytest.ExitCode.USAGE_ERROR
