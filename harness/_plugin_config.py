@@ -1,8 +1,9 @@
 """Settings of the pytest plugin, resolved in one place.
 
-Every setting can come from four places; the first that gives a value wins::
+Every setting can come from these places; the first that gives a value wins::
 
     command line  (--lifecycle-integration=...)
+    environment   (only the profile: $LIFECYCLE_HARNESS_PROFILE, shared with the CLI)
     ini key       (lifecycle_integration = ... in pytest.ini / [tool.pytest.ini_options] / ...)
     pyproject     ([tool.lifecycle-harness] integration = ...)
     default
@@ -26,7 +27,8 @@ import yaml
 TABLE = "tool.lifecycle-harness"
 """The pyproject.toml table the plugin reads (zero-code use)."""
 
-DEFAULT_PROFILE = "dev"
+DEFAULT_PROFILE = "ci"  # harness.profiles.DEFAULT_PROFILE, without importing Hypothesis
+PROFILE_ENV = "LIFECYCLE_HARNESS_PROFILE"  # harness.profiles.PROFILE_ENV
 DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
 
 
@@ -43,6 +45,7 @@ class Setting:
     ini: str | None  # None: no ini key (the profile's command line option is Hypothesis')
     toml: str
     help: str
+    env: str | None = None
 
     @property
     def dest(self) -> str:
@@ -87,7 +90,9 @@ SETTINGS: tuple[Setting, ...] = (
         "--hypothesis-profile",
         "lifecycle_profile",
         "profile",
-        f"Hypothesis settings profile for the lifecycle checks (default: {DEFAULT_PROFILE})",
+        "Hypothesis settings profile for the lifecycle checks: dev, ci, nightly (registered "
+        f"with Hypothesis as lifecycle-<name>) or one of your own (default: {DEFAULT_PROFILE})",
+        env=PROFILE_ENV,
     ),
 )
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -140,6 +145,7 @@ def resolve(
     cli: Mapping[str, object | None],
     ini: Mapping[str, object | None],
     table: Mapping[str, object],
+    env: Mapping[str, str] | None = None,
     rootpath: Path,
     pyproject: Path | None,
     inifile: Path | None,
@@ -158,6 +164,7 @@ def resolve(
     for setting in SETTINGS:
         for place, values, key in (
             (setting.cli, cli, setting.name),
+            (f"${setting.env}", env or {}, setting.env or ""),
             (f"ini key {setting.ini}", ini, setting.name),
             (f"[{TABLE}] {setting.toml} in {pyproject}", table, setting.toml),
         ):

@@ -10,7 +10,6 @@ and seed, so xdist workers share nothing.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -19,9 +18,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from harness import _plugin_config as cfg
 
 if TYPE_CHECKING:
+    from harness.integration import Integration
     from harness.options import Options
+    from harness.profiles import Profile
     from harness.properties import Violation
-    from harness.simulator import RunResult
+    from harness.report import CheckReport
+    from harness.scenario_replay import ScenarioResult
+    from harness.scenarios import Scenario
+    from harness.simulator import RunResult, Simulator
     from harness.steps import Step
     from harness.world import WorldSpec
 
@@ -49,8 +53,8 @@ class ScenarioLoadFailure(Exception):
 
 
 def register_profiles() -> None:
-    """Register the harness's Hypothesis profiles (dev, ci, nightly): one place, shared with the
-    CLI (``harness.profiles``)."""
+    """Register the harness's Hypothesis profiles (``lifecycle-dev``, ``lifecycle-ci``,
+    ``lifecycle-nightly``) from the one place that defines them, shared with the CLI."""
     from harness import profiles
 
     profiles.register_profiles()
@@ -63,24 +67,27 @@ def profile_names() -> tuple[str, ...]:
     return tuple(sorted(profiles.PROFILES))
 
 
-def is_profile(name: str) -> bool:
-    """Whether ``name`` is a registered Hypothesis profile (the harness's, or one the user's
-    conftest registered)."""
+def lifecycle_profile(name: str) -> Profile | None:
+    """The exploration profile a profile name stands for: ``dev``/``ci``/``nightly`` or their
+    Hypothesis names ``lifecycle-<name>``; any other registered Hypothesis profile lends its
+    ``max_examples`` and ``stateful_step_count``. None for an unknown name."""
     from hypothesis import settings
     from hypothesis.errors import InvalidArgument
 
+    from harness import profiles
+
+    base = name.removeprefix("lifecycle-")
+    if base in profiles.PROFILES:
+        return profiles.PROFILES[base]
     try:
-        settings.get_profile(name)
+        chosen = settings.get_profile(name)
     except InvalidArgument:
-        return False
-    return True
+        return None
+    return profiles.Profile(examples=chosen.max_examples, max_steps=chosen.stateful_step_count)
 
 
-def profile_examples(name: str) -> int:
-    """The ``max_examples`` of the Hypothesis profile ``name``."""
-    from hypothesis import settings
-
-    return int(settings.get_profile(name).max_examples)
+def is_profile(name: str) -> bool:
+    return lifecycle_profile(name) is not None
 
 
 # --------------------------------------------------------------------------- options
@@ -132,23 +139,32 @@ def resolve_target(target: str, rootpath: Path) -> str:
 # --------------------------------------------------------------------------- header
 
 
+def _profile_text(name: str) -> str:
+    chosen = lifecycle_profile(name)
+    if chosen is None:
+        return name
+    return f"{name} ({chosen.examples} examples, {chosen.max_steps} steps at most)"
+
+
 def header_lines(settings: cfg.PluginSettings, *, seed: int | None) -> list[str]:
     """What ``pytest_report_header`` prints: what is in force, and how to reproduce the run."""
-    examples = settings.examples or profile_examples(settings.profile)
     where = settings.sources
     lines = [
         f"lifecycle-harness: integration {settings.integration} ({where['integration']})",
-        "lifecycle-harness: profile {} ({}), examples {} ({}), configuration {}".format(
-            settings.profile,
+        "lifecycle-harness: profile {} [{}], examples {} [{}], configuration {}".format(
+            _profile_text(settings.profile),
             where.get("profile", "default"),
-            examples,
-            where.get("examples", "profile"),
-            where.get("configuration", "default: provisioned by the harness"),
+            settings.examples if settings.examples is not None else "from the profile",
+            where.get("examples", "default"),
+            where.get("configuration", "provisioned by the harness"),
         ),
         f"lifecycle-harness: failing scenarios recorded in {settings.record_dir}",
     ]
     reproduce = ["pytest", f"--lifecycle-integration={settings.integration}"]
-    reproduce.append(f"--hypothesis-profile={settings.profile}")
+    base = settings.profile.removeprefix("lifecycle-")
+    # the name Hypothesis knows the profile by (the harness's are registered as lifecycle-<name>)
+    registered = f"lifecycle-{base}" if base in profile_names() else settings.profile
+    reproduce.append(f"--hypothesis-profile={registered}")
     if settings.examples is not None:
         reproduce.append(f"--lifecycle-examples={settings.examples}")
     if seed is not None:
@@ -156,9 +172,8 @@ def header_lines(settings: cfg.PluginSettings, *, seed: int | None) -> list[str]
         lines.append(f"lifecycle-harness: reproduce with: {' '.join(reproduce)}")
     else:
         lines.append(
-            "lifecycle-harness: seed chosen by Hypothesis; failures replay first from its example "
-            "database and are recorded as scenario files; for a fixed run: "
-            f"{' '.join(reproduce)} --hypothesis-seed=N"
+            "lifecycle-harness: seed chosen by Hypothesis (failures are recorded as scenario "
+            f"files); for a fixed run: {' '.join(reproduce)} --hypothesis-seed=N"
         )
     return lines
 
@@ -170,21 +185,26 @@ def header_lines(settings: cfg.PluginSettings, *, seed: int | None) -> list[str]
 class Lifecycle:
     """A lifecycle runner bound to one integration, configuration and set of options.
 
-    The ``lifecycle`` fixture builds one per test. ``run`` executes given steps; ``explore``
-    generates lifecycles with Hypothesis; ``crashes`` enumerates crash points; ``replay`` runs a
-    scenario file. ``assert_holds`` does one of those and fails the test with the violation
-    report, recording each minimal failing scenario in ``record_dir``.
+    The ``lifecycle`` fixture builds one per test:
+
+    - ``run(steps)`` executes given steps once (``RunResult``: ``history``, ``violations``);
+    - ``check()`` does what ``lifecycle-harness check`` does (fixed probes, crash enumeration,
+      Hypothesis exploration) and returns the ``CheckReport``;
+    - ``explore()`` and ``crashes()`` are those two phases alone;
+    - ``replay(path)`` replays a scenario file against this integration;
+    - ``assert_holds(steps=None)`` runs the steps (or ``check()``), and fails the test with the
+      violation report, each minimal failing scenario recorded in ``record_dir``;
+    - ``arun``, ``acheck``, ``aassert_holds`` are the same for async tests.
     """
 
-    target: str
-    integration: object
+    integration: Integration
+    configuration: Mapping[str, object] | None
     world: WorldSpec
     options: Options
+    profile: Profile
     examples: int
-    profile: str
     seed: int | None
     record_dir: Path
-    test_name: str
     fail: Callable[[str], NoReturn]
 
     @classmethod
@@ -195,11 +215,10 @@ class Lifecycle:
         overrides: Mapping[str, Any],
         seed: int | None,
         rootpath: Path,
-        test_name: str,
         fail: Callable[[str], NoReturn],
     ) -> Lifecycle:
         from harness.integration import IntegrationLoadError, load_integration
-        from harness.world import default_world
+        from harness.world import WorldError, default_world
 
         check_lifecycle_options(overrides)
         target = overrides.get("integration", settings.integration)
@@ -209,93 +228,126 @@ class Lifecycle:
                 " --lifecycle-integration, the ini key lifecycle_integration or "
                 f"[{cfg.TABLE}] integration in pyproject.toml"
             )
-        if not isinstance(target, str):
-            # an integration object passed to the marker directly
-            integration: object = target
-            target_name = getattr(target, "__name__", repr(target))
-        else:
-            target_name = target
-            try:
-                integration = load_integration(resolve_target(target, rootpath))
-            except IntegrationLoadError as e:
-                raise ValueError(str(e)) from None
+        try:
+            integration = load_integration(
+                resolve_target(target, rootpath) if isinstance(target, str) else target
+            )
+        except IntegrationLoadError as e:
+            raise ValueError(str(e)) from None
         configuration = overrides.get("configuration", settings.configuration)
+        try:
+            world = default_world(
+                configuration, **{k: overrides[k] for k in WORLD_KEYS if k in overrides}
+            )
+        except WorldError as e:
+            raise ValueError(str(e)) from None
+        profile = lifecycle_profile(settings.profile)
+        assert profile is not None  # validated with the settings
         examples = overrides.get("examples", settings.examples)
         return cls(
-            target=target_name,
             integration=integration,
-            world=default_world(
-                configuration, **{k: overrides[k] for k in WORLD_KEYS if k in overrides}
-            ),
+            configuration=configuration,
+            world=world,
             options=_options(overrides),
-            examples=int(examples or profile_examples(settings.profile)),
-            profile=settings.profile,
+            profile=profile,
+            examples=int(examples) if examples is not None else profile.examples,
             seed=seed,
             record_dir=settings.record_dir,
-            test_name=test_name,
             fail=fail,
         )
+
+    def simulator(self) -> Simulator:
+        """A simulator of this integration, world and options (use it as a context manager)."""
+        from harness.simulator import Simulator
+
+        return Simulator(self.integration, world=self.world, options=self.options)
 
     # -- running
 
     def run(self, steps: Iterable[Step]) -> RunResult:
-        """Execute ``steps`` once, checking every property after each step."""
-        from harness.simulator import Simulator
+        """Execute ``steps`` once, checking every enabled property after each step."""
+        with self.simulator() as sim:
+            return sim.run(tuple(steps))
 
-        sim = Simulator(self.integration, world=self.world, options=self.options)
-        return sim.run(tuple(steps))
+    def check(self, *, examples: int | None = None) -> CheckReport:
+        """Probes, crash enumeration and Hypothesis exploration, as ``lifecycle-harness check``
+        does; every violation is recorded as a minimal scenario file in ``record_dir``."""
+        from harness.check import check
 
-    def explore(self, *, examples: int | None = None) -> list[Violation]:
-        """Generate lifecycles with Hypothesis; each violation comes with its minimal steps."""
-        from harness.exploration import explore
-
-        return list(
-            explore(
-                self.integration,
-                world=self.world,
-                options=self.options,
-                examples=examples or self.examples,
-                seed=self.seed,
-            )
+        return check(
+            self.integration,
+            configuration=self.configuration,
+            shop_key=self.world.shop_key,
+            token_key=self.world.token_key,
+            examples=self.examples if examples is None else examples,
+            seed=self.seed,
+            max_steps=self.profile.max_steps,
+            options=self.options,
+            record_dir=self.record_dir,
         )
 
+    def explore(self, *, examples: int | None = None) -> list[Violation]:
+        """Hypothesis exploration alone; each violation comes with its minimal steps."""
+        from harness.exploration import explore
+
+        with self.simulator() as sim:
+            return explore(
+                sim,
+                options=self.options,
+                examples=self.examples if examples is None else examples,
+                seed=self.seed,
+                max_steps=self.profile.max_steps,
+            )
+
     def crashes(self) -> list[Violation]:
-        """Abort every hook before each of its requests in turn, and lose each response."""
+        """Crash enumeration alone: every hook aborted before each of its requests in turn."""
         from harness.exploration import enumerate_crashes
 
-        return list(enumerate_crashes(self.integration, world=self.world, options=self.options))
+        with self.simulator() as sim:
+            return enumerate_crashes(sim, options=self.options)
 
-    def replay(self, path: str | Path) -> RunResult:
+    def replay(self, path: str | Path) -> ScenarioResult:
         """Replay a scenario file against this runner's integration."""
-        from harness.scenarios import load_scenario, replay
+        from harness.scenario_replay import replay
+        from harness.scenarios import load_scenario
 
-        return replay(load_scenario(Path(path)), integration=self.integration)
+        return replay(
+            load_scenario(Path(path)),
+            integration=self.integration,
+            configuration=self.configuration,
+        )
 
     async def arun(self, steps: Iterable[Step]) -> RunResult:
-        """``run`` for async tests: the simulator runs its own event loop, so it runs in a worker
-        thread while the test's loop waits (works under pytest-asyncio and anyio)."""
+        """``run`` for async tests. The simulator runs async hooks on an event loop of its own,
+        so it runs in a worker thread while the test's loop waits (pytest-asyncio and anyio)."""
         import anyio.to_thread
 
         frozen = tuple(steps)
         return await anyio.to_thread.run_sync(lambda: self.run(frozen))
 
-    async def aexplore(self, *, examples: int | None = None) -> list[Violation]:
+    async def acheck(self, *, examples: int | None = None) -> CheckReport:
         import anyio.to_thread
 
-        return await anyio.to_thread.run_sync(lambda: self.explore(examples=examples))
+        return await anyio.to_thread.run_sync(lambda: self.check(examples=examples))
 
     # -- asserting
 
     def assert_holds(self, steps: Iterable[Step] | None = None) -> None:
         """Fail the test with the violation report if a property is violated.
 
-        With ``steps``: those steps once. Without: Hypothesis exploration and crash enumeration.
+        With ``steps``: those steps, once. Without: ``check()``.
         """
-        if steps is not None:
-            violations = list(self.run(steps).violations)
-        else:
-            violations = self.explore() + self.crashes()
-        self.fail_on(violations)
+        if steps is None:
+            report = self.check()
+            if report.violations:
+                self.fail(render_check(report))
+            return
+        violations = self.run(steps).violations
+        if violations:
+            recorded = [
+                record(v, self.record_dir, integration=self.integration) for v in violations
+            ]
+            self.fail(report_text(violations, recorded))
 
     async def aassert_holds(self, steps: Iterable[Step] | None = None) -> None:
         import anyio.to_thread
@@ -303,48 +355,34 @@ class Lifecycle:
         frozen = None if steps is None else tuple(steps)
         await anyio.to_thread.run_sync(lambda: self.assert_holds(frozen))
 
-    def fail_on(self, violations: Sequence[Violation]) -> None:
-        """Record each violation's minimal scenario and fail with the report, if any."""
-        if not violations:
-            return
-        recorded = record(violations, self.record_dir, stem=self.test_name, target=self.target)
-        self.fail(report_text(violations, recorded, target=self.target))
-
 
 # --------------------------------------------------------------------------- reports, recording
 
 
-def report_text(violations: Sequence[Violation], recorded: Sequence[Path], *, target: str) -> str:
-    """The violation report, then where each minimal scenario was written and how to replay it."""
-    from harness.report import render_violations
+def render_check(report: CheckReport) -> str:
+    from harness.report import render_text
 
-    lines = [render_violations(violations)]
-    for path in recorded:
-        lines.append(f"minimal scenario recorded: {path}")
-        lines.append(f"  replay: lifecycle-harness replay {path} --integration {target}")
-    return "\n".join(lines)
+    return render_text(report).rstrip("\n")
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "test"
+def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]) -> str:
+    """Each violation's report, then the scenario file that replays it."""
+    from harness.report import render_violation
+
+    parts = []
+    for number, (violation, path) in enumerate(zip(violations, recorded, strict=True), start=1):
+        parts.append(render_violation(violation, number))
+        if path is not None:
+            parts.append(f"   reproduce: lifecycle-harness replay {path}")
+        parts.append("")
+    return "\n".join(parts).rstrip("\n")
 
 
-def record(
-    violations: Sequence[Violation], record_dir: Path, *, stem: str, target: str
-) -> list[Path]:
-    """Write each violation as a minimal scenario file; names are stable per violation (property
-    and steps), so xdist workers and reruns never overwrite one another's different findings."""
-    from harness.scenarios import scenario_for_violation, write_scenario
+def record(violation: Violation, record_dir: Path, *, integration: Integration) -> Path | None:
+    """Write ``violation`` as a minimal scenario file in ``record_dir``."""
+    from harness.scenario_replay import record_violation
 
-    record_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for violation in violations:
-        scenario = scenario_for_violation(violation, integration=target)
-        digest = hashlib.sha256(repr(violation.steps).encode()).hexdigest()[:8]
-        path = record_dir / f"{_slug(stem)}-{violation.property}-{digest}.scenario.yaml"
-        write_scenario(scenario, path)
-        paths.append(path)
-    return paths
+    return Path(record_violation(violation, record_dir, integration=integration.name))
 
 
 def step_line(path: Path, index: int) -> int | None:
@@ -386,7 +424,9 @@ def key_line(path: Path, key: str) -> int | None:
 
 @dataclasses.dataclass
 class Suite:
-    """What zero-code collection runs: every property, the shipped library, the repo's files."""
+    """What zero-code collection runs: every property, the shipped library, the repo's files.
+
+    Built once per pytest process (each xdist worker builds its own)."""
 
     settings: cfg.PluginSettings
     runner: Lifecycle
@@ -399,19 +439,18 @@ class Suite:
             raise LifecycleFailure(message)
 
         runner = Lifecycle.from_settings(
-            settings, overrides={}, seed=seed, rootpath=rootpath, test_name="suite", fail=fail
+            settings, overrides={}, seed=seed, rootpath=rootpath, fail=fail
         )
         return cls(settings=settings, runner=runner)
 
     def property_ids(self) -> list[str]:
-        from harness.properties import PROPERTIES
-
-        return list(PROPERTIES)
+        """The properties the harness checks (``exactly_once`` joins once delivery exists)."""
+        return sorted(self.runner.options.properties, key=_property_order)
 
     def library_paths(self) -> list[Path]:
-        from harness.scenarios import library_paths
+        from harness.scenarios import discover, library_dir
 
-        return sorted(library_paths())
+        return discover([library_dir()])
 
     def config_line(self) -> int | None:
         """The 0-based line of the setting that names the integration, for ``reportinfo``."""
@@ -424,13 +463,13 @@ class Suite:
         return None
 
     def check_property(self, property_id: str) -> None:
-        runner = dataclasses.replace(
-            self.runner, options=self.runner.options.only(property_id), test_name=property_id
-        )
-        violations = [v for v in runner.explore() + runner.crashes() if v.property == property_id]
-        runner.fail_on(violations)
+        """Probes, crash enumeration and exploration with only ``property_id`` enabled."""
+        runner = dataclasses.replace(self.runner, options=self.runner.options.only(property_id))
+        report = runner.check()
+        if report.violations:
+            raise LifecycleFailure(render_check(report))
 
-    def load_scenario(self, path: Path) -> Any:
+    def load_scenario(self, path: Path) -> Scenario:
         from harness.scenarios import ScenarioError, load_scenario
 
         try:
@@ -438,12 +477,27 @@ class Suite:
         except ScenarioError as e:
             raise ScenarioLoadFailure(str(e)) from None
 
-    def check_scenario(self, scenario: Any, path: Path) -> None:
-        from harness.scenarios import replay
+    def check_scenario(self, scenario: Scenario, path: Path) -> None:
+        """Replay ``scenario`` (its own integration if it names one, else the configured one)."""
+        from harness.scenario_replay import replay
 
-        result = replay(scenario, integration=self.runner.integration)
-        if not result.ok:
-            raise LifecycleFailure(
-                f"scenario {scenario.name} ({path}):\n"
-                + report_text(result.violations, [], target=self.runner.target)
-            )
+        integration: object = scenario.integration or self.runner.integration
+        result = replay(scenario, integration=integration, configuration=self.runner.configuration)
+        if result.passed:
+            return
+        lines = [f"scenario {scenario.name} ({path}) did not replay as expected"]
+        for violation in result.violations:
+            line = step_line(path, violation.step_index)
+            where = f"{path}:{line + 1}" if line is not None else str(path)
+            lines.append(f"{where}: step {violation.step_index + 1} violates {violation.property}")
+        for missing in result.missing:
+            lines.append(f"expected violation of {missing} did not happen")
+        lines.append("")
+        lines.append(report_text(result.violations, [None] * len(result.violations)))
+        raise LifecycleFailure("\n".join(lines).rstrip("\n"))
+
+
+def _property_order(property_id: str) -> int:
+    from harness.options import PROPERTY_IDS
+
+    return PROPERTY_IDS.index(property_id)

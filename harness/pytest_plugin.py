@@ -19,6 +19,7 @@ suite of a project that does not use it runs exactly as before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -62,8 +63,10 @@ def _settings_from(config: pytest.Config) -> cfg.PluginSettings:
     pyproject = config.rootpath / "pyproject.toml"
     try:
         table = cfg.read_pyproject_table(pyproject)
+        env = {cfg.PROFILE_ENV: os.environ.get(cfg.PROFILE_ENV, "")}
         given = (cli, ini, {s.name: table.get(s.toml) for s in cfg.SETTINGS})
-        if any(values.get(name) for values in given for name in ("integration", "profile")):
+        named = any(values.get(n) for values in given for n in ("integration", "profile"))
+        if named or env[cfg.PROFILE_ENV]:
             # Before Hypothesis' own pytest_configure (ours is tryfirst), so that
             # --hypothesis-profile=ci finds the harness's profiles registered.
             from harness._plugin_runner import is_profile, profile_names, register_profiles
@@ -78,6 +81,7 @@ def _settings_from(config: pytest.Config) -> cfg.PluginSettings:
             cli=cli,
             ini=ini,
             table=table,
+            env=env,
             rootpath=config.rootpath,
             pyproject=pyproject if table else None,
             inifile=config.inipath,
@@ -213,10 +217,10 @@ def platform(fake_shopify: FakeShopify) -> PlatformFakes:
 def lifecycle(request: pytest.FixtureRequest) -> Lifecycle:
     """A lifecycle runner bound to the configured integration (or the ``lifecycle`` marker's).
 
-    ``lifecycle.run(steps)``, ``lifecycle.explore()``, ``lifecycle.crashes()``,
-    ``lifecycle.replay(path)``; ``lifecycle.assert_holds(...)`` fails the test with the violation
-    report and records the minimal failing scenario. ``await lifecycle.arun(...)`` and friends
-    for async tests.
+    ``lifecycle.run(steps)``, ``lifecycle.check()``, ``lifecycle.explore()``,
+    ``lifecycle.crashes()``, ``lifecycle.replay(path)``; ``lifecycle.assert_holds(steps=None)``
+    fails the test with the violation report and records each minimal failing scenario.
+    ``await lifecycle.arun(...)``, ``acheck()``, ``aassert_holds()`` in async tests.
     """
     from harness._plugin_runner import Lifecycle
 
@@ -227,7 +231,6 @@ def lifecycle(request: pytest.FixtureRequest) -> Lifecycle:
             overrides=_marker_kwargs(request.node, "lifecycle"),
             seed=_seed(request.config),
             rootpath=request.config.rootpath,
-            test_name=request.node.name,
             fail=_fail,
         )
     except ValueError as e:
@@ -380,7 +383,9 @@ class ScenarioItem(LifecycleItem):
         suite.check_scenario(self.scenario, self.path)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        return self.path, getattr(self.scenario, "line", None), f"scenario {self.name}"
+        from harness._plugin_runner import key_line
+
+        return self.path, key_line(self.path, "steps"), f"scenario {self.name}"
 
 
 __all__ = [
