@@ -166,7 +166,7 @@ def resolve(
             (setting.cli, cli, setting.name),
             (f"${setting.env}", env or {}, setting.env or ""),
             (f"ini key {setting.ini}", ini, setting.name),
-            (f"[{TABLE}] {setting.toml} in {pyproject}", table, setting.toml),
+            (f"[{TABLE}] {setting.toml} in {_shown(pyproject, rootpath)}", table, setting.toml),
         ):
             value = values.get(key)
             if value is not None and value != "":
@@ -223,6 +223,16 @@ def resolve(
         sources=sources,
         config_file=config_file,
     )
+
+
+def _shown(path: Path | None, rootpath: Path) -> str:
+    """``path`` relative to the rootdir when it is inside it (shorter headers and errors)."""
+    if path is None:
+        return "pyproject.toml"
+    try:
+        return str(path.relative_to(rootpath))
+    except ValueError:
+        return str(path)
 
 
 def _examples(value: object, where: str) -> int | None:

@@ -91,12 +91,13 @@ def test_header_names_integration_profile_options_and_how_to_reproduce(
     result.stdout.fnmatch_lines(
         [
             "lifecycle-harness: integration integrations/good.py "
-            "([[]tool.lifecycle-harness[]] integration in *pyproject.toml)",
-            "lifecycle-harness: profile dev (default), examples 7 ([[]tool.lifecycle-harness[]]"
-            " examples in *pyproject.toml), configuration default: provisioned by the harness",
+            "([[]tool.lifecycle-harness[]] integration in pyproject.toml)",
+            "lifecycle-harness: profile ci (200 examples, 10 steps at most) [[]default[]],"
+            " examples 7 [[][[]tool.lifecycle-harness[]] examples in pyproject.toml[]],"
+            " configuration provisioned by the harness",
             "lifecycle-harness: failing scenarios recorded in *.lifecycle-harness*failures",
             "lifecycle-harness: reproduce with: pytest --lifecycle-integration=integrations/good.py"
-            " --hypothesis-profile=dev --lifecycle-examples=7 --hypothesis-seed=1234",
+            " --hypothesis-profile=lifecycle-ci --lifecycle-examples=7 --hypothesis-seed=1234",
         ]
     )
 
@@ -104,13 +105,31 @@ def test_header_names_integration_profile_options_and_how_to_reproduce(
 def test_command_line_overrides_ini_in_the_header(pytester: pytest.Pytester, run: Runner) -> None:
     pytester.makeini("[pytest]\nlifecycle_integration = from_ini\nlifecycle_examples = 3\n")
     pytester.makepyfile(test_one="def test_one():\n    assert True\n")
-    result = run.subprocess("test_one.py", "--lifecycle-examples=9", "--hypothesis-profile=ci")
+    result = run.subprocess(
+        "test_one.py", "--lifecycle-examples=9", "--hypothesis-profile=lifecycle-dev"
+    )
     result.assert_outcomes(passed=1)
     result.stdout.fnmatch_lines(
         [
             "lifecycle-harness: integration from_ini (ini key lifecycle_integration)",
-            "lifecycle-harness: profile ci (--hypothesis-profile), examples 9"
-            " (--lifecycle-examples)*",
-            "*seed chosen by Hypothesis*--hypothesis-seed=N",
+            "lifecycle-harness: profile lifecycle-dev (60 examples, 8 steps at most)"
+            " [[]--hypothesis-profile[]], examples 9 [[]--lifecycle-examples[]]*",
+            "*seed chosen by Hypothesis*--hypothesis-profile=lifecycle-dev"
+            " --lifecycle-examples=9 --hypothesis-seed=N",
+        ]
+    )
+
+
+def test_profile_from_the_environment_overrides_the_ini(
+    pytester: pytest.Pytester, run: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makeini("[pytest]\nlifecycle_integration = x\nlifecycle_profile = dev\n")
+    pytester.makepyfile(test_one="def test_one():\n    assert True\n")
+    monkeypatch.setenv("LIFECYCLE_HARNESS_PROFILE", "nightly")
+    result = run.subprocess("test_one.py")
+    result.stdout.fnmatch_lines(
+        [
+            "lifecycle-harness: profile nightly (2000 examples, 16 steps at most)"
+            " [[]$LIFECYCLE_HARNESS_PROFILE[]]*"
         ]
     )
