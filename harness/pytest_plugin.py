@@ -331,6 +331,14 @@ class LibraryGroup(pytest.Collector):
 class LifecycleItem(pytest.Item):
     """A check whose failure is a violation report, not a Python traceback."""
 
+    def add_report_section(self, when: str, key: str, content: str) -> None:
+        # The simulated runs log every request (httpx at INFO); the violation report already
+        # holds the exchanges and log records of the failing step, secrets redacted. Captured
+        # logs would repeat them by the thousand, unredacted.
+        if key == "log":
+            return
+        super().add_report_section(when, key, content)
+
     def repr_failure(
         self,
         excinfo: pytest.ExceptionInfo[BaseException],
