@@ -17,7 +17,7 @@ def test_steps_hold_for_the_configured_integration(lifecycle):
     lifecycle.assert_holds([fault, Register(), Register(), Unregister()])
     result = lifecycle.run([Register(), Register()])
     assert result.violations == []
-    assert len(result.history) == 2
+    assert len(result.history.records) == 2
 
 
 @pytest.mark.lifecycle(integration="integrations/buggy.py")
@@ -32,7 +32,7 @@ def test_marker_options_reach_the_checks(lifecycle):
 
 @pytest.mark.lifecycle(bots=2, shops=2)
 def test_marker_world(lifecycle):
-    assert lifecycle.world.bot_names() == ("bot1", "bot2")
+    assert lifecycle.world.bot_names == ("bot1", "bot2")
 '''
 
 
