@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pluginkit import Runner, write_repo
 
-TESTS = '''
+TESTS = """
 import pytest
 
 from fake_shopify import HttpError, Match
@@ -33,7 +33,7 @@ def test_marker_options_reach_the_checks(lifecycle):
 @pytest.mark.lifecycle(bots=2, shops=2)
 def test_marker_world(lifecycle):
     assert lifecycle.world.bot_names == ("bot1", "bot2")
-'''
+"""
 
 
 def test_lifecycle_fixture_runs_steps_and_reports_violations(
@@ -63,13 +63,13 @@ def test_unknown_marker_option_is_a_usage_error_listing_valid_ones(
 ) -> None:
     write_repo(pytester, integration="integrations/good.py")
     pytester.makepyfile(
-        test_bad='''
+        test_bad="""
 import pytest
 
 @pytest.mark.lifecycle(integraton="integrations/buggy.py")
 def test_x(lifecycle):
     pass
-'''
+"""
     )
     result = run("test_bad.py")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -89,7 +89,7 @@ def test_no_integration_is_a_clear_failure_of_the_fixture(
     )
 
 
-ASYNC_TESTS = '''
+ASYNC_TESTS = """
 import pytest
 
 from harness.steps import Register, Unregister
@@ -117,7 +117,7 @@ async def test_anyio(lifecycle):
 @pytest.mark.lifecycle(integration="integrations/buggy.py")
 async def test_async_failure(lifecycle):
     await lifecycle.aassert_holds([Register(), Unregister()])
-'''
+"""
 
 
 def test_lifecycle_fixture_in_async_tests(pytester: pytest.Pytester, run: Runner) -> None:

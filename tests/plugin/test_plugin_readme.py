@@ -33,5 +33,5 @@ def test_readme_example_runs(pytester: pytest.Pytester, run: Runner) -> None:
     tests = run.subprocess("tests", "-v")
     tests.assert_outcomes(passed=5)
     # plain `pytest` adds the lifecycle suite: one item per property, all passing
-    suite = run.subprocess("-k", "properties", "--hypothesis-seed=1")
+    suite = run.subprocess("-k", "properties", "--hypothesis-seed=1", "--lifecycle-examples=3")
     suite.assert_outcomes(passed=7)

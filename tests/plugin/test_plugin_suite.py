@@ -75,9 +75,7 @@ def test_buggy_integration_fails_its_property_with_the_report(
     result.stdout.no_fnmatch_line("*Captured log*")
 
 
-def test_correct_integration_passes_every_property(
-    pytester: pytest.Pytester, run: Runner
-) -> None:
+def test_correct_integration_passes_every_property(pytester: pytest.Pytester, run: Runner) -> None:
     write_repo(pytester, integration="integrations/good.py")
     result = run.subprocess("-k", "properties", "--hypothesis-seed=3")
     result.assert_outcomes(passed=len(PROPERTY_IDS))
