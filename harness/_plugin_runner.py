@@ -114,7 +114,9 @@ def check_lifecycle_options(options: Mapping[str, object]) -> None:
 def _options(overrides: Mapping[str, object]) -> Options:
     from harness.options import Options, OptionsError
 
-    fields = {k: v for k, v in overrides.items() if k not in (*MARKER_KEYS, *WORLD_KEYS)}
+    fields: dict[str, Any] = {
+        k: v for k, v in overrides.items() if k not in (*MARKER_KEYS, *WORLD_KEYS)
+    }
     raw = fields.get("properties")
     if isinstance(raw, str):
         fields["properties"] = frozenset([raw])
