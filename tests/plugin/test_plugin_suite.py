@@ -113,3 +113,27 @@ def test_a_broken_scenario_file_is_a_collection_error_with_its_position(
         ["*ERROR collecting scenarios/broken.scenario.yaml*", "*broken.scenario.yaml:7:*"]
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
+
+
+def test_items_point_at_the_configuration_and_scenario_lines(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/good.py")
+    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    items, _ = pytester.inline_genitems(*run.args())
+    by_id = {item.nodeid: item for item in items}
+    clean = by_id["pyproject.toml::properties::clean"]
+    path, line, description = clean.reportinfo()
+    assert path == pytester.path / "pyproject.toml"
+    assert line is not None
+    assert (pytester.path / "pyproject.toml").read_text().splitlines()[line].startswith(
+        "integration = "
+    )
+    assert description == "lifecycle property clean"
+    mine = by_id["scenarios/mine.scenario.yaml::register-then-unregister"]
+    path, line, description = mine.reportinfo()
+    assert path == pytester.path / "scenarios" / "mine.scenario.yaml"
+    assert line == 3  # the `steps:` key, 0-based
+    assert description == "scenario register-then-unregister"
+    library = by_id["pyproject.toml::scenarios::token-rotation"]
+    assert library.reportinfo()[0].name == "token-rotation.scenario.yaml"

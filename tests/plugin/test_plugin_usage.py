@@ -31,6 +31,11 @@ def test_inert_when_no_integration_is_configured(pytester: pytest.Pytester, run:
             " valid profiles: ci, dev, nightly*",
         ),
         (
+            ["--hypothesis-seed=abc", "test_one.py"],
+            "lifecycle_integration = x",
+            "*--hypothesis-seed='abc' is not a whole number*--hypothesis-seed=1234",
+        ),
+        (
             ["--hypothesis-profile=turbo"],
             "lifecycle_profile = dev",
             "*unknown Hypothesis profile 'turbo' (--hypothesis-profile)*",
