@@ -111,6 +111,7 @@ def pytest_configure(config: pytest.Config) -> None:
         "**fake_options): options of the `fake_shopify` fixture in this test",
     )
     config.stash[_SETTINGS] = _settings_from(config)
+    _seed(config)  # a bad --hypothesis-seed stops the run here, before collection
     config.stash[_SUITE] = None
     config.stash[_SUITE_COLLECTED] = False
 
