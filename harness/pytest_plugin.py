@@ -110,8 +110,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "fake_shopify(*, assert_all_faults_fired=True, assert_all_requests_served=True, "
         "**fake_options): options of the `fake_shopify` fixture in this test",
     )
-    config.stash[_SETTINGS] = _settings_from(config)
-    _seed(config)  # a bad --hypothesis-seed stops the run here, before collection
+    config.stash[_SETTINGS] = settings = _settings_from(config)
+    if settings.active:
+        _seed(config)  # a bad --hypothesis-seed stops the run here, before collection
     config.stash[_SUITE] = None
     config.stash[_SUITE_COLLECTED] = False
 
