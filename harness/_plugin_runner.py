@@ -276,7 +276,7 @@ class Lifecycle:
         does; every violation is recorded as a minimal scenario file in ``record_dir``."""
         from harness.check import check
 
-        return check(
+        report = check(
             self.integration,
             configuration=self.configuration,
             shop_key=self.world.shop_key,
@@ -287,6 +287,7 @@ class Lifecycle:
             options=self.options,
             record_dir=self.record_dir,
         )
+        return record_missing(report, self.record_dir, integration=self.integration)
 
     def explore(self, *, examples: int | None = None) -> list[Violation]:
         """Hypothesis exploration alone; each violation comes with its minimal steps."""
@@ -378,6 +379,20 @@ def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]
             parts.append(f"   reproduce: lifecycle-harness replay {path}")
         parts.append("")
     return "\n".join(parts).rstrip("\n")
+
+
+def record_missing(
+    report: CheckReport, record_dir: Path, *, integration: Integration
+) -> CheckReport:
+    """Record every violation of ``report`` that ``check`` has not written a scenario file for
+    (so the plugin's promise holds whatever ``check`` records by itself)."""
+    scenarios = dict(report.scenarios)
+    for index, violation in enumerate(report.violations):
+        if index not in scenarios:
+            path = record(violation, record_dir, integration=integration)
+            if path is not None:
+                scenarios[index] = str(path)
+    return dataclasses.replace(report, scenarios=scenarios)
 
 
 def record(violation: Violation, record_dir: Path, *, integration: Integration) -> Path | None:
