@@ -73,6 +73,17 @@ def test_buggy_integration_fails_its_property_with_the_report(
     )
     # the simulated runs' captured logs stay out of the report
     result.stdout.no_fnmatch_line("*Captured log*")
+    result.stdout.fnmatch_lines(["   reproduce: lifecycle-harness replay *.scenario.yaml"])
+    # the minimal failing scenario is recorded, and replaying it reproduces the violation
+    recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
+    assert len(recorded) == 1
+    from harness.scenario_replay import replay
+    from harness.scenarios import load_scenario
+
+    replayed = replay(
+        load_scenario(recorded[0]), integration=str(pytester.path / "integrations" / "buggy.py")
+    )
+    assert [v.property for v in replayed.violations] == ["clean"]
 
 
 def test_correct_integration_passes_every_property(pytester: pytest.Pytester, run: Runner) -> None:
