@@ -86,28 +86,26 @@ def test_buggy_integration_fails_its_property_with_the_report(
     assert [v.property for v in replayed.violations] == ["clean"]
 
 
-def test_correct_integration_passes_every_property(pytester: pytest.Pytester, run: Runner) -> None:
-    write_repo(pytester, integration="integrations/good.py")
-    result = run.subprocess("-k", "properties", "--hypothesis-seed=3")
-    result.assert_outcomes(passed=len(PROPERTY_IDS))
-
-
 def test_keyword_selection_picks_lifecycle_items(pytester: pytest.Pytester, run: Runner) -> None:
     write_repo(pytester, integration="integrations/buggy.py")
-    result = run.subprocess("-k", "idempotent or tolerant_unregister", "--hypothesis-seed=3")
-    result.assert_outcomes(passed=2)
+    result = run("--collect-only", "-q", "-k", "idempotent or token-rotation")
+    selected = [line for line in result.stdout.lines if "::" in line]
+    assert selected == [
+        "pyproject.toml::properties::idempotent",
+        "pyproject.toml::scenarios::token-rotation",
+    ]
 
 
-def test_xdist_spreads_the_suite_over_workers(pytester: pytest.Pytester, run: Runner) -> None:
-    write_repo(pytester, integration="integrations/buggy.py")
+def test_correct_integration_passes_every_property_under_xdist(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/good.py")
     result = run.subprocess("-n", "2", "-k", "properties", "--hypothesis-seed=3")
-    result.assert_outcomes(passed=len(PROPERTY_IDS) - 1, failed=1)
-    result.stdout.fnmatch_lines(
-        [
-            "created: 2/2 workers",
-            "*[[]clean[]] after a fault-free unregister of bot1*",
-            "FAILED pyproject.toml::properties::clean*",
-        ]
+    result.stdout.fnmatch_lines(["created: 2/2 workers"])
+    result.assert_outcomes(passed=len(PROPERTY_IDS))
+    # nothing failed, so nothing was recorded
+    assert not (pytester.path / ".lifecycle-harness" / "failures").exists() or not list(
+        (pytester.path / ".lifecycle-harness" / "failures").iterdir()
     )
 
 
@@ -137,8 +135,11 @@ def test_items_point_at_the_configuration_and_scenario_lines(
     path, line, description = clean.reportinfo()
     assert path == pytester.path / "pyproject.toml"
     assert line is not None
-    assert (pytester.path / "pyproject.toml").read_text().splitlines()[line].startswith(
-        "integration = "
+    assert (
+        (pytester.path / "pyproject.toml")
+        .read_text()
+        .splitlines()[line]
+        .startswith("integration = ")
     )
     assert description == "lifecycle property clean"
     mine = by_id["scenarios/mine.scenario.yaml::register-then-unregister"]
