@@ -38,8 +38,8 @@ from fake_shopify.faults import (
 )
 from fake_shopify.journal import Exchange, Journal
 from fake_shopify.ratelimit import PLAN_LIMITS, RateLimiter
-from fake_shopify.rest import HANDLERS, Call, Reply
-from fake_shopify.routes import RouteMatch, match_route
+from fake_shopify.rest import HANDLERS, Call, Reply, header
+from fake_shopify.routes import RouteCache, RouteMatch
 from fake_shopify.state import (
     DEFAULT_SCOPES,
     SEED,
@@ -55,6 +55,8 @@ from fake_shopify.state import (
 from fake_shopify.versions import (
     MalformedVersionPolicy,
     latest_stable,
+    release_candidate,
+    release_instant,
     resolve_version,
     supported_versions,
 )
@@ -62,11 +64,12 @@ from fake_shopify.versions import (
 __all__ = ["FakeShopify"]
 
 _SHOP_SUFFIX = ".myshopify.com"
-_TOKEN_HEADER = "x-shopify-access-token"
+_TOKEN_HEADER = b"x-shopify-access-token"
 _JSON = "application/json; charset=utf-8"
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
 _UNRESOLVED: Any = object()
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
     "connect_error": httpx.ConnectError,
@@ -89,6 +92,32 @@ _STATUS_BODIES: dict[int, object] = {
     },
     500: {"errors": "An unexpected error occurred"},
 }
+
+
+class _VersionWindow:
+    """Version resolution for one quarter (between two release instants), memoised."""
+
+    __slots__ = ("_cache", "end", "latest", "malformed", "moment", "oldest", "start")
+
+    def __init__(self, moment: datetime, malformed: MalformedVersionPolicy) -> None:
+        self.moment = moment
+        self.malformed: MalformedVersionPolicy = malformed
+        self.latest = latest_stable(moment)
+        self.oldest = supported_versions(moment)[0]
+        self.start = release_instant(self.latest).timestamp()
+        self.end = release_instant(release_candidate(moment)).timestamp()
+        self._cache: dict[str, str | None] = {}
+
+    def resolve(self, requested: str) -> str | None:
+        """The served version for ``requested``; ``None`` means 404."""
+        try:
+            return self._cache[requested]
+        except KeyError:
+            resolved = resolve_version(requested, self.moment, malformed=self.malformed)
+            served = resolved.served if resolved is not None else None
+            if len(self._cache) < 256:  # garbage versions must not grow the cache unbounded
+                self._cache[requested] = served
+            return served
 
 
 def _status_body(status: int) -> object:
@@ -148,6 +177,8 @@ class FakeShopify:
         self._requests = 0
         self._required_scopes: dict[str, str] = {}
         self._graphql: object = _UNRESOLVED
+        self._version_window: _VersionWindow | None = None
+        self._routes = RouteCache()
 
     def reset(self) -> None:
         """Forget everything (new backend, buckets, faults, journal); keep options and clock."""
@@ -257,7 +288,7 @@ class FakeShopify:
         handle = host[: -len(_SHOP_SUFFIX)]
         method = request.method
         path = url.path
-        routed = match_route(method, path)
+        routed = self._routes.match(method, path)
         action = routed.route.action if routed is not None and routed.route is not None else None
         exchange = Exchange(
             index=self.journal.next_index(),
@@ -348,7 +379,15 @@ class FakeShopify:
         )
 
     def _default_version(self) -> str:
-        return latest_stable(self.clock.now())
+        now_dt = self.clock.now()
+        return self._versions_at(now_dt, now_dt.timestamp()).latest
+
+    def _versions_at(self, now_dt: datetime, now: float) -> _VersionWindow:
+        # The supported set only changes at quarterly release instants: cache per quarter.
+        window = self._version_window
+        if window is None or not window.start <= now < window.end:
+            window = self._version_window = _VersionWindow(now_dt, self.malformed_version)
+        return window
 
     def _call_limit_peek(self, request: httpx.Request, shop: Shop | None) -> str:
         """The call-limit header without spending: for answers given before authentication."""
@@ -356,7 +395,7 @@ class FakeShopify:
         size = PLAN_LIMITS[plan].rest_size
         if shop is None:
             return f"0/{size}"
-        inst = self.backend.installation_for_token(request.headers.get(_TOKEN_HEADER, ""))
+        inst = self.backend.installation_for_token(header(request, _TOKEN_HEADER) or "")
         if inst is None or inst.shop is not shop:
             return f"0/{size}"
         now = self.clock.now().timestamp()
@@ -371,6 +410,9 @@ class FakeShopify:
         call_limit: str,
         extra: Iterable[tuple[str, str]] = (),
     ) -> httpx.Response:
+        content = _dumps(body).encode()
+        # No Content-Length: Shopify itself mostly answers chunked, and every header costs the
+        # client time (httpx's cookie extraction walks them all).
         headers = [
             ("Content-Type", _JSON),
             ("X-Request-Id", request_id or ""),
@@ -378,9 +420,11 @@ class FakeShopify:
             ("X-Shopify-Shop-Api-Call-Limit", call_limit),
             *extra,
         ]
-        return httpx.Response(
-            status, headers=headers, content=json.dumps(body, separators=(",", ":")).encode()
-        )
+        # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
+        # the body once more through its content decoders, which costs five times as much.
+        response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+        response._content = content
+        return response
 
     def _serve(
         self,
@@ -395,21 +439,19 @@ class FakeShopify:
             # An unknown shop or a path outside /admin: Shopify's plain 404.
             return self._response(404, _NOT_FOUND, rid, self._default_version(), "0/40")
         now_dt = self.clock.now()
-        version = self._default_version()
+        now = now_dt.timestamp()
+        versions = self._versions_at(now_dt, now)
+        version = versions.latest
         if routed.route is None or routed.route.versioned:
-            resolved = resolve_version(
-                routed.version if routed.version is not None else "",
-                now_dt,
-                malformed=self.malformed_version,
-            )
             if routed.version is None:
-                version = supported_versions(now_dt)[0]  # unversioned: the oldest supported
-            elif resolved is None:
-                return self._response(
-                    404, _NOT_FOUND, rid, version, self._call_limit_peek(request, shop)
-                )
+                version = versions.oldest  # unversioned legacy paths: the oldest supported
             else:
-                version = resolved.served
+                served = versions.resolve(routed.version)
+                if served is None:
+                    return self._response(
+                        404, _NOT_FOUND, rid, version, self._call_limit_peek(request, shop)
+                    )
+                version = served
         if routed.unimplemented is not None:
             error = NotImplementedByFakeError(request.method, request.url.path)
             return self._response(
@@ -435,7 +477,13 @@ class FakeShopify:
             return self._response(
                 404, _NOT_FOUND, rid, version, self._call_limit_peek(request, shop)
             )
-        accept = request.headers.get("accept")
+        token = accept = None
+        for key, value in request.headers.raw:
+            lower = key.lower()
+            if lower == _TOKEN_HEADER:
+                token = value.decode("latin-1")
+            elif lower == b"accept":
+                accept = value.decode("latin-1")
         if accept is not None and not _accepts_json(accept):
             return self._response(
                 406,
@@ -445,13 +493,12 @@ class FakeShopify:
                 self._call_limit_peek(request, shop),
             )
         try:
-            inst = self.backend.authenticate(shop, request.headers.get(_TOKEN_HEADER))
+            inst = self.backend.authenticate(shop, token)
         except AuthenticationError as exc:
             return self._response(
                 exc.status, exc.body, rid, version, f"0/{PLAN_LIMITS[shop.plan].rest_size}"
             )
         exchange.app = inst.app.name
-        now = now_dt.timestamp()
         bucket = self.limiter.rest(shop.handle, inst.app.name, shop.plan, now)
         if route.bucket == "rest" and self.limiter.enabled and not bucket.take(now):
             throttled = ThrottledError()

@@ -22,12 +22,26 @@ from fake_shopify.errors import BadRequestError, ShopifyError, ValidationError
 from fake_shopify.ratelimit import RateLimiter
 from fake_shopify.state import UNSET, Installation, Origin, Shop, ShopifyBackend, Webhook
 
-__all__ = ["HANDLERS", "Call", "InvalidJsonError", "Reply", "render_webhook"]
+__all__ = ["HANDLERS", "Call", "InvalidJsonError", "Reply", "header", "render_webhook"]
 
 DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 250
 PAGINATION_DOC: Final = "See https://shopify.dev/api/usage/pagination-rest for more information."
 PAGE_INFO_COMPANIONS: Final = frozenset({"page_info", "limit", "fields"})
+
+
+_NO_QUERY: Final = httpx.QueryParams()
+
+
+def header(request: httpx.Request, name: bytes) -> str | None:
+    """The value of header ``name`` (lower-case bytes), scanning the raw list once.
+
+    ``Headers.get`` recomputes the headers' encoding on every lookup; this is the hot path.
+    """
+    for key, value in request.headers.raw:
+        if key.lower() == name:
+            return value.decode("latin-1")
+    return None
 
 
 class InvalidJsonError(ShopifyError):
@@ -51,6 +65,15 @@ class Call:
     request_id: str
     limiter: RateLimiter
     now: float  # the clock at the start of the request, as a POSIX timestamp
+    _query: httpx.QueryParams | None = None
+
+    @property
+    def query(self) -> httpx.QueryParams:
+        """The query parameters (parsed once, and only when the URL has a query)."""
+        if self._query is None:
+            raw = self.request.url.query
+            self._query = httpx.QueryParams(raw.decode("ascii")) if raw else _NO_QUERY
+        return self._query
 
     @property
     def origin(self) -> Origin:
@@ -147,7 +170,7 @@ def _webhook_id(call: Call) -> int:
 
 def _root(call: Call, key: str) -> dict[str, Any]:
     """The body's root object ``key`` or Shopify's 400 for a missing root key."""
-    content_type = call.request.headers.get("content-type", "")
+    content_type = header(call.request, b"content-type") or ""
     if not content_type.startswith("application/json"):
         # Without a JSON content type Shopify does not parse the body (shopify.dev response
         # codes: 400 when Content-Type is not application/json).
@@ -197,7 +220,7 @@ def _attributes(body: Mapping[str, Any]) -> dict[str, Any]:
 
 def list_webhooks(call: Call) -> Reply:
     """GET webhooks.json: filters, ``fields``, ``limit`` and cursor pagination (Link header)."""
-    query = call.request.url.params
+    query = call.query
     if "page" in query:
         raise BadRequestError("page", f"page cannot be passed. {PAGINATION_DOC}")
     limit = _limit(query.get("limit"))
@@ -309,7 +332,7 @@ def _link(
 
 def count_webhooks(call: Call) -> Reply:
     """GET webhooks/count.json with ``topic`` and ``address``."""
-    query = call.request.url.params
+    query = call.query
     count = call.backend.count_webhooks(
         call.shop, call.installation.app, topic=query.get("topic"), address=query.get("address")
     )
@@ -319,7 +342,7 @@ def count_webhooks(call: Call) -> Reply:
 def get_webhook(call: Call) -> Reply:
     """GET webhooks/{id}.json."""
     webhook = call.backend.get_webhook(call.shop, call.installation.app, _webhook_id(call))
-    fields = _fields(call.request.url.params.get("fields"))
+    fields = _fields(call.query.get("fields"))
     return Reply(200, {"webhook": render_webhook(webhook, call.shop, call.version, fields)})
 
 
@@ -419,7 +442,7 @@ def render_shop(shop: Shop, fields: frozenset[str] | None = None) -> dict[str, A
 
 def get_shop(call: Call) -> Reply:
     """GET shop.json."""
-    fields = _fields(call.request.url.params.get("fields"))
+    fields = _fields(call.query.get("fields"))
     return Reply(200, {"shop": render_shop(call.shop, fields)})
 
 

@@ -153,6 +153,28 @@ def _pick(
     return RouteMatch(route, version, params)
 
 
+class RouteCache:
+    """Memoised :func:`match_route` (one per fake; matches depend only on the table)."""
+
+    __slots__ = ("_cache", "size")
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._cache: dict[tuple[str, str], RouteMatch | None] = {}
+
+    def match(self, method: str, path: str) -> RouteMatch | None:
+        key = (method, path)
+        try:
+            return self._cache[key]
+        except KeyError:
+            pass
+        found = match_route(method, path)
+        if len(self._cache) >= self.size:
+            self._cache.clear()  # paths with ids vary without bound
+        self._cache[key] = found
+        return found
+
+
 def match_route(method: str, path: str) -> RouteMatch | None:
     """Route ``method path``; ``None`` when the path is not under ``/admin/`` at all."""
     absolute = _ABSOLUTE.get(path)

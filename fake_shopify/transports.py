@@ -61,6 +61,9 @@ class Interceptor(respx.MockRouter):
     def handler(self, request: httpx.Request) -> httpx.Response:
         response = self._dispatch(request)
         if inspect.isawaitable(response):
+            close = getattr(response, "close", None)
+            if close is not None:
+                close()  # never awaited: close it so Python does not warn about it
             raise TypeError(
                 "other_hosts returned an awaitable to a sync httpx client; return an "
                 "httpx.Response for sync clients"

@@ -75,10 +75,14 @@ def real_monotonic() -> float:
 _real_sleep: Callable[[float], None] = time.sleep
 _real_asyncio_sleep = asyncio.sleep
 
-# Modules whose own time measurements must stay real while the clock is frozen: Hypothesis
-# (deadlines, statistics: a hook sleeping an hour of virtual time is not slow) and pytest
-# (durations). freezegun adds its default list (threading, queue, ...) to these.
-_EXTRA_IGNORE = ("hypothesis", "_hypothesis", "_pytest", "pluggy")
+# Hypothesis measures its own time (deadlines, statistics): a hook sleeping an hour of virtual
+# time is not slow, so Hypothesis keeps the real clock. freezegun adds its default list
+# (threading, queue, ...). Caveat, from freezegun's design: code called within 5 frames of an
+# ignored module reads the real time, e.g. ``time.time()`` written directly in a ``@given`` test
+# body; hooks run deeper than that. pytest is deliberately NOT ignored: test functions sit right
+# above pytest's frames and would see real time.
+_EXTRA_IGNORE = ("hypothesis", "_hypothesis")
+_KEEP_REAL_ALIASES = ("_pytest.", "pluggy")
 
 
 class HookTimeout(BaseException):
@@ -191,6 +195,12 @@ class VirtualTime:
         )
         self._factory = freezer.start()
         self._freezer = freezer
+        # pytest times tests with module-level aliases (``from time import perf_counter``) that
+        # freezegun just rewrote; give them back so --durations stays real. freezegun's stop()
+        # sets them to the same originals again.
+        for owner, name, original in freezer.undo_changes:
+            if getattr(owner, "__name__", "").startswith(_KEEP_REAL_ALIASES):
+                setattr(owner, name, original)
         self._patch(time, "sleep", self._time_sleep)
         self._patch(asyncio, "sleep", self._asyncio_sleep)
         self._patch(asyncio.tasks, "sleep", self._asyncio_sleep)

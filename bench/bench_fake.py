@@ -1,0 +1,96 @@
+"""Per-request cost of the fake, as ratios to the bare ``httpx.MockTransport`` round trip.
+
+Run: ``PYTHONPATH=. python bench/bench_fake.py [--requests N] [--rounds R]``. Every case sends
+the same GET through a reused ``httpx.Client``; the baseline's handler returns a prebuilt
+response. Figures are medians over ``R`` rounds, measured in one run; cases are interleaved
+round by round so that machine noise hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+
+from fake_shopify import FakeShopify, ManualClock
+
+URL = "https://acme.myshopify.com/admin/api/2026-10/webhooks/count.json"
+
+
+def _fake() -> tuple[FakeShopify, dict[str, str]]:
+    # rate_limits=False: the bench sends thousands of requests at one frozen instant.
+    fake = FakeShopify(clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100)
+    fake.rate_limits = False
+    fake.reset()
+    fake.add_shop("acme")
+    fake.add_app("bot")
+    token = fake.install("acme", "bot").access_token
+    for i in range(5):
+        fake.add_webhook("acme", "bot", topic="orders/create", address=f"https://h.example/{i}")
+    return fake, {"X-Shopify-Access-Token": token}
+
+
+def _timed(send: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        send()
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=200, help="requests per case per round")
+    parser.add_argument("--rounds", type=int, default=150)
+    args = parser.parse_args()
+
+    prebuilt = httpx.Response(200, json={"count": 5})
+    bare = httpx.Client(transport=httpx.MockTransport(lambda request: prebuilt))
+
+    fake_mt, headers = _fake()
+    via_transport = httpx.Client(transport=fake_mt.transport(), headers=headers)
+
+    fake_rx, headers_rx = _fake()
+    via_respx = httpx.Client(headers=headers_rx)
+
+    assert bare.get(URL).json() == via_transport.get(URL).json() == {"count": 5}
+    with fake_rx.intercept():
+        assert via_respx.get(URL).json() == {"count": 5}
+
+    samples: dict[str, list[float]] = {"bare": [], "transport": [], "respx": []}
+    ratios: dict[str, list[float]] = {"transport": [], "respx": []}
+    with fake_rx.intercept():
+        for _ in range(args.rounds):
+            # Interleaved short rounds: a burst of load from elsewhere hits every case alike,
+            # and the medians drop the rounds it spoiled.
+            base = _timed(lambda: bare.get(URL), args.requests)
+            samples["bare"].append(base)
+            for name, client in (("transport", via_transport), ("respx", via_respx)):
+                took = _timed(functools.partial(client.get, URL), args.requests)
+                samples[name].append(took)
+                ratios[name].append(took / base)
+
+    print(
+        f"{args.rounds} rounds x {args.requests} requests per case; "
+        "GET webhooks/count.json through a reused httpx.Client"
+    )
+    base_median = statistics.median(samples["bare"])
+    targets = {"transport": 1.3, "respx": 1.5}
+    print(f"{'bare MockTransport':>22}: {base_median * 1e6:7.1f} us/request   1.00x")
+    for name in ("transport", "respx"):
+        median = statistics.median(samples[name])
+        ratio = statistics.median(ratios[name])
+        verdict = "ok" if ratio <= targets[name] else "MISSED"
+        label = {"transport": "fake.transport()", "respx": "fake.intercept() respx"}[name]
+        print(
+            f"{label:>22}: {median * 1e6:7.1f} us/request  {ratio:5.2f}x "
+            f"(median of per-round ratios; target <= {targets[name]}x: {verdict})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""Transports: ``fake.transport()``, respx interception, unserved hosts, other hosts."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+
+import httpx
+import pytest
+import respx
+from fake_world import make_world
+
+from fake_shopify import FakeShopify, UnservedRequestError
+
+URL = "https://acme.myshopify.com/admin/api/2026-10/webhooks/count.json"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to open a socket fails the test: nothing may reach the network."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def test_intercept_serves_clients_the_code_builds_itself() -> None:
+    world = make_world()
+    headers = {"X-Shopify-Access-Token": world.token}
+    with world.fake.intercept():
+        assert httpx.get(URL, headers=headers).json() == {"count": 0}
+        with httpx.Client() as client:
+            assert client.get(URL, headers=headers).status_code == 200
+
+        async def run() -> int:
+            async with httpx.AsyncClient() as client:
+                response = await client.get(URL, headers=headers)
+                return response.status_code
+
+        assert asyncio.run(run()) == 200
+    assert len(world.fake.journal) == 3
+
+
+def test_async_client_with_mock_transport() -> None:
+    world = make_world()
+
+    async def run() -> dict[str, int]:
+        async with httpx.AsyncClient(
+            transport=world.fake.transport(), headers={"X-Shopify-Access-Token": world.token}
+        ) as client:
+            response = await client.get(URL)
+            return dict(response.json())
+
+    assert asyncio.run(run()) == {"count": 0}
+
+
+def test_unserved_host_raises_and_never_reaches_the_network() -> None:
+    world = make_world()
+    with world.fake.intercept(), pytest.raises(UnservedRequestError) as info:
+        httpx.post("https://api.example.com/hook", json={"x": 1})
+    message = str(info.value)
+    assert "POST https://api.example.com/hook" in message
+    assert "was not sent to the network" in message
+    assert "acme.myshopify.com" in message
+    assert "other_hosts" in message  # how to fix it
+    with pytest.raises(UnservedRequestError):
+        world.fake.handle(httpx.Request("GET", "https://api.example.com/"))
+    with (
+        httpx.Client(transport=world.fake.transport()) as client,
+        pytest.raises(UnservedRequestError),
+    ):
+        client.get("https://api.example.com/")
+
+
+def test_unserved_host_in_async_clients() -> None:
+    world = make_world()
+
+    async def run() -> None:
+        async with httpx.AsyncClient() as client:
+            await client.get("https://api.example.com/")
+
+    with world.fake.intercept(), pytest.raises(UnservedRequestError):
+        asyncio.run(run())
+
+
+def test_other_hosts_handler_sync_and_async() -> None:
+    world = make_world()
+    seen: list[str] = []
+
+    def other(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(204)
+
+    with world.fake.intercept(other_hosts=other):
+        assert httpx.post("https://webhook.example/abc", json={}).status_code == 204
+
+        async def run() -> int:
+            async with httpx.AsyncClient() as client:
+                return (await client.get("https://webhook.example/def")).status_code
+
+        assert asyncio.run(run()) == 204
+        # Shopify hosts still go to the fake.
+        assert httpx.get(URL, headers={"X-Shopify-Access-Token": world.token}).status_code == 200
+    assert seen == ["https://webhook.example/abc", "https://webhook.example/def"]
+
+    async def async_other(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(202)
+
+    async def run_async_handler() -> int:
+        async with httpx.AsyncClient() as client:
+            return (await client.get("https://webhook.example/")).status_code
+
+    with world.fake.intercept(other_hosts=async_other):
+        assert asyncio.run(run_async_handler()) == 202
+        with pytest.raises(TypeError, match="awaitable"):
+            httpx.get("https://webhook.example/")
+
+
+def test_interception_coexists_with_a_tests_own_respx_routes() -> None:
+    world = make_world()
+    with respx.mock(using="httpx", assert_all_called=False) as router:
+        router.get("https://api.example.com/ping").respond(200, json={"pong": True})
+        with world.fake.intercept():
+            assert httpx.get("https://api.example.com/ping").json() == {"pong": True}
+            assert (
+                httpx.get(URL, headers={"X-Shopify-Access-Token": world.token}).status_code == 200
+            )
+            with pytest.raises(UnservedRequestError):
+                httpx.get("https://api.example.com/other")
+
+
+def test_interception_ends_with_the_context() -> None:
+    world = make_world()
+    with world.fake.intercept():
+        pass
+    # After the context, httpx would use the network again: our guard fixture proves that
+    # the request is no longer intercepted (and that it did not go out either).
+    with pytest.raises(AssertionError, match="network"):
+        httpx.get(URL, headers={"X-Shopify-Access-Token": world.token})
+
+
+def test_fake_as_context_manager() -> None:
+    world = make_world()
+    with world.fake as fake:
+        assert isinstance(fake, FakeShopify)
+        assert httpx.get(URL, headers={"X-Shopify-Access-Token": world.token}).status_code == 200
+        with pytest.raises(UnservedRequestError):
+            httpx.get("https://api.example.com/")
+    assert len(world.fake.journal) == 1
