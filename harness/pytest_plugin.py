@@ -288,12 +288,8 @@ def _add_suite(session: pytest.Session, items: list[pytest.Item]) -> None:
         return
     config.stash[_SUITE_COLLECTED] = True
     suite_node = LifecycleSuite.from_parent(session, path=_suite_path(config))
-    for child in suite_node.collect():
-        if isinstance(child, pytest.Item):
-            items.append(child)
-        else:
-            assert isinstance(child, pytest.Collector)
-            items.extend(i for i in child.collect() if isinstance(i, pytest.Item))
+    # genitems reports collection as pytest does (collection errors count and show as such).
+    items.extend(session.genitems(suite_node))
 
 
 class LifecycleSuite(pytest.File):
