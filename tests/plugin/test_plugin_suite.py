@@ -149,3 +149,19 @@ def test_items_point_at_the_configuration_and_scenario_lines(
     assert description == "scenario register-then-unregister"
     library = by_id["pyproject.toml::scenarios::token-rotation"]
     assert library.reportinfo()[0].name == "token-rotation.scenario.yaml"
+
+
+def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> None:
+    write_repo(pytester, integration="integrations/good.py")
+    pyproject = pytester.path / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text().replace(
+            "[tool.pytest.ini_options]", '[tool.pytest.ini_options]\ntestpaths = ["tests"]'
+        )
+    )
+    pytester.makepyfile(**{"tests/test_unit": "def test_unit():\n    assert True\n"})
+    result = run("--collect-only", "-q")
+    lines = [line for line in result.stdout.lines if "::" in line]
+    assert lines[0] == "tests/test_unit.py::test_unit"
+    assert "pyproject.toml::properties::convergent" in lines
+    assert "pyproject.toml::scenarios::unregister-twice" in lines
