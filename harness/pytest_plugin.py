@@ -35,7 +35,6 @@ if TYPE_CHECKING:
 
 _SETTINGS = pytest.StashKey["cfg.PluginSettings"]()
 _SUITE = pytest.StashKey["Suite | None"]()
-_SUITE_COLLECTED = pytest.StashKey[bool]()
 
 SCENARIO_SUFFIX = ".scenario.yaml"
 
@@ -114,7 +113,6 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.active:
         _seed(config)  # a bad --hypothesis-seed stops the run here, before collection
     config.stash[_SUITE] = None
-    config.stash[_SUITE_COLLECTED] = False
 
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
@@ -271,9 +269,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return None
     if file_path.name.endswith(SCENARIO_SUFFIX):
         return ScenarioFile.from_parent(parent, path=file_path)
-    if file_path == _suite_path(config) and not config.stash[_SUITE_COLLECTED]:
-        # Named on the command line (``pytest pyproject.toml``) or met while walking the rootdir.
-        config.stash[_SUITE_COLLECTED] = True
+    if file_path == _suite_path(config):
+        # Named on the command line (``pytest pyproject.toml``) or met while walking the rootdir
+        # (pytest also lists the rootdir's files on the way to testpaths, then drops them).
         return LifecycleSuite.from_parent(parent, path=file_path)
     return None
 
@@ -281,12 +279,11 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
 def _add_suite(session: pytest.Session, items: list[pytest.Item]) -> None:
     """Add the lifecycle suite to a run that names no paths (``pytest`` alone, or testpaths)."""
     config = session.config
-    if config.stash[_SUITE_COLLECTED] or _suite(config) is None:
-        return
-    if config.args_source == pytest.Config.ArgsSource.ARGS:
+    if config.args_source == pytest.Config.ArgsSource.ARGS or _suite(config) is None:
         # ``pytest tests/test_x.py`` runs what it names; ``pytest pyproject.toml`` the suite.
         return
-    config.stash[_SUITE_COLLECTED] = True
+    if any(item.getparent(LifecycleSuite) is not None for item in items):
+        return  # already collected: pytest walked the rootdir and met the file
     suite_node = LifecycleSuite.from_parent(session, path=_suite_path(config))
     # genitems reports collection as pytest does (collection errors count and show as such).
     items.extend(session.genitems(suite_node))
