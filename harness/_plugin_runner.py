@@ -236,6 +236,10 @@ class Lifecycle:
             )
         except IntegrationLoadError as e:
             raise ValueError(str(e)) from None
+        if isinstance(target, str):
+            # Reports and recorded scenarios name the target as the user wrote it (relative to
+            # the rootdir), not the absolute path it was loaded from.
+            integration = dataclasses.replace(integration, name=target)
         configuration = overrides.get("configuration", settings.configuration)
         try:
             world = default_world(
