@@ -451,6 +451,7 @@ class Suite:
 
     settings: cfg.PluginSettings
     runner: Lifecycle
+    rootpath: Path
 
     @classmethod
     def from_settings(
@@ -462,7 +463,7 @@ class Suite:
         runner = Lifecycle.from_settings(
             settings, overrides={}, seed=seed, rootpath=rootpath, fail=fail
         )
-        return cls(settings=settings, runner=runner)
+        return cls(settings=settings, runner=runner, rootpath=rootpath)
 
     def property_ids(self) -> list[str]:
         """The properties the harness checks (``exactly_once`` joins once delivery exists)."""
@@ -502,7 +503,9 @@ class Suite:
         """Replay ``scenario`` (its own integration if it names one, else the configured one)."""
         from harness.scenario_replay import replay
 
-        integration: object = scenario.integration or self.runner.integration
+        integration: object = self.runner.integration
+        if scenario.integration is not None:
+            integration = resolve_target(scenario.integration, self.rootpath)
         result = replay(scenario, integration=integration, configuration=self.runner.configuration)
         if result.passed:
             return
