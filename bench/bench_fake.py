@@ -3,7 +3,7 @@
 Run: ``PYTHONPATH=. python bench/bench_fake.py [--requests N] [--rounds R]``. Every case sends
 the same GET through a reused ``httpx.Client``; the baseline's handler returns a prebuilt
 response. Figures are medians over ``R`` rounds, measured in one run; cases are interleaved
-round by round so that machine noise hits all of them alike.
+round by round so that machine noise hits all of them alike. Times are the process's CPU time.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ URL = "https://acme.myshopify.com/admin/api/2026-10/webhooks/count.json"
 
 def _fake() -> tuple[FakeShopify, dict[str, str]]:
     # rate_limits=False: the bench sends thousands of requests at one frozen instant.
-    fake = FakeShopify(clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100)
-    fake.rate_limits = False
-    fake.reset()
+    fake = FakeShopify(
+        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
+    )
     fake.add_shop("acme")
     fake.add_app("bot")
     token = fake.install("acme", "bot").access_token
@@ -36,10 +36,12 @@ def _fake() -> tuple[FakeShopify, dict[str, str]]:
 
 
 def _timed(send: Callable[[], object], n: int) -> float:
-    start = time.perf_counter()
+    # CPU time of this process, not wall time: on a shared machine the wall clock also counts
+    # the time other processes hold the CPU, which would dilute every ratio toward 1.
+    start = time.process_time()
     for _ in range(n):
         send()
-    return (time.perf_counter() - start) / n
+    return (time.process_time() - start) / n
 
 
 def main() -> None:
@@ -49,7 +51,15 @@ def main() -> None:
     args = parser.parse_args()
 
     prebuilt = httpx.Response(200, json={"count": 5})
-    bare = httpx.Client(transport=httpx.MockTransport(lambda request: prebuilt))
+    prebuilt_stream = prebuilt.stream
+
+    def prebuilt_handler(request: httpx.Request) -> httpx.Response:
+        # The client wraps the response's stream on every send; with one response object
+        # reused, the wrappers would nest without end and GC would slow the baseline down.
+        prebuilt.stream = prebuilt_stream
+        return prebuilt
+
+    bare = httpx.Client(transport=httpx.MockTransport(prebuilt_handler))
 
     fake_mt, headers = _fake()
     via_transport = httpx.Client(transport=fake_mt.transport(), headers=headers)
@@ -79,16 +89,25 @@ def main() -> None:
         "GET webhooks/count.json through a reused httpx.Client"
     )
     base_median = statistics.median(samples["bare"])
+    base_best = min(samples["bare"])
     targets = {"transport": 1.3, "respx": 1.5}
-    print(f"{'bare MockTransport':>22}: {base_median * 1e6:7.1f} us/request   1.00x")
+    print(
+        f"{'case':>22}  {'median':>8}  {'best':>8}  {'ratio (median of rounds)':>24}  "
+        f"{'ratio (best)':>12}"
+    )
+    print(
+        f"{'bare MockTransport':>22}  {base_median * 1e6:6.1f}us  {base_best * 1e6:6.1f}us  "
+        f"{1.0:23.2f}x  {1.0:11.2f}x"
+    )
     for name in ("transport", "respx"):
         median = statistics.median(samples[name])
+        best = min(samples[name])
         ratio = statistics.median(ratios[name])
-        verdict = "ok" if ratio <= targets[name] else "MISSED"
+        verdict = "ok" if max(ratio, best / base_best) <= targets[name] else "MISSED"
         label = {"transport": "fake.transport()", "respx": "fake.intercept() respx"}[name]
         print(
-            f"{label:>22}: {median * 1e6:7.1f} us/request  {ratio:5.2f}x "
-            f"(median of per-round ratios; target <= {targets[name]}x: {verdict})"
+            f"{label:>22}  {median * 1e6:6.1f}us  {best * 1e6:6.1f}us  {ratio:23.2f}x  "
+            f"{best / base_best:11.2f}x  target <= {targets[name]}x: {verdict}"
         )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.core import FakeShopify
+from fake_shopify.delivery import Delivery, Event, Recorder, RetryPolicy
 from fake_shopify.errors import (
     AuthenticationError,
     BadRequestError,
@@ -19,6 +20,9 @@ from fake_shopify.errors import (
 )
 from fake_shopify.faults import (
     Always,
+    ArmedFault,
+    FaultPlan,
+    FiredFault,
     HttpError,
     Latency,
     LostResponse,
@@ -29,6 +33,8 @@ from fake_shopify.faults import (
     Raise,
     TransportError,
 )
+from fake_shopify.graphql import GraphQLOptions
+from fake_shopify.journal import Exchange, Journal
 from fake_shopify.state import (
     DEFAULT_SCOPES,
     App,
@@ -44,15 +50,23 @@ __all__ = [
     "DEFAULT_SCOPES",
     "Always",
     "App",
+    "ArmedFault",
     "AuthenticationError",
     "BadRequestError",
     "Clock",
+    "Delivery",
+    "Event",
+    "Exchange",
     "FakeShopify",
     "FakeShopifyError",
     "FakeUsageError",
+    "FaultPlan",
+    "FiredFault",
     "ForbiddenError",
+    "GraphQLOptions",
     "HttpError",
     "Installation",
+    "Journal",
     "Latency",
     "LostResponse",
     "ManualClock",
@@ -64,6 +78,8 @@ __all__ = [
     "Origin",
     "Probability",
     "Raise",
+    "Recorder",
+    "RetryPolicy",
     "Shop",
     "ShopifyBackend",
     "ShopifyError",

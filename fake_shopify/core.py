@@ -9,14 +9,16 @@ request: host and shop, route, faults, version, Accept, token (401), rate limit 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import httpx
 
 from fake_shopify.clock import Clock, ManualClock
+from fake_shopify.delivery import Deliveries, Delivery, Event, RetryPolicy, Sender
 from fake_shopify.errors import (
     AuthenticationError,
     FakeUsageError,
@@ -36,6 +38,7 @@ from fake_shopify.faults import (
     Raise,
     TransportError,
 )
+from fake_shopify.graphql.engine import GraphQLEngine, GraphQLOptions
 from fake_shopify.journal import Exchange, Journal
 from fake_shopify.ratelimit import PLAN_LIMITS, RateLimiter
 from fake_shopify.rest import HANDLERS, Call, Reply, header
@@ -65,10 +68,9 @@ __all__ = ["FakeShopify"]
 
 _SHOP_SUFFIX = ".myshopify.com"
 _TOKEN_HEADER = b"x-shopify-access-token"
-_JSON = "application/json; charset=utf-8"
+_JSON = b"application/json; charset=utf-8"
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
-_UNRESOLVED: Any = object()
 _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
@@ -160,13 +162,22 @@ class FakeShopify:
         malformed_version: MalformedVersionPolicy = "not_found",
         topic_update: TopicUpdatePolicy = "ignore",
         rate_limits: bool = True,
+        delivery_sender: Sender | None = None,
+        retry_policy: RetryPolicy | None = None,
+        graphql_options: GraphQLOptions | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else ManualClock()
+        # Event delivery (issue 6): where deliveries go (default: nowhere, every attempt fails
+        # as an unreachable host) and how failures are retried; see fake_shopify.delivery.
+        self.delivery_sender = delivery_sender
+        self.retry_policy = retry_policy
+        self.graphql_options = graphql_options
         self.journal_limit = journal_limit
         self.malformed_version: MalformedVersionPolicy = malformed_version
         self.topic_update: TopicUpdatePolicy = topic_update
         self.rate_limits = rate_limits
         self._active_interceptor: Any = None
+        self._lock = threading.RLock()
         self._build()
 
     def _build(self) -> None:
@@ -176,9 +187,15 @@ class FakeShopify:
         self.journal = Journal(limit=self.journal_limit)
         self._requests = 0
         self._required_scopes: dict[str, str] = {}
-        self._graphql: object = _UNRESOLVED
         self._version_window: _VersionWindow | None = None
         self._routes = RouteCache()
+        self.graphql = GraphQLEngine(options=self.graphql_options)
+        self.deliveries = Deliveries(
+            lambda: self.backend,
+            self.clock,
+            sender=self.delivery_sender,
+            policy=self.retry_policy,
+        )
 
     def reset(self) -> None:
         """Forget everything (new backend, buckets, faults, journal); keep options and clock."""
@@ -193,9 +210,12 @@ class FakeShopify:
         plan: Plan = "basic",
         utc_offset: str = "-05:00",
         name: str | None = None,
+        email: str | None = None,
     ) -> Shop:
         """Create the shop ``{handle}.myshopify.com`` (``plan="plus"`` raises rate limits)."""
-        return self.backend.add_shop(handle, plan=plan, utc_offset=utc_offset, name=name)
+        return self.backend.add_shop(
+            handle, plan=plan, utc_offset=utc_offset, name=name, email=email
+        )
 
     def add_app(
         self,
@@ -204,10 +224,19 @@ class FakeShopify:
         scopes: Iterable[str] = DEFAULT_SCOPES,
         client_id: str | None = None,
         client_secret: str | None = None,
+        api_version: str | None = None,
     ) -> App:
-        """Register an app with its OAuth client id, secret and requested scopes."""
+        """Register an app with its OAuth client id, secret and requested scopes.
+
+        ``api_version`` is the webhook API version its subscriptions inherit (default: the
+        latest stable version at the clock's time).
+        """
         return self.backend.add_app(
-            name, scopes=scopes, client_id=client_id, client_secret=client_secret
+            name,
+            scopes=scopes,
+            client_id=client_id,
+            client_secret=client_secret,
+            api_version=api_version,
         )
 
     def install(
@@ -256,9 +285,15 @@ class FakeShopify:
         """Every subscription, optionally of one shop and/or app, ordered by id."""
         return self.backend.webhooks(shop, app)
 
-    def snapshot(self, shop: str | Shop, app: str | App) -> Snapshot:
+    def snapshot(
+        self,
+        shop: str | Shop,
+        app: str | App,
+        *,
+        timestamps: Literal["erase", "ordinal"] = "erase",
+    ) -> Snapshot:
         """What ``app`` can see on ``shop``, normalised for comparison (see :class:`Snapshot`)."""
-        return self.backend.snapshot(shop, app)
+        return self.backend.snapshot(shop, app, timestamps=timestamps)
 
     def require_scope(self, action: str, scope: str) -> None:
         """Make ``action`` need ``scope``: installations without it get Shopify's 403.
@@ -285,7 +320,11 @@ class FakeShopify:
         host = url.host
         if not host.endswith(_SHOP_SUFFIX):
             raise UnservedRequestError(request, served=self._served_domains())
-        handle = host[: -len(_SHOP_SUFFIX)]
+        # Sync integrations may run hooks in threads: one request at a time through the state.
+        with self._lock:
+            return self._handle(request, url, host[: -len(_SHOP_SUFFIX)])
+
+    def _handle(self, request: httpx.Request, url: httpx.URL, handle: str) -> httpx.Response:
         method = request.method
         path = url.path
         routed = self._routes.match(method, path)
@@ -299,7 +338,16 @@ class FakeShopify:
             request_id=self._request_id(),
         )
         try:
-            fault = self.faults.select(method, path, action, handle) if self.faults.active else None
+            if action == "graphql":
+                # A fault can name a GraphQL operation or root field (Match(action=...)).
+                exchange.operations = self.graphql.actions(
+                    request.content, request.headers.get("content-type")
+                )
+            fault = (
+                self.faults.select(method, path, action, handle, aliases=exchange.operations)
+                if self.faults.active
+                else None
+            )
             if fault is None:
                 response = self._serve(request, routed, handle, exchange)
             else:
@@ -385,7 +433,11 @@ class FakeShopify:
     def _versions_at(self, now_dt: datetime, now: float) -> _VersionWindow:
         # The supported set only changes at quarterly release instants: cache per quarter.
         window = self._version_window
-        if window is None or not window.start <= now < window.end:
+        if (
+            window is None
+            or not window.start <= now < window.end
+            or window.malformed != self.malformed_version
+        ):
             window = self._version_window = _VersionWindow(now_dt, self.malformed_version)
         return window
 
@@ -412,14 +464,15 @@ class FakeShopify:
     ) -> httpx.Response:
         content = _dumps(body).encode()
         # No Content-Length: Shopify itself mostly answers chunked, and every header costs the
-        # client time (httpx's cookie extraction walks them all).
-        headers = [
-            ("Content-Type", _JSON),
-            ("X-Request-Id", request_id or ""),
-            ("X-Shopify-API-Version", version),
-            ("X-Shopify-Shop-Api-Call-Limit", call_limit),
-            *extra,
+        # client time (httpx's cookie extraction walks them all). Bytes skip httpx's encoding.
+        headers: list[tuple[bytes, bytes]] = [
+            (b"Content-Type", _JSON),
+            (b"X-Request-Id", (request_id or "").encode()),
+            (b"X-Shopify-API-Version", version.encode()),
+            (b"X-Shopify-Shop-Api-Call-Limit", call_limit.encode()),
         ]
+        for name, value in extra:
+            headers.append((name.encode(), value.encode()))
         # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
         # the body once more through its content decoders, which costs five times as much.
         response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
@@ -539,25 +592,43 @@ class FakeShopify:
         return self._response(reply.status, reply.body, rid, version, limit_header, reply.headers)
 
     def _graphql_handler(self) -> Callable[[Call], Reply] | None:
-        """``fake_shopify.graphql.handle_graphql`` once that package exists (issue 6)."""
-        if self._graphql is _UNRESOLVED:
-            try:
-                from fake_shopify import graphql  # type: ignore[attr-defined, unused-ignore]
-            except ImportError:
-                self._graphql = None
-            else:
-                self._graphql = getattr(graphql, "handle_graphql", None)
-        return self._graphql  # type: ignore[return-value]
+        """The wire handler of the ``graphql`` route: this fake's GraphQL engine (issue 6)."""
+        return self.graphql.handle
+
+    # -- events (issue 6) --------------------------------------------------------------------
+
+    def fire(self, shop: str | Shop, topic: str, payload: dict[str, Any] | None = None) -> Event:
+        """Shopify fires ``topic`` (REST spelling) on ``shop``: every subscription of every app
+        gets a signed delivery through ``delivery_sender``; failures are retried on the clock.
+        """
+        handle = shop.handle if isinstance(shop, Shop) else shop
+        return self.deliveries.fire(handle, topic, payload)
+
+    def deliver_due(self) -> list[Delivery]:
+        """Run the delivery retries whose time has come on the clock (after advancing it)."""
+        return self.deliveries.run_due()
 
     # -- transports ------------------------------------------------------------------------------
 
-    def transport(self) -> httpx.MockTransport:
+    def transport(
+        self, *, other_hosts: Callable[[httpx.Request], Any] | None = None
+    ) -> httpx.MockTransport:
         """An ``httpx.MockTransport`` over :meth:`handle`, for ``httpx.Client(transport=...)``.
 
-        Works for sync and async clients. A request to another host raises
-        :class:`UnservedRequestError`.
+        Works for sync and async clients. A request to another host goes to
+        ``other_hosts(request)`` if given (an ``httpx.Response``, or an awaitable of one in async
+        clients), else raises :class:`UnservedRequestError`.
         """
-        return httpx.MockTransport(self.handle)
+        if other_hosts is None:
+            return httpx.MockTransport(self.handle)
+        fake_handle = self.handle
+
+        def route(request: httpx.Request) -> Any:
+            if request.url.host.endswith(_SHOP_SUFFIX):
+                return fake_handle(request)
+            return other_hosts(request)
+
+        return httpx.MockTransport(route)
 
     @contextmanager
     def intercept(

@@ -8,12 +8,12 @@ layer alone renders them into Shopify's bodies. The state layer raises them; it 
     FakeShopifyError
      ├── ShopifyError                 a Shopify-side refusal, rendered as Shopify's answer
      │    ├── BadRequestError         400  {"errors": {param: message}}
+     │    ├── InvalidJsonError        400  the body is not JSON
      │    ├── AuthenticationError     401  invalid, missing or revoked access token
      │    ├── ForbiddenError          403  missing access scope
      │    ├── NotFoundError           404  {"errors": "Not Found"}
-     │    ├── NotAcceptableError      406
      │    ├── MethodNotAllowedError   405
-     │    ├── UnsupportedMediaTypeError 415
+     │    ├── NotAcceptableError      406
      │    ├── ValidationError         422  {"errors": {field: [messages]}}
      │    └── ThrottledError          429  leaky bucket overflow (Retry-After)
      ├── NotImplementedByFakeError    a real Shopify endpoint this fake does not serve (501)
@@ -34,6 +34,7 @@ __all__ = [
     "FakeShopifyError",
     "FakeUsageError",
     "ForbiddenError",
+    "InvalidJsonError",
     "MethodNotAllowedError",
     "NotAcceptableError",
     "NotFoundError",
@@ -41,7 +42,6 @@ __all__ = [
     "ShopifyError",
     "ThrottledError",
     "UnservedRequestError",
-    "UnsupportedMediaTypeError",
     "ValidationError",
 ]
 
@@ -83,6 +83,13 @@ class BadRequestError(ShopifyError):
     @property
     def body(self) -> object:
         return {"errors": {self.param: self.message}}
+
+
+class InvalidJsonError(ShopifyError):
+    """400: the body is not JSON at all (Shopify's exact body is unverified [U])."""
+
+    status = 400
+    default_message = "Bad Request: the request body is not valid JSON"
 
 
 class AuthenticationError(ShopifyError):
@@ -127,13 +134,6 @@ class NotAcceptableError(ShopifyError):
 
     status = 406
     default_message = "Not Acceptable"
-
-
-class UnsupportedMediaTypeError(ShopifyError):
-    """415: a body that is not ``application/json`` (body unverified, [U])."""
-
-    status = 415
-    default_message = "Unsupported Media Type"
 
 
 class ValidationError(ShopifyError):

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
-from fake_shopify.errors import BadRequestError, ShopifyError, ValidationError
+from fake_shopify.errors import BadRequestError, InvalidJsonError, ValidationError
 from fake_shopify.ratelimit import RateLimiter
 from fake_shopify.state import UNSET, Installation, Origin, Shop, ShopifyBackend, Webhook
 
@@ -44,13 +44,6 @@ def header(request: httpx.Request, name: bytes) -> str | None:
     return None
 
 
-class InvalidJsonError(ShopifyError):
-    """400: the body is not JSON at all (Shopify's exact body is unverified [U])."""
-
-    status = 400
-    default_message = "Bad Request: the request body is not valid JSON"
-
-
 @dataclass(slots=True)
 class Call:
     """One authenticated REST request on its way through the wire layer."""
@@ -72,7 +65,7 @@ class Call:
         """The query parameters (parsed once, and only when the URL has a query)."""
         if self._query is None:
             raw = self.request.url.query
-            self._query = httpx.QueryParams(raw.decode("ascii")) if raw else _NO_QUERY
+            self._query = httpx.QueryParams(raw.decode("ascii", "replace")) if raw else _NO_QUERY
         return self._query
 
     @property

@@ -188,7 +188,7 @@ class Snapshot:
     """What one app can see on one shop, normalised for comparison.
 
     ``resources``: dicts with ids replaced by symbols (``"webhook#1"``) and timestamps by
-    symbols in time order (``"time#1"``), sorted by content. ``symbols`` (ignored by ``==``)
+    ``"time"`` (or ``"time#1"`` ... in time order, ``timestamps="ordinal"``), sorted by content. ``symbols`` (ignored by ``==``)
     maps every spelling of every real id (``123``, ``"123"``, the GraphQL gid) to its symbol.
     """
 
@@ -724,6 +724,9 @@ class ShopifyBackend:
         address: str | None = None,
     ) -> int:
         """How many of the app's subscriptions on ``shop`` match ``topic`` and ``address``."""
+        if topic is None and address is None:
+            key, _ = self._bucket(shop, app)
+            return len(self._webhooks.get(key, ()))
         return len(self.list_webhooks(shop, app, topic=topic, address=address))
 
     def webhooks(
@@ -748,12 +751,27 @@ class ShopifyBackend:
 
     # -- inspection ----------------------------------------------------------------------------
 
-    def snapshot(self, shop: str | Shop, app: str | App) -> Snapshot:
-        """What ``app`` can see on ``shop``, with ids and timestamps as stable symbols."""
+    def snapshot(
+        self,
+        shop: str | Shop,
+        app: str | App,
+        *,
+        timestamps: Literal["erase", "ordinal"] = "erase",
+    ) -> Snapshot:
+        """What ``app`` can see on ``shop``, with ids and timestamps as stable symbols.
+
+        ``timestamps="erase"`` (default) writes every timestamp as ``"time"``, so a no-op update
+        (which bumps ``updated_at``) or a re-creation leaves the snapshot equal: comparing worlds
+        is about content. ``"ordinal"`` numbers distinct instants ``time#1``, ``time#2`` ... in
+        time order, for comparisons that care when things changed.
+        """
         key, _ = self._bucket(shop, app)
         webhooks = list(self._webhooks.get(key, {}).values())
         times = sorted({t for w in webhooks for t in (w.created_at, w.updated_at)})
-        time_symbol = {t: f"time#{i}" for i, t in enumerate(times, 1)}
+        if timestamps == "erase":
+            time_symbol = dict.fromkeys(times, "time")
+        else:
+            time_symbol = {t: f"time#{i}" for i, t in enumerate(times, 1)}
         content = sorted(
             (
                 (

@@ -8,7 +8,9 @@ and the state store's, so every party reads one time.
 
 While it is active:
 
-* ``time.sleep(s)`` advances the clock by ``s`` and returns at once;
+* ``time.sleep(s)`` advances the clock by ``s`` and returns at once, when called inside a hook
+  call or on the thread that started the run (other threads, e.g. a test runner's, sleep for
+  real and leave the clock alone);
 * coroutines run on a :class:`VirtualEventLoop`, whose ``time()`` is the virtual clock and which,
   when every task is waiting on a timer, jumps the clock to the earliest timer instead of
   blocking. ``asyncio.sleep`` therefore still yields to the loop (concurrent tasks interleave in
@@ -97,9 +99,9 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # e.g. "register of examples.good (bot1)"
-    at: _dt.datetime
-    budget_seconds: float
+    label: str  # "<operation> of <integration name> for <bot id>" (harness.integration.call_label)
+    at: _dt.datetime | None  # None: no budget
+    budget_seconds: float | None
 
 
 # Set by harness.integration around each hook call; contextvars follow asyncio tasks and the
@@ -137,6 +139,7 @@ class VirtualTime:
         self._loops: dict[int, VirtualEventLoop] = {}
         self._saved: list[tuple[object, str, object]] = []
         self._watchdog: Watchdog | None = None
+        self._owner = threading.get_ident()  # the thread that started the run
         self.slept: list[tuple[str, float]] = []
         """Every virtual sleep: (``"time.sleep"`` | ``"asyncio.sleep"`` | ``"loop"``, seconds)."""
 
@@ -195,6 +198,7 @@ class VirtualTime:
         )
         self._factory = freezer.start()
         self._freezer = freezer
+        self._owner = threading.get_ident()
         # pytest times tests with module-level aliases (``from time import perf_counter``) that
         # freezegun just rewrote; give them back so --durations stays real. freezegun's stop()
         # sets them to the same originals again.
@@ -246,19 +250,28 @@ class VirtualTime:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         deadline = current_deadline.get()
-        if deadline is not None and self._now + _micro_ceil(seconds) > deadline.at:
+        if (
+            deadline is not None
+            and deadline.at is not None
+            and self._now + _micro_ceil(seconds) > deadline.at
+        ):
             remaining = max(0.0, (deadline.at - self._now).total_seconds())
             self.advance(remaining)
             self.slept.append((kind, remaining))
             raise HookTimeout(
                 f"{deadline.label} ran past its virtual time budget of "
-                f"{deadline.budget_seconds:g} s: {kind}({seconds:g}) with "
+                f"{deadline.budget_seconds or 0:g} s: {kind}({seconds:g}) with "
                 f"{remaining:g} s left"
             )
         self.advance(seconds)
         self.slept.append((kind, seconds))
 
     def _time_sleep(self, seconds: float) -> None:
+        if current_deadline.get() is None and threading.get_ident() != self._owner:
+            # Not a hook and not the run's own thread (e.g. a test runner's I/O thread): its
+            # sleeps must neither return early nor move the run's clock.
+            _real_sleep(seconds)
+            return
         self.sleep(seconds, kind="time.sleep")
 
     async def _asyncio_sleep(self, delay: float, result: T | None = None) -> T | None:
@@ -281,21 +294,27 @@ class VirtualTime:
             self._loops[key] = loop
         return loop
 
+    def discard_loop(self, loop: VirtualEventLoop) -> None:
+        """Forget (and close) a loop that must not be reused."""
+        for key, known in list(self._loops.items()):
+            if known is loop:
+                del self._loops[key]
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` to completion on this thread's virtual loop."""
         return self.loop().run_until_complete(coro)
 
     @contextmanager
-    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline | None]:
-        """Set the virtual deadline of the hook call running in this context."""
-        if budget_seconds is None:
-            token = current_deadline.set(None)
-            try:
-                yield None
-            finally:
-                current_deadline.reset(token)
-            return
-        value = Deadline(label, self._now + _dt.timedelta(seconds=budget_seconds), budget_seconds)
+    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline]:
+        """Mark this context as running the hook call ``label``, with its virtual deadline.
+
+        Set for every hook call, budget or not (``at`` is then ``None``): it also tells who is
+        running (the simulator attributes requests by ``label``).
+        """
+        at = None if budget_seconds is None else self._now + _dt.timedelta(seconds=budget_seconds)
+        value = Deadline(label, at, budget_seconds)
         token = current_deadline.set(value)
         try:
             yield value
@@ -316,19 +335,24 @@ class Watchdog:
         self._counter = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._wake_at = 0.0  # when the thread checks next (real_monotonic)
 
     def arm(self, seconds: float, callback: Callable[[], None]) -> int:
         with self._cond:
             if self._closed:
                 raise RuntimeError("Watchdog.arm() after close()")
             self._counter += 1
-            self._jobs[self._counter] = (real_monotonic() + seconds, callback)
+            at = real_monotonic() + seconds
+            self._jobs[self._counter] = (at, callback)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="lifecycle-harness-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif at < self._wake_at:
+                # Only wake the thread when this deadline comes before its next check: most
+                # calls arm and disarm without a thread switch.
+                self._cond.notify()
             return self._counter
 
     def disarm(self, job: int) -> None:
@@ -354,8 +378,10 @@ class Watchdog:
                     callback()
                 if due:
                     continue
-                nearest = min((at for at, _ in self._jobs.values()), default=None)
-                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+                # Idle, it still looks every second, so arming rarely needs to wake it.
+                nearest = min((at for at, _ in self._jobs.values()), default=now + 1.0)
+                self._wake_at = nearest
+                self._cond.wait(max(0.0, nearest - now))
 
 
 class _VirtualSelector(selectors.BaseSelector):

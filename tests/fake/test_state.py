@@ -351,13 +351,21 @@ def test_snapshot_normalises_ids_and_times() -> None:
     snap_one, snap_two = one.snapshot("acme", "bot"), two.snapshot("acme", "bot")
     assert [r["topic"] for r in snap_one.resources] == ["orders/create", "products/update"]
     assert [r["id"] for r in snap_one.resources] == ["webhook#1", "webhook#2"]
-    assert snap_one.resources[0]["created_at"] == "time#1"
-    assert snap_one.resources[1]["created_at"] == "time#2"
+    assert {r["created_at"] for r in snap_one.resources} == {"time"}
+    ordinal = one.snapshot("acme", "bot", timestamps="ordinal")
+    assert [r["created_at"] for r in ordinal.resources] == ["time#1", "time#2"]
+    assert ordinal == two.snapshot("acme", "bot", timestamps="ordinal")
     # Another world with other ids and times but the same content compares equal.
     assert snap_one == snap_two
     assert snap_one.symbols[ids_one[1]] == "webhook#2"
     assert snap_one.symbols[str(ids_one[1])] == "webhook#2"
     assert snap_one.symbols[f"gid://shopify/WebhookSubscription/{ids_one[1]}"] == "webhook#2"
+    # A no-op update bumps updated_at: equal when timestamps are erased, not when ordinal.
+    webhook = one.webhooks("acme", "bot")[0]
+    one.clock.advance(1)
+    one.backend.update_webhook("acme", "bot", webhook.id, address=webhook.address)
+    assert one.snapshot("acme", "bot") == snap_two
+    assert one.snapshot("acme", "bot", timestamps="ordinal") != ordinal
     one.add_webhook("acme", "bot", topic="orders/paid", address="https://a.example/")
     assert one.snapshot("acme", "bot") != snap_two
 

@@ -118,6 +118,14 @@ def test_other_hosts_handler_sync_and_async() -> None:
             httpx.get("https://webhook.example/")
 
 
+def test_transport_with_other_hosts() -> None:
+    world = make_world()
+    transport = world.fake.transport(other_hosts=lambda request: httpx.Response(418))
+    with httpx.Client(transport=transport, headers={"X-Shopify-Access-Token": world.token}) as c:
+        assert c.get("https://elsewhere.example/").status_code == 418
+        assert c.get(URL).json() == {"count": 0}
+
+
 def test_interception_coexists_with_a_tests_own_respx_routes() -> None:
     world = make_world()
     with respx.mock(using="httpx", assert_all_called=False) as router:
@@ -149,3 +157,49 @@ def test_fake_as_context_manager() -> None:
         with pytest.raises(UnservedRequestError):
             httpx.get("https://api.example.com/")
     assert len(world.fake.journal) == 1
+
+
+def test_concurrent_threads_keep_the_state_consistent() -> None:
+    import threading
+
+    world = make_world(rate_limits=False)
+    errors: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            with httpx.Client(
+                transport=world.fake.transport(),
+                headers={"X-Shopify-Access-Token": world.token},
+            ) as client:
+                for i in range(15):
+                    response = client.post(
+                        "https://acme.myshopify.com/admin/api/2026-10/webhooks.json",
+                        json={
+                            "webhook": {
+                                "topic": "orders/create",
+                                "address": f"https://h.example/{n}/{i}",
+                            }
+                        },
+                    )
+                    assert response.status_code == 201
+                    # Everyone also tries the same one: exactly one thread may win it.
+                    client.post(
+                        "https://acme.myshopify.com/admin/api/2026-10/webhooks.json",
+                        json={
+                            "webhook": {"topic": "orders/paid", "address": "https://h.example/same"}
+                        },
+                    )
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    webhooks = world.fake.webhooks("acme", "bot")
+    assert len(webhooks) == 4 * 15 + 1
+    assert len({w.id for w in webhooks}) == len(webhooks)
+    assert len(world.fake.journal) == 4 * 30
+    assert len({e.index for e in world.fake.journal}) == 4 * 30

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
@@ -185,3 +185,27 @@ RestMachine.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestRestMachine = RestMachine.TestCase
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]),
+    path=st.text(alphabet="/adminpiwebhooks.json0123456789-_?=&%", max_size=60),
+    token=st.sampled_from(["valid", "", "shpat_bad"]),
+    accept=st.sampled_from(["*/*", "application/json", "text/html", ""]),
+    body=st.binary(max_size=40),
+)
+def test_any_request_gets_a_shopify_shaped_answer(
+    method: str, path: str, token: str, accept: str, body: bytes
+) -> None:
+    fake = FakeShopify(clock=ManualClock(datetime(2026, 11, 28, 12, tzinfo=UTC)))
+    fake.add_shop("acme")
+    fake.add_app("bot")
+    valid = fake.install("acme", "bot").access_token
+    headers = {"X-Shopify-Access-Token": valid if token == "valid" else token, "Accept": accept}
+    request = httpx.Request(method, HOST + "/" + path.lstrip("/"), headers=headers, content=body)
+    response = fake.handle(request)
+    assert 200 <= response.status_code < 500 or response.status_code == 501
+    assert isinstance(json.loads(response.content), dict)
+    for name in REQUIRED_HEADERS:
+        assert name in response.headers
