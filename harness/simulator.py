@@ -168,7 +168,7 @@ class Session:
     def step(self, step: Step) -> list[Violation]:
         """Execute ``step``, record it, and check every enabled property on it."""
         self.execute(step)
-        return check_all(self.history, self.options)
+        return [v.with_world(self.world_spec) for v in check_all(self.history, self.options)]
 
     def execute(self, step: Step) -> StepRecord:
         before = self.history.records[-1].world if self.history.records else self.history.initial

@@ -258,3 +258,11 @@ def test_overlapping_calls_of_several_bots_are_attributed_to_each_call(name: str
         assert {e.shop for e in call.exchanges} == {shops[call.bot]}
     assert all(first.world.bot(b).resources for b in shops)
     assert all(result.history.records[1].world.bot(b).empty for b in shops)
+
+
+def test_violations_carry_the_world_they_start_from() -> None:
+    world = default_world(crowd=3)
+    with Simulator(target("Duplicates")) as sim:
+        result = sim.run([Register(), Register()], world=world)
+    assert result.violations
+    assert all(v.world == world for v in result.violations)
