@@ -20,6 +20,7 @@ the integration.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import re
 import threading
@@ -583,6 +584,10 @@ class Session:
         )
 
 
+def _asyncio_library() -> str:
+    return "asyncio"
+
+
 def _sync_entry(sim: Simulator) -> Any:
     def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
         return sim.dispatch(request)
@@ -666,6 +671,12 @@ class Simulator:
             # Proxies never matter in-process; httpx would read them from the environment for
             # every client an integration builds.
             stack.enter_context(mock.patch("httpx._client.get_environment_proxies", dict))
+            if importlib.util.find_spec("sniffio") is None:
+                # httpcore retries `import sniffio` (a full sys.path search) for every async
+                # client; without sniffio its answer is always "asyncio" anyway.
+                stack.enter_context(
+                    mock.patch("httpcore._synchronization.current_async_library", _asyncio_library)
+                )
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
