@@ -9,6 +9,7 @@ request: host and shop, route, faults, version, Accept, token (401), rate limit 
 from __future__ import annotations
 
 import json
+import json.encoder
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -70,7 +71,47 @@ _JSON = b"application/json; charset=utf-8"
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
 _UNRESOLVED: Any = object()
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _no_default(value: object) -> object:
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _make_dumps() -> Callable[[object], bytes]:
+    """Compact JSON bytes. One C encoder for the fake's life when CPython offers it:
+    ``json.dumps`` builds a new one per call, which is most of the cost of a small body."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - other Pythons
+        encoder = json.JSONEncoder(separators=(",", ":"))
+        return lambda value: encoder.encode(value).encode()
+    iterencode = make(
+        None, _no_default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+    return lambda value: "".join(iterencode(value, 0)).encode()
+
+
+_dumps = _make_dumps()
+
+
+def _make_headers() -> Callable[[list[tuple[bytes, bytes]]], httpx.Headers]:
+    """``httpx.Headers`` from ASCII byte pairs, skipping httpx's per-item normalisation.
+
+    Filling ``Headers._list`` directly halves the cost of building a response; the layout is
+    checked once here, and the public constructor is used if httpx ever changes it.
+    """
+    probe = httpx.Headers([(b"X-Probe", b"1")])
+    if getattr(probe, "_list", None) != [(b"X-Probe", b"x-probe", b"1")]:  # pragma: no cover
+        return lambda pairs: httpx.Headers(pairs, encoding="ascii")
+
+    def build(pairs: list[tuple[bytes, bytes]]) -> httpx.Headers:
+        headers = httpx.Headers(encoding="ascii")
+        headers._list = [(key, key.lower(), value) for key, value in pairs]
+        return headers
+
+    return build
+
+
+_headers = _make_headers()
 
 _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
     "connect_error": httpx.ConnectError,
@@ -438,7 +479,7 @@ class FakeShopify:
         call_limit: str,
         extra: Iterable[tuple[str, str]] = (),
     ) -> httpx.Response:
-        content = _dumps(body).encode()
+        content = _dumps(body)
         # No Content-Length: Shopify itself mostly answers chunked, and every header costs the
         # client time (httpx's cookie extraction walks them all). Bytes skip httpx's encoding.
         headers: list[tuple[bytes, bytes]] = [
@@ -451,9 +492,11 @@ class FakeShopify:
             headers.append((name.encode(), value.encode()))
         # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
         # the body once more through its content decoders, which costs five times as much.
-        response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+        response = httpx.Response(
+            status, headers=_headers(headers), stream=httpx.ByteStream(content)
+        )
         response._content = content
-        # Every header above is ASCII: saves httpx from detecting the encoding on first use.
+        # Every header is ASCII: saves httpx from detecting the encoding on first use.
         response.headers.encoding = "ascii"
         return response
 
