@@ -94,17 +94,17 @@ _dumps = _make_dumps()
 
 
 def _make_headers() -> Callable[[list[tuple[bytes, bytes]]], httpx.Headers]:
-    """``httpx.Headers`` from ASCII byte pairs, skipping httpx's per-item normalisation.
+    """``httpx.Headers`` from byte pairs, skipping httpx's per-item normalisation.
 
     Filling ``Headers._list`` directly halves the cost of building a response; the layout is
     checked once here, and the public constructor is used if httpx ever changes it.
     """
     probe = httpx.Headers([(b"X-Probe", b"1")])
     if getattr(probe, "_list", None) != [(b"X-Probe", b"x-probe", b"1")]:  # pragma: no cover
-        return lambda pairs: httpx.Headers(pairs, encoding="ascii")
+        return lambda pairs: httpx.Headers(pairs)
 
     def build(pairs: list[tuple[bytes, bytes]]) -> httpx.Headers:
-        headers = httpx.Headers(encoding="ascii")
+        headers = httpx.Headers()
         headers._list = [(key, key.lower(), value) for key, value in pairs]
         return headers
 
@@ -488,16 +488,21 @@ class FakeShopify:
             (b"X-Shopify-API-Version", version.encode()),
             (b"X-Shopify-Shop-Api-Call-Limit", call_limit.encode()),
         ]
+        encoding = "ascii"
         for name, value in extra:
-            headers.append((name.encode(), value.encode()))
+            try:
+                encoded = value.encode("ascii")
+            except UnicodeEncodeError:
+                encoded, encoding = value.encode(), "utf-8"
+            headers.append((name.encode("ascii"), encoded))
         # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
         # the body once more through its content decoders, which costs five times as much.
         response = httpx.Response(
             status, headers=_headers(headers), stream=httpx.ByteStream(content)
         )
         response._content = content
-        # Every header is ASCII: saves httpx from detecting the encoding on first use.
-        response.headers.encoding = "ascii"
+        # Known up front: saves httpx from detecting the headers' encoding on first use.
+        response.headers.encoding = encoding
         return response
 
     def _serve(

@@ -526,3 +526,14 @@ def test_graphql_without_the_graphql_package_is_loud(world: World) -> None:
         assert "does not implement POST" in response.json()["errors"]
     else:  # the GraphQL part (issue 6) has landed
         assert response.status_code == 200
+
+
+def test_response_headers_are_plain_httpx_headers(world: World) -> None:
+    response = create(world.client)
+    # Built without httpx's normalisation: every access path must still agree.
+    assert response.headers.get("X-REQUEST-ID") == response.headers["x-request-id"]
+    assert dict(response.headers.items())["content-type"] == "application/json; charset=utf-8"
+    assert ("Location", response.headers["location"]) in [
+        (k.decode(), v.decode()) for k, v in response.headers.raw
+    ]
+    assert response.headers.encoding == "ascii"
