@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.core import FakeShopify
+from fake_shopify.delivery import Delivery, Event, Recorder, RetryPolicy
 from fake_shopify.errors import (
     AuthenticationError,
     BadRequestError,
@@ -32,6 +33,7 @@ from fake_shopify.faults import (
     Raise,
     TransportError,
 )
+from fake_shopify.graphql import GraphQLOptions
 from fake_shopify.journal import Exchange, Journal
 from fake_shopify.state import (
     DEFAULT_SCOPES,
@@ -52,6 +54,8 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "Clock",
+    "Delivery",
+    "Event",
     "Exchange",
     "FakeShopify",
     "FakeShopifyError",
@@ -59,6 +63,7 @@ __all__ = [
     "FaultPlan",
     "FiredFault",
     "ForbiddenError",
+    "GraphQLOptions",
     "HttpError",
     "Installation",
     "Journal",
@@ -73,6 +78,8 @@ __all__ = [
     "Origin",
     "Probability",
     "Raise",
+    "Recorder",
+    "RetryPolicy",
     "Shop",
     "ShopifyBackend",
     "ShopifyError",

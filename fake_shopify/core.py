@@ -19,6 +19,7 @@ from typing import Any, Literal
 import httpx
 
 from fake_shopify.clock import Clock, ManualClock
+from fake_shopify.delivery import Deliveries, Delivery, Event, RetryPolicy, Sender
 from fake_shopify.errors import (
     AuthenticationError,
     FakeUsageError,
@@ -38,6 +39,7 @@ from fake_shopify.faults import (
     Raise,
     TransportError,
 )
+from fake_shopify.graphql.engine import GraphQLEngine, GraphQLOptions
 from fake_shopify.journal import Exchange, Journal
 from fake_shopify.ratelimit import PLAN_LIMITS, RateLimiter
 from fake_shopify.rest import HANDLERS, Call, Reply, header
@@ -70,7 +72,6 @@ _TOKEN_HEADER = b"x-shopify-access-token"
 _JSON = b"application/json; charset=utf-8"
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
-_UNRESOLVED: Any = object()
 
 
 def _no_default(value: object) -> object:
@@ -202,8 +203,16 @@ class FakeShopify:
         malformed_version: MalformedVersionPolicy = "not_found",
         topic_update: TopicUpdatePolicy = "ignore",
         rate_limits: bool = True,
+        delivery_sender: Sender | None = None,
+        retry_policy: RetryPolicy | None = None,
+        graphql_options: GraphQLOptions | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else ManualClock()
+        # Event delivery (issue 6): where deliveries go (default: nowhere, every attempt fails
+        # as an unreachable host) and how failures are retried; see fake_shopify.delivery.
+        self.delivery_sender = delivery_sender
+        self.retry_policy = retry_policy
+        self.graphql_options = graphql_options
         self.journal_limit = journal_limit
         self.malformed_version: MalformedVersionPolicy = malformed_version
         self.topic_update: TopicUpdatePolicy = topic_update
@@ -219,9 +228,15 @@ class FakeShopify:
         self.journal = Journal(limit=self.journal_limit)
         self._requests = 0
         self._required_scopes: dict[str, str] = {}
-        self._graphql: object = _UNRESOLVED
         self._version_window: _VersionWindow | None = None
         self._routes = RouteCache()
+        self.graphql = GraphQLEngine(options=self.graphql_options)
+        self.deliveries = Deliveries(
+            lambda: self.backend,
+            self.clock,
+            sender=self.delivery_sender,
+            policy=self.retry_policy,
+        )
 
     def reset(self) -> None:
         """Forget everything (new backend, buckets, faults, journal); keep options and clock."""
@@ -364,7 +379,16 @@ class FakeShopify:
             request_id=self._request_id(),
         )
         try:
-            fault = self.faults.select(method, path, action, handle) if self.faults.active else None
+            if action == "graphql":
+                # A fault can name a GraphQL operation or root field (Match(action=...)).
+                exchange.operations = self.graphql.actions(
+                    request.content, request.headers.get("content-type")
+                )
+            fault = (
+                self.faults.select(method, path, action, handle, aliases=exchange.operations)
+                if self.faults.active
+                else None
+            )
             if fault is None:
                 response = self._serve(request, routed, handle, exchange)
             else:
@@ -621,15 +645,21 @@ class FakeShopify:
         return self._response(reply.status, reply.body, rid, version, limit_header, reply.headers)
 
     def _graphql_handler(self) -> Callable[[Call], Reply] | None:
-        """``fake_shopify.graphql.handle_graphql`` once that package exists (issue 6)."""
-        if self._graphql is _UNRESOLVED:
-            try:
-                from fake_shopify import graphql  # type: ignore[attr-defined, unused-ignore]
-            except ImportError:
-                self._graphql = None
-            else:
-                self._graphql = getattr(graphql, "handle_graphql", None)
-        return self._graphql  # type: ignore[return-value]
+        """The wire handler of the ``graphql`` route: this fake's GraphQL engine (issue 6)."""
+        return self.graphql.handle
+
+    # -- events (issue 6) --------------------------------------------------------------------
+
+    def fire(self, shop: str | Shop, topic: str, payload: dict[str, Any] | None = None) -> Event:
+        """Shopify fires ``topic`` (REST spelling) on ``shop``: every subscription of every app
+        gets a signed delivery through ``delivery_sender``; failures are retried on the clock.
+        """
+        handle = shop.handle if isinstance(shop, Shop) else shop
+        return self.deliveries.fire(handle, topic, payload)
+
+    def deliver_due(self) -> list[Delivery]:
+        """Run the delivery retries whose time has come on the clock (after advancing it)."""
+        return self.deliveries.run_due()
 
     # -- transports ------------------------------------------------------------------------------
 

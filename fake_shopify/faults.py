@@ -177,10 +177,17 @@ class _Slot:
         return fire
 
 
-def _matches(match: Match, method: str, path: str, action: str | None, shop: str | None) -> bool:
+def _matches(
+    match: Match,
+    method: str,
+    path: str,
+    action: str | None,
+    shop: str | None,
+    aliases: tuple[str, ...] = (),
+) -> bool:
     if match.method is not None and match.method.upper() != method:
         return False
-    if match.action is not None and match.action != action:
+    if match.action is not None and match.action != action and match.action not in aliases:
         return False
     if match.shop is not None and match.shop != shop:
         return False
@@ -234,12 +241,22 @@ class FaultPlan:
         return armed
 
     def select(
-        self, method: str, path: str, action: str | None, shop: str | None
+        self,
+        method: str,
+        path: str,
+        action: str | None,
+        shop: str | None,
+        *,
+        aliases: tuple[str, ...] = (),
     ) -> ArmedFault | None:
-        """The fault that takes this request, if any (advances the schedules it touches)."""
+        """The fault that takes this request, if any (advances the schedules it touches).
+
+        ``aliases``: other names ``Match.action`` may use for this request (a GraphQL request's
+        operation name and root fields).
+        """
         chosen: ArmedFault | None = None
         for slot in self._slots:
-            if not _matches(slot.armed.match, method, path, action, shop):
+            if not _matches(slot.armed.match, method, path, action, shop, aliases):
                 continue
             if slot.offer():
                 chosen = slot.armed

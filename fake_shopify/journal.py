@@ -30,6 +30,7 @@ class Exchange:
     shop: str | None = None
     app: str | None = None
     request_id: str | None = None
+    operations: tuple[str, ...] = ()  # GraphQL: the operation name and root fields
 
 
 class Journal:

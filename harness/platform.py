@@ -45,6 +45,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeAlias
 from fake_shopify.faults import Always, Next, Nth, Probability, Schedule
 
 __all__ = [
+    "IGNORED_LOGGERS",
     "LEVELS",
     "STATE_TYPES",
     "AlreadyExistsError",
@@ -81,6 +82,7 @@ __all__ = [
     "default_webhook_url",
     "is_api_error",
     "level_at_least",
+    "stdlib_log_routing",
 ]
 
 _real_sleep0 = asyncio.sleep  # captured before VirtualTime patches asyncio.sleep
@@ -325,6 +327,7 @@ class PlatformFaults:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
         self._armed: list[_ArmedState] = []
+        self._all: list[ArmedPlatformFault] = []
         self._counter = 0
         self.fired: list[FiredPlatformFault] = []
 
@@ -343,19 +346,38 @@ class PlatformFaults:
             )
         if not 400 <= status <= 599:
             raise ValueError(f"a platform fault needs an error status (400-599), got {status}")
+        # The same checks as fake_shopify's FaultPlan.arm, so a scenario means the same on both.
+        if isinstance(schedule, Nth) and schedule.n < 1:
+            raise ValueError(f"Nth(n) is 1-based, got n={schedule.n}")
+        if isinstance(schedule, Next) and schedule.k < 1:
+            raise ValueError(f"Next(k) needs k >= 1, got k={schedule.k}")
+        if isinstance(schedule, Probability) and not 0.0 <= schedule.p <= 1.0:
+            raise ValueError(f"Probability(p) needs 0 <= p <= 1, got p={schedule.p}")
         self._counter += 1
         armed = ArmedPlatformFault(
             f"pfault-{self._counter}", status, method, schedule or Next(1), bot_id
         )
         self._armed.append(_ArmedState(armed))
+        self._all.append(armed)
         return armed
 
+    def armed(self) -> list[ArmedPlatformFault]:
+        """Faults that can still fire, in arming order."""
+        return [a.fault for a in self._armed]
+
+    def disarm(self, fault: ArmedPlatformFault) -> None:
+        """Stop ``fault`` from firing again."""
+        self._armed = [a for a in self._armed if a.fault.id != fault.id]
+
     def unfired(self) -> list[ArmedPlatformFault]:
+        """Faults armed since the last ``clear()`` that never fired (any schedule)."""
         fired = {f.fault_id for f in self.fired}
-        return [a.fault for a in self._armed if a.fault.id not in fired]
+        return [a for a in self._all if a.id not in fired]
 
     def clear(self) -> None:
+        """Disarm everything (what fired stays recorded in ``fired``)."""
         self._armed.clear()
+        self._all.clear()
 
     def check(self, method: str, bot_id: str) -> tuple[str, ApiError] | None:
         """If an armed fault fires for this call, record it and return (fault id, error)."""
@@ -994,6 +1016,14 @@ _capture_target: contextvars.ContextVar[_CaptureTarget | None] = contextvars.Con
 )
 
 
+IGNORED_LOGGERS: frozenset[str] = frozenset(
+    {"httpx", "httpcore", "hpack", "h11", "h2", "asyncio", "hypothesis", "respx"}
+)
+"""Loggers whose records are not captured: the HTTP stack (httpx logs every request at info,
+which would read as the integration's own words) and the harness's machinery. Matched on the
+top-level name (``"httpx"`` also drops ``"httpx._client"``, not ``"httpx_retry"``)."""
+
+
 class _RoutingHandler(logging.Handler):
     """Sends a record to the sink of the hook call whose context logged it."""
 
@@ -1003,7 +1033,7 @@ class _RoutingHandler(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         target = _capture_target.get()
-        if target is None:
+        if target is None or record.name.partition(".")[0] in IGNORED_LOGGERS:
             return
         try:
             message = record.getMessage()
@@ -1046,15 +1076,11 @@ class _StdlibCapture:
 
 
 @contextmanager
-def capture_stdlib_logs(
-    sink: LogSink, *, bot_id: str, level: int = logging.DEBUG
-) -> Iterator[None]:
-    """Capture stdlib ``logging`` records emitted in this context into ``sink``.
+def stdlib_log_routing(*, level: int = logging.DEBUG) -> Iterator[None]:
+    """Install the routing handler (and lower the root logger to ``level``) while open.
 
-    The root logger's level is lowered to ``level`` while any capture is open (and restored
-    after), so ``logging.getLogger(__name__).info(...)`` reaches us as the platform's
-    ``info`` would. Records from threads the hook starts itself are captured only if those
-    threads run in a copy of the hook's context.
+    :func:`capture_stdlib_logs` does this itself; holding it open around a whole run saves
+    re-installing per hook call (``Logger.setLevel`` clears every logger's cache). Reentrant.
     """
     state = _StdlibCapture
     root = logging.getLogger()
@@ -1063,19 +1089,39 @@ def capture_stdlib_logs(
             state.handler = _RoutingHandler()
             state.saved_level = root.level
             root.addHandler(state.handler)
-            root.setLevel(min(level, root.level) if root.level else level)
+            if root.level == logging.NOTSET or root.level > level:
+                root.setLevel(level)
         state.depth += 1
-    token = _capture_target.set(_CaptureTarget(sink, bot_id))
     try:
         yield
     finally:
-        _capture_target.reset(token)
         with state.lock:
             state.depth -= 1
             if state.depth == 0 and state.handler is not None:
                 root.removeHandler(state.handler)
-                root.setLevel(state.saved_level)
+                if root.level != state.saved_level:
+                    root.setLevel(state.saved_level)
                 state.handler = None
+
+
+@contextmanager
+def capture_stdlib_logs(
+    sink: LogSink, *, bot_id: str, level: int = logging.DEBUG
+) -> Iterator[None]:
+    """Capture stdlib ``logging`` records emitted in this context into ``sink``.
+
+    The root logger's level is lowered to ``level`` while any capture is open (and restored
+    after), so ``logging.getLogger(__name__).info(...)`` reaches us as the platform's
+    ``info`` would. Records from threads the hook starts itself are captured only if those
+    threads run in a copy of the hook's context. Records of the HTTP stack and of the harness's
+    own machinery (``IGNORED_LOGGERS``) are not the integration's words and are left out.
+    """
+    with stdlib_log_routing(level=level):
+        token = _capture_target.set(_CaptureTarget(sink, bot_id))
+        try:
+            yield
+        finally:
+            _capture_target.reset(token)
 
 
 # --------------------------------------------------------------------------------------------

@@ -97,9 +97,9 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # e.g. "register of examples.good (bot1)"
-    at: _dt.datetime
-    budget_seconds: float
+    label: str  # "<operation> of <integration name> for <bot id>" (harness.integration.call_label)
+    at: _dt.datetime | None  # None: no budget
+    budget_seconds: float | None
 
 
 # Set by harness.integration around each hook call; contextvars follow asyncio tasks and the
@@ -246,13 +246,17 @@ class VirtualTime:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         deadline = current_deadline.get()
-        if deadline is not None and self._now + _micro_ceil(seconds) > deadline.at:
+        if (
+            deadline is not None
+            and deadline.at is not None
+            and self._now + _micro_ceil(seconds) > deadline.at
+        ):
             remaining = max(0.0, (deadline.at - self._now).total_seconds())
             self.advance(remaining)
             self.slept.append((kind, remaining))
             raise HookTimeout(
                 f"{deadline.label} ran past its virtual time budget of "
-                f"{deadline.budget_seconds:g} s: {kind}({seconds:g}) with "
+                f"{deadline.budget_seconds or 0:g} s: {kind}({seconds:g}) with "
                 f"{remaining:g} s left"
             )
         self.advance(seconds)
@@ -281,21 +285,27 @@ class VirtualTime:
             self._loops[key] = loop
         return loop
 
+    def discard_loop(self, loop: VirtualEventLoop) -> None:
+        """Forget (and close) a loop that must not be reused."""
+        for key, known in list(self._loops.items()):
+            if known is loop:
+                del self._loops[key]
+        if not loop.is_running() and not loop.is_closed():
+            loop.close()
+
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` to completion on this thread's virtual loop."""
         return self.loop().run_until_complete(coro)
 
     @contextmanager
-    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline | None]:
-        """Set the virtual deadline of the hook call running in this context."""
-        if budget_seconds is None:
-            token = current_deadline.set(None)
-            try:
-                yield None
-            finally:
-                current_deadline.reset(token)
-            return
-        value = Deadline(label, self._now + _dt.timedelta(seconds=budget_seconds), budget_seconds)
+    def deadline(self, label: str, budget_seconds: float | None) -> Iterator[Deadline]:
+        """Mark this context as running the hook call ``label``, with its virtual deadline.
+
+        Set for every hook call, budget or not (``at`` is then ``None``): it also tells who is
+        running (the simulator attributes requests by ``label``).
+        """
+        at = None if budget_seconds is None else self._now + _dt.timedelta(seconds=budget_seconds)
+        value = Deadline(label, at, budget_seconds)
         token = current_deadline.set(value)
         try:
             yield value
@@ -316,19 +326,24 @@ class Watchdog:
         self._counter = 0
         self._thread: threading.Thread | None = None
         self._closed = False
+        self._wake_at = 0.0  # when the thread checks next (real_monotonic)
 
     def arm(self, seconds: float, callback: Callable[[], None]) -> int:
         with self._cond:
             if self._closed:
                 raise RuntimeError("Watchdog.arm() after close()")
             self._counter += 1
-            self._jobs[self._counter] = (real_monotonic() + seconds, callback)
+            at = real_monotonic() + seconds
+            self._jobs[self._counter] = (at, callback)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="lifecycle-harness-watchdog", daemon=True
                 )
                 self._thread.start()
-            self._cond.notify()
+            elif at < self._wake_at:
+                # Only wake the thread when this deadline comes before its next check: most
+                # calls arm and disarm without a thread switch.
+                self._cond.notify()
             return self._counter
 
     def disarm(self, job: int) -> None:
@@ -354,8 +369,10 @@ class Watchdog:
                     callback()
                 if due:
                     continue
-                nearest = min((at for at, _ in self._jobs.values()), default=None)
-                self._cond.wait(None if nearest is None else max(0.0, nearest - now))
+                # Idle, it still looks every second, so arming rarely needs to wake it.
+                nearest = min((at for at, _ in self._jobs.values()), default=now + 1.0)
+                self._wake_at = nearest
+                self._cond.wait(max(0.0, nearest - now))
 
 
 class _VirtualSelector(selectors.BaseSelector):

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.integration import (
     UNEXPECTED_ERROR_MESSAGE,
@@ -22,19 +24,22 @@ from harness.integration import (
     Integration,
     call_hook,
     call_hooks_concurrently,
+    call_label,
     load_integration,
 )
 from harness.platform import (
     AsyncPlatformClient,
     Context,
+    InvalidPayloadError,
     LogScope,
     LogSink,
     PlatformClient,
     PlatformLogger,
+    ResourceNotFoundError,
     RuntimeError,
     StateStore,
 )
-from harness.vtime import VirtualTime, real_monotonic
+from harness.vtime import VirtualTime, current_deadline, real_monotonic
 
 
 @pytest.fixture
@@ -368,13 +373,16 @@ def test_sync_hook_spinning_in_wall_time_is_stopped(
         while True:
             pass
 
-    wall = real_monotonic()
-    outcome = call(integration(register), vt, store, sink, wall_timeout=0.2)
-    assert real_monotonic() - wall < 2.0
-    assert outcome.timed_out
-    assert outcome.status_reason is not None
-    assert "hung: still running after 0.2 s of wall time" in outcome.status_reason
-    assert "in register" in outcome.status_reason
+    for isolate in (False, True):
+        wall = real_monotonic()
+        outcome = call(
+            integration(register), vt, store, sink, wall_timeout=0.2, isolate_sync=isolate
+        )
+        assert real_monotonic() - wall < 2.0
+        assert outcome.timed_out
+        assert outcome.status_reason is not None
+        assert "hung: still running after 0.2 s of wall time" in outcome.status_reason
+        assert "in register" in outcome.status_reason
 
 
 def test_sync_hook_blocked_forever_is_abandoned(
@@ -386,7 +394,8 @@ def test_sync_hook_blocked_forever_is_abandoned(
         release.wait()  # blocked in C: an interrupt cannot reach it
 
     try:
-        outcome = call(integration(register), vt, store, sink, wall_timeout=0.1)
+        # Only a hook on a thread of its own can be left behind.
+        outcome = call(integration(register), vt, store, sink, wall_timeout=0.1, isolate_sync=True)
     finally:
         release.set()
     assert outcome.timed_out
@@ -498,3 +507,146 @@ def test_sync_and_async_hooks_overlap(vt: VirtualTime, store: StateStore, sink: 
     assert [o.status for o in outcomes] == ["registered", "unregistered"]
     assert [r.message for r in outcomes[0].logs] == ["sync bot1"]
     assert [r.message for r in outcomes[1].logs] == ["async bot2"]
+
+
+# -- failure mapping over generated exceptions -------------------------------------------------
+
+_ERROR_KINDS = ["runtime", "invalid_payload", "not_found", "value", "key", "duck", "none"]
+
+
+@given(
+    kind=st.sampled_from(_ERROR_KINDS),
+    message=st.text(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=20
+    ),
+    operation=st.sampled_from(["register", "unregister"]),
+    is_async=st.booleans(),
+)
+@settings(max_examples=60, deadline=None)
+def test_failure_mapping_for_any_exception(
+    kind: str, message: str, operation: str, is_async: bool
+) -> None:
+    def make() -> BaseException | None:
+        if kind == "runtime":
+            return RuntimeError(message)
+        if kind == "invalid_payload":
+            return InvalidPayloadError(message)
+        if kind == "not_found":
+            return ResourceNotFoundError(message)
+        if kind == "value":
+            return ValueError(message)
+        if kind == "key":
+            return KeyError(message)
+        if kind == "duck":
+            err = Exception(message)
+            err.is_api_error = True  # type: ignore[attr-defined]
+            return err
+        return None
+
+    def sync_hook() -> None:
+        error = make()
+        if error is not None:
+            raise error
+
+    async def async_hook() -> None:
+        await asyncio.sleep(0)
+        sync_hook()
+
+    hook = async_hook if is_async else sync_hook
+    integ = integration(hook, hook)
+    with VirtualTime() as vt:
+        sink = LogSink()
+        outcome = call_hook(
+            integ, operation, ctx=ctx_for(), store=StateStore(clock=vt), sink=sink, vtime=vt
+        )
+    noun = "registration" if operation == "register" else "unregistration"
+    if kind == "none":
+        assert outcome.status == ("registered" if operation == "register" else "unregistered")
+        assert sink.records == []
+        return
+    assert outcome.status == f"{noun}_failed"
+    api = kind in ("runtime", "invalid_payload", "not_found", "duck")
+    expected_reason = message if api else UNEXPECTED_ERROR_MESSAGE
+    assert outcome.status_reason == expected_reason
+    assert outcome.user_message == f"{noun} failed: {expected_reason}"
+    assert outcome.http_status == (400 if kind in ("runtime", "invalid_payload") else 500)
+    runtime = [r for r in sink.records if r.source == "runtime"]
+    assert runtime[0].level == "error"
+    assert runtime[0].message == expected_reason
+    assert runtime[0].scope.visible_to_bot_owner
+    # The integration owner also gets the traceback of anything that is not user-facing.
+    assert len(runtime) == (1 if kind in ("runtime", "invalid_payload") else 2)
+
+
+def test_every_call_is_labelled_in_its_context(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    seen: list[Any] = []
+
+    def register() -> None:
+        seen.append(current_deadline.get())
+
+        async def inner() -> None:
+            seen.append(current_deadline.get())
+            await asyncio.sleep(500)  # a foreign loop inside the hook: still virtual
+
+        asyncio.run(inner())
+
+    integ = integration(register)
+    wall = real_monotonic()
+    outcome = call(integ, vt, store, sink, budget_seconds=None)
+    assert outcome.ok
+    assert real_monotonic() - wall < 2.0
+    label = call_label(integ, "register", "bot1")
+    assert [(d.label, d.at, d.budget_seconds) for d in seen] == [(label, None, None)] * 2
+    assert outcome.virtual_seconds == pytest.approx(500)
+    assert current_deadline.get() is None
+
+
+def test_tasks_left_running_are_cancelled(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    background: list[asyncio.Task[None]] = []
+    ran: list[str] = []
+
+    async def poll_forever() -> None:
+        while True:
+            await asyncio.sleep(1)
+            ran.append("poll")
+
+    async def register() -> None:
+        background.append(asyncio.get_running_loop().create_task(poll_forever()))
+        await asyncio.sleep(2.5)
+
+    outcome = call(integration(register), vt, store, sink)
+    assert outcome.ok
+    assert background[0].cancelled()
+    assert ran == ["poll", "poll"]
+    # The next call on the same loop does not resume it.
+    call(integration(register), vt, store, sink)
+    assert ran == ["poll", "poll", "poll", "poll"]
+
+
+def test_plain_function_returning_a_coroutine(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    async def body(ctx: Context) -> None:
+        await asyncio.sleep(3)
+        raise RuntimeError(f"bad config for {ctx.bot_id}")
+
+    def register(ctx: Context) -> Any:  # e.g. a decorator that hides the coroutine function
+        return body(ctx)
+
+    outcome = call(integration(register), vt, store, sink)
+    assert outcome.status_reason == "bad config for bot1"
+    assert outcome.virtual_seconds == pytest.approx(3)
+
+
+def test_keyboard_interrupt_is_not_swallowed(
+    vt: VirtualTime, store: StateStore, sink: LogSink
+) -> None:
+    def register() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        call(integration(register), vt, store, sink)

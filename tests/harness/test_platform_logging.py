@@ -17,6 +17,7 @@ from harness.platform import (
     capture_stdlib_logs,
     format_message,
     level_at_least,
+    stdlib_log_routing,
 )
 from harness.vtime import VirtualTime
 
@@ -191,3 +192,25 @@ def test_stdlib_capture_routes_by_context() -> None:
         t.join()
     assert [r.message for r in sinks["bot1"].records] == ["from bot1"]
     assert [r.message for r in sinks["bot2"].records] == ["from bot2"]
+
+
+def test_http_stack_and_harness_loggers_are_left_out(sink: LogSink) -> None:
+    with capture_stdlib_logs(sink, bot_id="bot1"):
+        logging.getLogger("httpx").info("HTTP Request: POST https://acme.myshopify.com/x")
+        logging.getLogger("httpcore.connection").debug("connect_tcp.started")
+        logging.getLogger("asyncio").warning("loop noise")
+        logging.getLogger("httpx_retry").warning("an integration's own helper")
+    assert [r.message for r in sink.records] == ["an integration's own helper"]
+
+
+def test_routing_held_for_a_run_keeps_the_root_level_low(sink: LogSink) -> None:
+    root = logging.getLogger()
+    before = root.level
+    with stdlib_log_routing():
+        assert root.level == logging.DEBUG
+        with capture_stdlib_logs(sink, bot_id="bot1"):
+            logging.getLogger("x").debug("inside")
+        assert root.level == logging.DEBUG  # not restored between calls
+        logging.getLogger("x").warning("between calls: nobody's")
+    assert root.level == before
+    assert [r.message for r in sink.records] == ["inside"]

@@ -371,6 +371,27 @@ def test_fault_arm_rejects_nonsense(store: StateStore) -> None:
         store.faults.arm(200)
     with pytest.raises(ValueError, match="unknown platform method"):
         store.faults.arm(500, method="getState")
+    with pytest.raises(ValueError, match="1-based"):
+        store.faults.arm(500, schedule=Nth(0))
+    with pytest.raises(ValueError, match="k >= 1"):
+        store.faults.arm(500, schedule=Next(0))
+    with pytest.raises(ValueError, match="0 <= p <= 1"):
+        store.faults.arm(500, schedule=Probability(1.5))
+
+
+def test_unfired_armed_and_disarm(store: StateStore) -> None:
+    client = PlatformClient(store, bot_id="bot1", integration_id="i")
+    always = store.faults.arm(500, method="patch_state", schedule=Always())
+    once = store.faults.arm(409, method="get_or_set_state")
+    assert store.faults.armed() == [always, once]
+    with pytest.raises(AlreadyExistsError):
+        client.get_or_set_state("integration", "i", "w", {})
+    assert store.faults.armed() == [always]
+    assert store.faults.unfired() == [always]  # an Always that never matched is unfired
+    store.faults.disarm(always)
+    assert store.faults.armed() == []
+    client.get_or_set_state("integration", "i", "w", {})
+    client.patch_state("integration", "i", "w", {"a": 1})
 
 
 # -- clients -----------------------------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""``check``: everything ``lifecycle-harness check TARGET`` does, as a library call.
+
+Order of work, cheapest and most telling first:
+
+1. probes: a dozen fixed lifecycles that show each bug class of DESIGN.md section 1 in a few
+   steps (repeated registers, drift, lost state, token rotation, faults on creation, a crowded
+   shop, several bots on one shop and on several shops); their failures are shrunk greedily;
+2. crash enumeration (``harness.exploration.enumerate_crashes``);
+3. Hypothesis exploration for the properties nothing has violated yet, with the example budget.
+
+Scenario files (issue 4) slot in beside the probes; ``record_dir`` is where they will be written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from fake_shopify.faults import HttpError, Match, Nth, TransportError
+from harness.exploration import (
+    crash_plans,
+    dedupe,
+    enumerate_crashes,
+    explore,
+    same_bug,
+    shrink_steps,
+)
+from harness.integration import Integration, load_integration
+from harness.options import PROPERTY_IDS, Options
+from harness.profiles import profile as get_profile
+from harness.properties import Violation
+from harness.report import CheckReport
+from harness.simulator import Simulator
+from harness.steps import (
+    Concurrently,
+    Configure,
+    Drift,
+    LoseState,
+    Register,
+    ShopifyFault,
+    Step,
+    Unregister,
+)
+from harness.vtime import real_monotonic
+from harness.world import WorldSpec, default_world
+
+__all__ = ["CheckReport", "Probe", "Progress", "check", "probes"]
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported to the ``progress`` callback as work advances."""
+
+    phase: str  # "probes" | "crashes" | "explore" | "done"
+    done: int
+    total: int
+    violations: int
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A fixed lifecycle on a world derived from the configuration."""
+
+    name: str
+    steps: tuple[Step, ...]
+    bots: int = 1
+    shops: int = 1
+    crowd: int = 0
+    other_apps: int = 0
+
+
+def probes() -> tuple[Probe, ...]:
+    """The fixed lifecycles ``check`` runs first (each targets a bug class of DESIGN.md §1)."""
+    b1, b2 = "bot1", "bot2"
+    return (
+        Probe(
+            "register twice, unregister twice", (Register(), Register(), Unregister(), Unregister())
+        ),
+        Probe("unregister with nothing to clean", (Unregister(),)),
+        Probe("Shopify removed a subscription", (Register(), Drift(), Register(), Unregister())),
+        Probe("platform state lost", (Register(), LoseState(), Register(), Unregister())),
+        Probe("token rotation", (Register(), Configure(), Register(), Unregister())),
+        Probe(
+            "creation fails",
+            (
+                ShopifyFault(HttpError(500), Match(action="create_webhook"), Nth(1)),
+                Register(),
+                Register(),
+                Unregister(),
+            ),
+        ),
+        Probe(
+            "register fails midway",
+            (
+                Register(),
+                ShopifyFault(HttpError(500), Match(action="create_webhook"), Nth(2)),
+                Register(),
+                Unregister(),
+            ),
+        ),
+        Probe(
+            "connection error",
+            (
+                ShopifyFault(TransportError("connect_error"), Match(), Nth(1)),
+                Register(),
+                Register(),
+                Unregister(),
+            ),
+        ),
+        Probe("unauthorized", (ShopifyFault(HttpError(401), Match(), Nth(1)), Register())),
+        Probe("crowded shop", (Register(), Register(), Unregister()), crowd=260, other_apps=3),
+        Probe(
+            "two bots, one shop",
+            (Register(b1), Register(b2), Unregister(b1), Register(b2), Unregister(b2)),
+            bots=2,
+        ),
+        Probe(
+            "two shops at once",
+            (
+                Concurrently((Register(b1), Register(b2))),
+                Concurrently((Unregister(b1), Unregister(b2))),
+            ),
+            bots=2,
+            shops=2,
+        ),
+    )
+
+
+def _probe_world(base: WorldSpec, probe: Probe) -> WorldSpec:
+    return default_world(
+        base.template,
+        bots=probe.bots,
+        shops=probe.shops,
+        crowd=probe.crowd,
+        other_apps=probe.other_apps,
+        shop_key=base.shop_key,
+        token_key=base.token_key,
+    )
+
+
+def check(
+    target: str | Integration,
+    *,
+    configuration: Mapping[str, object] | None = None,
+    shop_key: str = "shopName",
+    token_key: str = "access_token",
+    examples: int | None = None,
+    seed: int | None = 0,
+    max_steps: int | None = None,
+    profile: str | None = None,
+    options: Options | None = None,
+    record_dir: str | Path | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> CheckReport:
+    """Check an integration against every enabled property; see the module docstring.
+
+    Raises ``harness.integration.IntegrationLoadError`` for a target that cannot be loaded.
+    """
+    started = real_monotonic()
+    timings: dict[str, float] = {}
+    chosen = get_profile(profile)
+    n_examples = chosen.examples if examples is None else examples
+    steps_bound = chosen.max_steps if max_steps is None else max_steps
+    integration = target if isinstance(target, Integration) else load_integration(target)
+    timings["load"] = real_monotonic() - started
+    world = default_world(configuration, shop_key=shop_key, token_key=token_key)
+    opts = options if options is not None else Options()
+    if record_dir is not None:
+        Path(record_dir).mkdir(parents=True, exist_ok=True)
+
+    probe_list = probes()
+    found: list[Violation] = []
+    done = 0
+    total = len(probe_list) + n_examples  # crash plans are added once counted
+
+    def tick(phase: str, step: int = 1) -> None:
+        nonlocal done
+        done += step
+        if progress is not None:
+            progress(Progress(phase, min(done, total), total, len(dedupe(found))))
+
+    with Simulator(integration, world=world, options=opts) as sim:
+        t0 = real_monotonic()
+        for probe in probe_list:
+            pworld = _probe_world(world, probe)
+            result = sim.run(probe.steps, world=pworld)
+            for v in dedupe(result.violations):
+                steps, witness = shrink_steps(
+                    sim,
+                    probe.steps[: v.step_index + 1],
+                    world=pworld,
+                    keeps_failing=same_bug(v),
+                )
+                if witness is not None:
+                    found.append(witness.with_steps(steps).with_world(pworld))
+            tick("probes")
+        timings["probes"] = real_monotonic() - t0
+
+        t0 = real_monotonic()
+        plans = crash_plans(sim, world=world)
+        total += len(plans)
+        found.extend(
+            enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes"))
+        )
+        timings["crashes"] = real_monotonic() - t0
+
+        t0 = real_monotonic()
+        remaining = set(opts.properties) - {v.property for v in found}
+        if remaining and n_examples > 0:
+            explored = explore(
+                sim,
+                world=world,
+                options=replace(opts, properties=frozenset(remaining)),
+                examples=n_examples,
+                seed=seed,
+                max_steps=steps_bound,
+                on_example=lambda: tick("explore"),
+            )
+            found.extend(explored)
+        timings["explore"] = real_monotonic() - t0
+
+    violations = sorted(dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps)))
+    timings["total"] = real_monotonic() - started
+    if progress is not None:
+        progress(Progress("done", total, total, len(violations)))
+    return CheckReport(
+        integration=integration.name,
+        seed=seed,
+        examples=n_examples,
+        violations=violations,
+        timings=timings,
+    )

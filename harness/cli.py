@@ -1,0 +1,211 @@
+"""``lifecycle-harness`` (also ``python -m harness``): check, demo.
+
+Exit codes: 0 nothing violated, 1 violations found, 2 bad usage (unknown option, unreadable
+config, a target that cannot be loaded: one clear line on stderr).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from harness.check import Progress, check
+from harness.integration import IntegrationLoadError
+from harness.profiles import PROFILES, ProfileError
+from harness.report import CheckReport, render_json, render_text
+
+DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"
+"""The bundled port of the platform's documented Shopify example (it has the classic bugs)."""
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+PROG = "lifecycle-harness"
+
+
+class UsageError(Exception):
+    """Bad usage the parser cannot see (an unreadable config file...): exit 2, one line."""
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Find the lifecycle bugs of a bot-platform integration before production does.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,demo}")
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--examples",
+            type=_non_negative,
+            metavar="N",
+            help="generated lifecycles (default: the profile's, ci = 200)",
+        )
+        p.add_argument(
+            "--seed",
+            type=_non_negative,
+            default=0,
+            metavar="N",
+            help="seed of the exploration (default 0; same seed, same report)",
+        )
+        p.add_argument(
+            "--profile",
+            choices=sorted(PROFILES),
+            help="exploration profile (default: $LIFECYCLE_HARNESS_PROFILE or ci)",
+        )
+        p.add_argument("--report-json", metavar="PATH", help="write the JSON report to PATH")
+        p.add_argument(
+            "--record-dir",
+            metavar="DIR",
+            help="directory for scenario files of failures (written once scenario files exist)",
+        )
+        p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+    p_check = sub.add_parser("check", help="check an integration against every property")
+    p_check.add_argument(
+        "target",
+        metavar="TARGET",
+        help="package.module, package.module:attribute, or path/to/file.py",
+    )
+    p_check.add_argument(
+        "--config",
+        metavar="FILE",
+        help="YAML/JSON: the configuration mapping, or {configuration: ..., "
+        "shop_key: ..., token_key: ...}",
+    )
+    common(p_check)
+
+    p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
+    common(p_demo)
+    return parser
+
+
+def load_config(path: str) -> dict[str, Any]:
+    """``--config FILE``: a mapping that is the configuration, or has a ``configuration`` key."""
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read --config {path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UsageError(f"--config {path} is not YAML or JSON: {exc}".splitlines()[0]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise UsageError(f"--config {path} must hold a mapping, found {type(data).__name__}")
+    if "configuration" in data:
+        conf = data["configuration"]
+        if not isinstance(conf, dict):
+            raise UsageError(f"--config {path}: 'configuration' must be a mapping")
+        unknown = sorted(set(data) - {"configuration", "shop_key", "token_key"})
+        if unknown:
+            raise UsageError(
+                f"--config {path}: unknown key(s) {', '.join(unknown)}; "
+                "valid: configuration, shop_key, token_key"
+            )
+        return {
+            "configuration": conf,
+            "shop_key": str(data.get("shop_key", "shopName")),
+            "token_key": str(data.get("token_key", "access_token")),
+        }
+    return {"configuration": data}
+
+
+class ProgressBar:
+    """A plain-text progress bar on stderr (redrawn in place on a terminal, lines otherwise)."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.last_decile = -1
+
+    def __call__(self, p: Progress) -> None:
+        fraction = p.done / p.total if p.total else 1.0
+        filled = int(self.WIDTH * fraction)
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        found = f"{p.violations} violation{'s' if p.violations != 1 else ''}"
+        line = f"[{bar}] {p.done}/{p.total} {p.phase:<7} {found}"
+        if self.tty:
+            end = "\n" if p.phase == "done" else ""
+            self.stream.write("\r" + line + end)
+            self.stream.flush()
+            return
+        decile = int(fraction * 10)
+        if decile != self.last_decile or p.phase == "done":
+            self.last_decile = decile
+            self.stream.write(line + "\n")
+            self.stream.flush()
+
+
+def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    settings: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        settings = load_config(args.config)
+    progress: Callable[[Progress], None] | None = None if args.no_progress else ProgressBar(err)
+    try:
+        report: CheckReport = check(
+            target,
+            configuration=settings.get("configuration"),
+            shop_key=settings.get("shop_key", "shopName"),
+            token_key=settings.get("token_key", "access_token"),
+            examples=args.examples,
+            seed=args.seed,
+            profile=args.profile,
+            record_dir=args.record_dir,
+            progress=progress,
+        )
+    except ProfileError as exc:
+        raise UsageError(str(exc)) from None
+    out.write(render_text(report))
+    if args.report_json:
+        try:
+            Path(args.report_json).write_text(render_json(report), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot write --report-json {args.report_json}: {exc.strerror}"
+            ) from None
+    return EXIT_OK if report.ok else EXIT_VIOLATIONS
+
+
+def main(
+    argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: IO[str] | None = None
+) -> int:
+    out = out if out is not None else sys.stdout
+    err = err if err is not None else sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage error
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        if args.command == "demo":
+            err.write(
+                f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "
+                "example ported to Python\n"
+            )
+            return _run_check(DEMO_TARGET, args, out, err)
+        return _run_check(args.target, args, out, err)
+    except IntegrationLoadError as exc:
+        # One line says what is wrong; an import failure adds the import's traceback below it.
+        text = str(exc).strip() or type(exc).__name__
+        err.write(f"{PROG}: error: {text}\n")
+        return EXIT_USAGE
+    except UsageError as exc:
+        err.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE

@@ -1,0 +1,175 @@
+"""Shopify events in the simulation: capture deliveries, probe them, and the failing-delivery drift.
+
+The fake delivers signed events through a sender (``fake_shopify.delivery``); the harness gives
+it a :class:`DeliveryCapture`, so every delivery to a bot's ``webhook_url`` is recorded and
+answered 200 unless a drift makes that address fail.
+
+``exactly_once`` (DESIGN.md section 4.8) needs to know what one event does: after each step the
+simulator *probes* every bot (:func:`probe_events`): it fires each topic of interest once on the
+bot's current shop and counts the deliveries that reach the bot's ``webhook_url``. The counts go
+into the step record; the property judges them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from fake_shopify import FakeShopify, Recorder, Webhook
+
+__all__ = [
+    "BotEvents",
+    "DeliveryCapture",
+    "fail_until_removed",
+    "probe_events",
+    "under",
+]
+
+
+def under(address: str, webhook_url: str) -> bool:
+    """Whether a subscription address belongs to ``webhook_url`` (the URL itself, a sub-path
+    or the URL with a query), as the simulator attributes subscriptions to bots."""
+    return address == webhook_url or address.startswith((webhook_url + "/", webhook_url + "?"))
+
+
+class DeliveryCapture(Recorder):
+    """The fake's delivery sender in a simulation: records every delivery, answers 200.
+
+    ``failing`` holds address prefixes whose deliveries are answered 503 (a bot endpoint that is
+    down), for the ``delivery_failures`` drift.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(status=200)
+        self.failing: set[str] = set()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        url = str(request.url)
+        if any(url.startswith(prefix) for prefix in self.failing):
+            self.requests.append(request)
+            return httpx.Response(503, request=request)
+        return super().__call__(request)
+
+    def delivered_to(self, webhook_url: str, *, event_id: str | None = None) -> list[httpx.Request]:
+        """Requests that reached ``webhook_url`` (optionally: of one event)."""
+        return [
+            r
+            for r in self.requests
+            if under(str(r.url), webhook_url)
+            and (event_id is None or r.headers.get("X-Shopify-Event-Id") == event_id)
+        ]
+
+
+@dataclass(frozen=True)
+class BotEvents:
+    """What one event per topic did for one bot: ``counts`` of deliveries to its webhook_url."""
+
+    shop: str
+    counts: tuple[tuple[str, int], ...] = ()  # (topic, deliveries), sorted by topic
+
+    def count(self, topic: str) -> int:
+        return dict(self.counts).get(topic, 0)
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        return tuple(topic for topic, _ in self.counts)
+
+
+def probe_events(
+    fake: FakeShopify,
+    capture: DeliveryCapture,
+    bots: Mapping[str, tuple[str, str]],
+    topics: Callable[[str], Iterable[str]],
+) -> dict[str, BotEvents]:
+    """Fire each topic of interest once per bot and count the deliveries reaching the bot.
+
+    ``bots`` maps a bot name to ``(shop handle, webhook_url)``; ``topics(bot)`` names the topics
+    to probe for it (what it subscribes to, what it ever subscribed to). A topic is fired once
+    per shop even when several bots share the shop. Deliveries are real: signed, with Shopify's
+    headers, through ``capture``.
+    """
+    fired: dict[tuple[str, str], str] = {}  # (shop, topic) -> event id
+    wanted: dict[str, list[str]] = {}
+    for bot, (shop, _) in bots.items():
+        wanted[bot] = sorted(set(topics(bot)))
+        for topic in wanted[bot]:
+            if (shop, topic) not in fired:
+                fired[(shop, topic)] = fake.fire(shop, topic).id
+    out: dict[str, BotEvents] = {}
+    for bot, (shop, webhook_url) in bots.items():
+        counts = tuple(
+            (
+                topic,
+                len(capture.delivered_to(webhook_url, event_id=fired[(shop, topic)])),
+            )
+            for topic in wanted[bot]
+        )
+        out[bot] = BotEvents(shop=shop, counts=counts)
+    return out
+
+
+def fail_until_removed(fake: FakeShopify, capture: DeliveryCapture, webhook: Webhook) -> int:
+    """Shopify removes ``webhook`` after repeated failed deliveries (the ``delivery_failures``
+    drift): its endpoint fails while events of its topic fire, until Shopify gives up.
+
+    Each event fails once and schedules retries; the failures count toward the fake's
+    ``RetryPolicy.remove_after`` without moving the clock. Returns how many events it took.
+    Other subscriptions of the topic receive those events normally.
+    """
+    policy = fake.deliveries.policy
+    if policy.remove_after <= 0:
+        raise ValueError("the fake never removes subscriptions (RetryPolicy.remove_after <= 0)")
+    capture.failing.add(webhook.address)
+    events = 0
+    try:
+        while any(w.id == webhook.id for w in fake.webhooks(webhook.shop)):
+            if events >= policy.remove_after * (len(policy.delays) + 1):
+                raise RuntimeError(f"Shopify never removed subscription {webhook.id}")
+            fake.fire(webhook.shop, webhook.topic)
+            events += 1
+            if policy.count == "event":
+                # Only events whose retries are all spent count: run them (moves the clock).
+                fake.deliveries.run_until_idle()
+    finally:
+        capture.failing.discard(webhook.address)
+    return events
+
+
+def exactly_once_findings(
+    operation: str,
+    events: BotEvents,
+    *,
+    subscribed: Iterable[str],
+    expected: Iterable[str],
+    webhook_url: str,
+) -> list[str]:
+    """What breaks ``exactly_once`` in one probe, as messages (empty: the property holds).
+
+    After a successful fault-free ``register`` every topic the bot subscribes to (``subscribed``:
+    its subscriptions now; ``expected``: what one fault-free register reaches from the initial
+    world) must reach ``webhook_url`` exactly once per event; after a successful ``unregister``
+    no event may reach it at all.
+    """
+    messages: list[str] = []
+    if operation == "unregister":
+        for topic, count in events.counts:
+            if count:
+                messages.append(
+                    f"after unregister, one {topic} event still reached {webhook_url} "
+                    f"{_times(count)} (shop {events.shop})"
+                )
+        return messages
+    wanted = set(subscribed) | set(expected)
+    for topic, count in events.counts:
+        if topic in wanted and count != 1:
+            messages.append(
+                f"after register, one {topic} event reached {webhook_url} {_times(count)} "
+                f"instead of once (shop {events.shop})"
+            )
+    return messages
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"

@@ -1,0 +1,54 @@
+"""Example integrations, correct and buggy, for the harness's own tests, benchmarks and demo.
+
+Each example is a module with ``register`` and ``unregister`` hooks (DESIGN.md section 2) and a
+docstring saying which style it shows or which bug it carries and where that bug comes from
+(platform-lifecycle.md section 4). ``docs/examples.md`` describes them all.
+
+``EXAMPLES`` maps a short name to an :class:`Example`: the target string to load it with, and the
+property ids (DESIGN.md section 4) a check must report for it. Correct examples violate nothing;
+a buggy one may violate more than the properties listed (the list names those it is built to
+break, which a check must find), e.g. ``orphaned_partial`` breaks ``clean``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Example(NamedTuple):
+    """One example integration: how to load it and what a check must find in it."""
+
+    target: str
+    violates: frozenset[str]
+
+    @property
+    def correct(self) -> bool:
+        return not self.violates
+
+
+def _example(module: str, *violates: str) -> Example:
+    return Example(target=f"harness.examples.{module}", violates=frozenset(violates))
+
+
+EXAMPLES: dict[str, Example] = {
+    # Correct, in several styles: nothing may be violated.
+    "find_or_create": _example("correct.find_or_create"),
+    "state_tracked": _example("correct.state_tracked"),
+    "delete_and_recreate": _example("correct.delete_and_recreate"),
+    "sync_backoff": _example("correct.sync_backoff"),
+    # Buggy, one bug class of DESIGN.md section 1 each, plus the documented example's port.
+    "duplicate_webhooks": _example("buggy.duplicate_webhooks", "idempotent"),
+    "overwritten_ids": _example("buggy.overwritten_ids", "idempotent", "clean"),
+    "swallowed_errors": _example("buggy.swallowed_errors", "reported"),
+    "leaky_error_log": _example("buggy.leaky_error_log", "no_secret_leak"),
+    "stale_state": _example("buggy.stale_state", "convergent"),
+    "orphaned_partial": _example("buggy.orphaned_partial", "clean"),
+    "shared_client": _example("buggy.shared_client", "tenant_isolation"),
+    "intolerant_unregister": _example("buggy.intolerant_unregister", "tolerant_unregister"),
+    "shopify_docs_port": _example(
+        "buggy.shopify_docs_port", "clean", "convergent", "no_secret_leak"
+    ),
+}
+"""Every bundled example by name; the demo checks ``shopify_docs_port``."""
+
+__all__ = ["EXAMPLES", "Example"]

@@ -1,0 +1,1 @@
+"""Correct example integrations: idempotent, convergent, clean, reporting, tenant-safe."""

@@ -1,0 +1,458 @@
+"""Exploration: a Hypothesis rule-based state machine over lifecycles, and crash enumeration.
+
+``explore`` generates initial worlds and step sequences (bounded per example), checks every
+enabled property after every step through invariants that call ``harness.properties``, and
+lets Hypothesis shrink a failure to the minimal sequence. Hypothesis stops at the first failing
+property; ``explore`` then disables it and carries on with the rest of the budget, so one call
+reports at most one violation per property.
+
+``enumerate_crashes`` is systematic rather than random: for each hook and each request k of
+its clean run, the hook is aborted before request k is sent, and separately the response of
+request k is lost after Shopify applied it; each is followed by ``register`` and
+``unregister``, with the properties checked after every step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+from fake_shopify.faults import (
+    HttpError,
+    Latency,
+    LostResponse,
+    Match,
+    Next,
+    Nth,
+    TransportError,
+)
+from harness.options import Options
+from harness.profiles import hypothesis_settings
+from harness.properties import Violation
+from harness.simulator import Session, Simulator
+from harness.steps import (
+    Advance,
+    Concurrently,
+    Configure,
+    Crash,
+    Drift,
+    HookStep,
+    LoseState,
+    Operation,
+    PlatformFault,
+    Register,
+    ShopifyFault,
+    Step,
+    Unregister,
+)
+from harness.world import WorldSpec, default_world
+
+FAULT_ACTIONS = ("list_webhooks", "create_webhook", "delete_webhook", "get_webhook")
+ADVANCE_SECONDS = (1.0, 60.0, 3600.0)  # bounded: the clock runs on across a whole exploration
+CROWDS = (0, 3, 60, 260)  # 260 > 250 subscriptions: several pages even at the maximum limit
+MAX_BOTS = 3
+
+
+class ViolationFound(AssertionError):
+    """Raised by the machine's invariants; carries the violation with its step sequence."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(f"[{violation.property}] {violation.message}")
+        self.violation = violation
+
+
+# --- strategies ----------------------------------------------------------------------------
+
+
+def fault_effects() -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.builds(HttpError, status=st.sampled_from((500, 429, 503, 502, 401, 403, 404))),
+        st.builds(
+            TransportError,
+            kind=st.sampled_from(
+                ("connect_error", "connect_timeout", "read_timeout", "remote_protocol_error")
+            ),
+        ),
+        st.builds(LostResponse, kind=st.sampled_from(("read_timeout", "remote_protocol_error"))),
+        st.builds(Latency, seconds=st.sampled_from((0.5, 5.0))),
+    )
+
+
+def fault_matches() -> st.SearchStrategy[Match]:
+    return st.one_of(
+        st.just(Match()),
+        st.builds(Match, action=st.sampled_from(FAULT_ACTIONS)),
+        st.builds(Match, method=st.sampled_from(("GET", "POST", "DELETE"))),
+    )
+
+
+def fault_schedules() -> st.SearchStrategy[Nth | Next]:
+    return st.one_of(st.builds(Nth, n=st.integers(1, 4)), st.builds(Next, k=st.integers(1, 3)))
+
+
+def worlds(base: WorldSpec, *, max_bots: int = MAX_BOTS) -> st.SearchStrategy[WorldSpec]:
+    """Initial worlds derived from ``base``'s configuration: one to ``max_bots`` bots on one or
+    two shops, a crowd of other bots of the same app, other apps' subscriptions. Shrinks to the
+    plain one-bot empty shop."""
+
+    def build(bots: int, shops: int, crowd: int, other_apps: int) -> WorldSpec:
+        return default_world(
+            base.template,
+            bots=bots,
+            shops=min(shops, bots),
+            crowd=crowd,
+            other_apps=other_apps,
+            shop_key=base.shop_key,
+            token_key=base.token_key,
+        )
+
+    return st.builds(
+        build,
+        bots=st.integers(1, max_bots),
+        shops=st.integers(1, 2),
+        crowd=st.sampled_from(CROWDS),
+        other_apps=st.sampled_from((0, 3)),
+    )
+
+
+# --- the state machine ---------------------------------------------------------------------
+
+
+@dataclass
+class ExplorationLog:
+    """What an exploration saw: examples run and the violations of failing runs, last last."""
+
+    examples: int = 0
+    failures: list[Violation] = field(default_factory=list)
+    worlds: list[WorldSpec] = field(default_factory=list)
+
+
+def lifecycle_machine(
+    sim: Simulator,
+    *,
+    world_strategy: st.SearchStrategy[WorldSpec],
+    options: Options,
+    log: ExplorationLog,
+    on_example: Callable[[], None] | None = None,
+) -> type[RuleBasedStateMachine]:
+    """A state machine class bound to ``sim``; each example builds a fresh session."""
+    configure_changes = options.configure_changes
+
+    class LifecycleMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.session: Session | None = None
+            self.bots: tuple[str, ...] = ("bot1",)
+            self.steps: list[Step] = []
+            self.found: dict[str, Violation] = {}
+            log.examples += 1
+            if on_example is not None:
+                on_example()
+
+        @initialize(world=world_strategy)
+        def start(self, world: WorldSpec) -> None:
+            self.world = world
+            self.bots = world.bot_names
+            self.session = sim.session(world)
+
+        def bot(self, i: int) -> str:
+            return self.bots[i % len(self.bots)]
+
+        def do(self, step: Step) -> None:
+            assert self.session is not None
+            self.steps.append(step)
+            self.found = {}
+            for v in self.session.step(step):
+                self.found.setdefault(v.property, v)
+
+        def check(self, prop: str) -> None:
+            v = self.found.get(prop)
+            if v is None:
+                return
+            v = v.with_steps(tuple(self.steps)).with_world(self.world)
+            log.failures.append(v)
+            raise ViolationFound(v)
+
+        @rule(i=st.integers(0, MAX_BOTS - 1))
+        def register(self, i: int) -> None:
+            self.do(Register(self.bot(i)))
+
+        @rule(i=st.integers(0, MAX_BOTS - 1))
+        def unregister(self, i: int) -> None:
+            self.do(Unregister(self.bot(i)))
+
+        @rule(i=st.integers(0, MAX_BOTS - 1), change=st.sampled_from(configure_changes))
+        def configure(self, i: int, change: Any) -> None:
+            self.do(Configure(self.bot(i), change))
+
+        @rule(
+            i=st.integers(0, MAX_BOTS - 1),
+            change=st.sampled_from(("remove_subscription", "foreign_subscription")),
+            index=st.integers(0, 3),
+        )
+        def drift(self, i: int, change: Any, index: int) -> None:
+            self.do(Drift(change, self.bot(i), index))
+
+        @rule(i=st.integers(0, MAX_BOTS - 1))
+        def lose_state(self, i: int) -> None:
+            self.do(LoseState(self.bot(i)))
+
+        @rule(effect=fault_effects(), match=fault_matches(), schedule=fault_schedules())
+        def fault(self, effect: Any, match: Match, schedule: Any) -> None:
+            self.do(ShopifyFault(effect, match, schedule))
+
+        @rule(
+            status=st.sampled_from((500, 429, 404)),
+            method=st.sampled_from(("any", "get_state", "set_state")),
+            schedule=fault_schedules(),
+        )
+        def platform_fault(self, status: int, method: Any, schedule: Any) -> None:
+            self.do(PlatformFault(status, method, schedule))
+
+        @rule(
+            i=st.integers(0, MAX_BOTS - 1),
+            operation=st.sampled_from(("register", "unregister")),
+            at=st.integers(1, 6),
+        )
+        def crash(self, i: int, operation: Any, at: int) -> None:
+            self.do(Crash(self.bot(i), operation, at))
+
+        @rule(seconds=st.sampled_from(ADVANCE_SECONDS))
+        def advance(self, seconds: float) -> None:
+            self.do(Advance(seconds))
+
+        @rule(
+            picks=st.lists(st.integers(0, MAX_BOTS - 1), min_size=2, max_size=3, unique=True),
+            ops=st.lists(st.sampled_from((True, True, False)), min_size=3, max_size=3),
+            overlap_self=st.booleans(),
+        )
+        def concurrently(self, picks: list[int], ops: list[bool], overlap_self: bool) -> None:
+            # Distinct bots (several tenants at once) unless one bot overlaps itself.
+            names = list(dict.fromkeys(self.bot(i) for i in picks))
+            if overlap_self or len(names) < 2:
+                names = [names[0], names[0]]
+            hooks: tuple[HookStep, ...] = tuple(
+                Register(name) if reg else Unregister(name)
+                for name, reg in zip(names, ops, strict=False)
+            )
+            self.do(Concurrently(hooks))
+
+        # One invariant per property, each calling the one named property check.
+        @invariant()
+        def idempotent(self) -> None:
+            self.check("idempotent")
+
+        @invariant()
+        def convergent(self) -> None:
+            self.check("convergent")
+
+        @invariant()
+        def clean(self) -> None:
+            self.check("clean")
+
+        @invariant()
+        def reported(self) -> None:
+            self.check("reported")
+
+        @invariant()
+        def tolerant_unregister(self) -> None:
+            self.check("tolerant_unregister")
+
+        @invariant()
+        def no_secret_leak(self) -> None:
+            self.check("no_secret_leak")
+
+        @invariant()
+        def tenant_isolation(self) -> None:
+            self.check("tenant_isolation")
+
+        @invariant()
+        def exactly_once(self) -> None:
+            self.check("exactly_once")
+
+    return LifecycleMachine
+
+
+def explore(
+    sim: Simulator,
+    *,
+    world: WorldSpec | None = None,
+    options: Options | None = None,
+    examples: int = 200,
+    seed: int | None = 0,
+    max_steps: int = 10,
+    on_example: Callable[[], None] | None = None,
+    vary_world: bool = True,
+) -> list[Violation]:
+    """Generate lifecycles until ``examples`` have run; at most one (shrunk) violation per
+    property. ``sim`` must be started (``with Simulator(...) as sim``)."""
+    base = world if world is not None else sim.world
+    remaining = set((options or sim.options).properties)
+    found: list[Violation] = []
+    budget = examples
+    attempt = 0
+    world_strategy = worlds(base) if vary_world else st.just(base)
+    while budget > 0 and remaining:
+        opts = _with_properties(options or sim.options, remaining)
+        log = ExplorationLog()
+        sim_options = sim.options
+        sim.options = opts
+        machine = lifecycle_machine(
+            sim, world_strategy=world_strategy, options=opts, log=log, on_example=on_example
+        )
+        if seed is not None:
+            machine = hypothesis.seed(seed + attempt)(machine)
+        try:
+            run_state_machine_as_test(
+                machine, settings=hypothesis_settings(examples=budget, max_steps=max_steps)
+            )
+        except (ViolationFound, Flaky, ExceptionGroup):
+            pass
+        finally:
+            sim.options = sim_options
+        attempt += 1
+        budget -= log.examples
+        if not log.failures:
+            break
+        # Hypothesis replays the minimal example last; a greedy pass then drops any step whose
+        # removal keeps the same failure (stateful shrinking does not always get there).
+        minimal = log.failures[-1]
+        if minimal.world is not None:
+            steps, witness = shrink_steps(
+                sim, minimal.steps, world=minimal.world, keeps_failing=same_bug(minimal)
+            )
+            if witness is not None and len(steps) < len(minimal.steps):
+                minimal = witness.with_steps(steps).with_world(minimal.world)
+        found.append(minimal)
+        remaining.discard(minimal.property)
+    return found
+
+
+def _with_properties(options: Options, props: set[str]) -> Options:
+    from dataclasses import replace
+
+    return replace(options, properties=frozenset(props))
+
+
+# --- crash enumeration ---------------------------------------------------------------------
+
+
+def crash_plans(sim: Simulator, *, world: WorldSpec | None = None) -> list[tuple[Step, ...]]:
+    """Every crash-point lifecycle for the first bot.
+
+    Hooks: the first ``register``, a re-``register`` (after a successful one: state exists),
+    and ``unregister`` (after a register). For each request k of the hook's clean run: abort
+    before k is sent, and lose k's response after Shopify applied it; then ``register`` and
+    ``unregister`` (the platform retries), and separately ``unregister`` at once (the bot is
+    removed after the failure).
+    """
+    spec = world if world is not None else sim.world
+    bot = spec.bots[0].name
+    shop = spec.bots[0].shop
+    plans: list[tuple[Step, ...]] = []
+    cases: tuple[tuple[Operation, tuple[Step, ...]], ...] = (
+        ("register", ()),
+        ("register", (Register(bot),)),
+        ("unregister", (Register(bot),)),
+    )
+    for operation, prefix in cases:
+        hook: Step = Register(bot) if operation == "register" else Unregister(bot)
+        clean = sim.run((*prefix, hook), world=spec)
+        calls = clean.history.records[-1].calls
+        count = len(calls[0].exchanges) if calls else 0
+        for k in range(1, count + 1):
+            failures: tuple[tuple[Step, ...], ...] = (
+                (Crash(bot, operation, k),),
+                (ShopifyFault(LostResponse(), Match(shop=shop), Nth(k)), hook),
+            )
+            for failure in failures:
+                plans.append((*prefix, *failure, Register(bot), Unregister(bot)))
+                plans.append((*prefix, *failure, Unregister(bot)))
+    return plans
+
+
+def enumerate_crashes(
+    sim: Simulator,
+    *,
+    world: WorldSpec | None = None,
+    options: Options | None = None,
+    plans: Sequence[tuple[Step, ...]] | None = None,
+    on_plan: Callable[[], None] | None = None,
+) -> list[Violation]:
+    """Run every crash plan; one violation per (property, kind of message), fewest steps first."""
+    spec = world if world is not None else sim.world
+    saved = sim.options
+    if options is not None:
+        sim.options = options
+    try:
+        found: list[Violation] = []
+        for plan in plans if plans is not None else crash_plans(sim, world=spec):
+            result = sim.run(plan, world=spec)
+            for v in result.violations:
+                found.append(v.with_steps(plan[: v.step_index + 1]).with_world(spec))
+            if on_plan is not None:
+                on_plan()
+        return dedupe(found)
+    finally:
+        sim.options = saved
+
+
+def dedupe(violations: Sequence[Violation]) -> list[Violation]:
+    """One violation per bug: same property and message shape; keep the shortest."""
+    best: dict[tuple[str, str], Violation] = {}
+    for v in violations:
+        key = v.key()
+        if key not in best or len(v.steps) < len(best[key].steps):
+            best[key] = v
+    return list(best.values())
+
+
+def same_bug(target: Violation) -> Callable[[list[Violation]], Violation | None]:
+    """A predicate for ``shrink_steps``: the violation of the same bug, if any."""
+    key = target.key()
+
+    def keeps(violations: list[Violation]) -> Violation | None:
+        for v in violations:
+            if v.key() == key:
+                return v
+        return None
+
+    return keeps
+
+
+def shrink_steps(
+    sim: Simulator,
+    steps: Sequence[Step],
+    *,
+    world: WorldSpec,
+    keeps_failing: Callable[[list[Violation]], Violation | None],
+) -> tuple[tuple[Step, ...], Violation | None]:
+    """Greedy one-step-removal shrinking for fixed sequences (probes, scenario replays)."""
+    current = tuple(steps)
+    witness = keeps_failing(sim.run(current, world=world).violations)
+    if witness is None:
+        return current, None
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(current)):
+            candidate = current[:i] + current[i + 1 :]
+            if not candidate:
+                continue
+            v = keeps_failing(sim.run(candidate, world=world).violations)
+            if v is not None:
+                current, witness, changed = candidate, v, True
+                break
+    return current, witness

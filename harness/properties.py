@@ -1,0 +1,643 @@
+"""The properties of DESIGN.md section 4, one function each.
+
+Every property is a function ``check(history, options) -> list[Violation]`` that judges the
+*last* step record in the light of the ones before it. The Hypothesis machine calls them as
+invariants after every step, crash enumeration after every replayed step, scenario replay the
+same way: ``PROPERTIES`` maps each stable id to its function.
+
+``exactly_once`` needs event delivery (issue 6); its slot is in ``PROPERTIES`` and it reports
+nothing until then.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from urllib.parse import urlsplit
+
+from harness.history import (
+    BotWorld,
+    History,
+    HookCall,
+    LogLine,
+    StepRecord,
+    level_rank,
+    previous_records,
+)
+from harness.options import Options
+from harness.redaction import Redactor
+from harness.steps import (
+    Advance,
+    Configure,
+    Crash,
+    PlatformFault,
+    Register,
+    ShopifyFault,
+    Step,
+    Unregister,
+)
+from harness.world import WorldSpec
+
+FIX_HINTS: dict[str, str] = {
+    "idempotent": "look up what exists (list by address, or verify stored ids) before creating, "
+    "and keep stored ids when nothing changed",
+    "convergent": "reconcile on every register: verify stored ids against Shopify, re-create "
+    "what is missing, adopt or delete what a failed call left behind",
+    "clean": "delete every subscription at this bot's webhook_url (list by address, all pages) "
+    "and clear the platform state you created; never delete what another bot owns",
+    "reported": "do not swallow errors: log them at warning/error level or raise a RuntimeError "
+    "when register/unregister could not finish",
+    "tolerant_unregister": "treat 'nothing to delete' (missing state, 404) as success in "
+    "unregister and log it below error level",
+    "no_secret_leak": "log err.message or the response status/body, never the request or the "
+    "whole error object; send the token only in the X-Shopify-Access-Token header",
+    "tenant_isolation": "build the HTTP client per call from ctx.configuration (or one per "
+    "shop/token); never mutate a client shared between bots",
+    "exactly_once": "subscribe each topic once per webhook_url and remove every subscription "
+    "in unregister",
+}
+"""One line per property on what a fix looks like."""
+
+MAX_EVIDENCE_BODY = 300
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The HTTP exchanges and log records of the failing step, secrets redacted."""
+
+    exchanges: tuple[str, ...] = ()
+    logs: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A property that does not hold after step ``step_index`` of ``steps``."""
+
+    property: str
+    message: str
+    step_index: int
+    steps: tuple[Step, ...]
+    fix_hint: str
+    bot: str | None = None
+    evidence: Evidence = field(default_factory=Evidence)
+    world: WorldSpec | None = None  # the initial world the steps start from
+    kind: str = ""  # which way the property failed, for de-duplication ("leftover", ...)
+
+    def key(self) -> tuple[str, str]:
+        """Identity of the bug for de-duplication: the property and the way it failed."""
+        return (self.property, self.kind or _shape(self.message))
+
+    def with_steps(self, steps: tuple[Step, ...]) -> Violation:
+        return replace(self, steps=steps, step_index=len(steps) - 1)
+
+    def with_world(self, world: WorldSpec) -> Violation:
+        return replace(self, world=world)
+
+
+def _shape(message: str) -> str:
+    return "".join("#" if ch.isdigit() else ch for ch in message)[:120]
+
+
+Check = Callable[[History, Options], list[Violation]]
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def redactor_for(history: History) -> Redactor:
+    return Redactor(history.secrets)
+
+
+def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) -> Evidence:
+    calls = [c for c in record.calls if bot is None or c.bot == bot] or record.calls
+    exchanges: list[str] = []
+    logs: list[str] = []
+    outcomes: list[str] = []
+    for call in calls:
+        prefix = f"{call.bot} {call.operation}: " if len(record.calls) > 1 else ""
+        for ex in call.exchanges:
+            line = prefix + ex.line
+            if ex.fault_id:
+                line += f"  [fault {ex.fault_id}]"
+            if ex.status is not None and ex.status >= 400 and ex.response_body:
+                line += f"  {ex.response_body[:MAX_EVIDENCE_BODY]}"
+            exchanges.append(redactor.redact(line))
+        for log in call.logs:
+            if _transport_chatter(log) and not redactor.find(log.text):
+                continue
+            text = f"{prefix}[{log.level}] {log.message}"
+            if log.exc_text:
+                text += "\n" + log.exc_text.rstrip()
+            logs.append(redactor.redact(text))
+        summary = f"{prefix}status {call.outcome.status}"
+        if call.outcome.exception:
+            summary += f", raised {call.outcome.exception}"
+        if call.outcome.crashed:
+            summary += " (aborted by the harness)"
+        if call.outcome.timed_out:
+            summary += " (stopped: ran too long)"
+        outcomes.append(redactor.redact(summary))
+    return Evidence(exchanges=tuple(exchanges), logs=tuple(logs), outcomes=tuple(outcomes))
+
+
+def _transport_chatter(log: LogLine) -> bool:
+    """httpx's own "HTTP Request: ..." lines repeat the exchanges; reports leave them out."""
+    return log.source == "stdlib" and (log.logger or "").split(".")[0] in ("httpx", "httpcore")
+
+
+def _violation(
+    history: History, prop: str, message: str, *, bot: str | None = None, kind: str = ""
+) -> Violation:
+    record = history.records[-1]
+    redactor = redactor_for(history)
+    return Violation(
+        property=prop,
+        message=redactor.redact(message),
+        step_index=record.index,
+        steps=history.steps,
+        fix_hint=FIX_HINTS[prop],
+        bot=bot,
+        evidence=_evidence(record, redactor, bot),
+        kind=kind,
+    )
+
+
+def _hook_bot(step: Step) -> str | None:
+    if isinstance(step, Register | Unregister | Configure | Crash):
+        return step.bot
+    return None
+
+
+_ARMING = (Advance, ShopifyFault, PlatformFault)
+"""Steps that change nothing in the world by themselves (they only arm or move the clock)."""
+
+
+def _previous_hook_record(history: History, bot: str) -> StepRecord | None:
+    """The closest earlier record that called a hook of ``bot``, if only arming steps lie between."""
+    for record in previous_records(history):
+        if isinstance(record.step, _ARMING):
+            continue
+        if _hook_bot(record.step) == bot:
+            return record
+        return None
+    return None
+
+
+def _single_call(record: StepRecord) -> HookCall | None:
+    return record.calls[0] if len(record.calls) == 1 else None
+
+
+def _error_logs(call: HookCall) -> list[str]:
+    return [line.message for line in call.logs if line.rank >= level_rank("error")]
+
+
+def _world_diff(actual: BotWorld, expected: BotWorld) -> str:
+    missing = [r for r in expected.resources if r not in actual.resources]
+    extra = list(actual.resources)
+    for r in expected.resources:
+        if r in extra:
+            extra.remove(r)
+    parts = []
+    if missing:
+        parts.append(f"missing subscriptions: {_fmt_resources(missing)}")
+    if extra:
+        parts.append(f"extra subscriptions: {_fmt_resources(extra)}")
+    if actual.states != expected.states:
+        parts.append(f"platform states {dict(actual.states)} instead of {dict(expected.states)}")
+    return "; ".join(parts) or "worlds differ"
+
+
+def _fmt_resources(resources: Iterable[tuple[tuple[str, object], ...]]) -> str:
+    out = []
+    for r in resources:
+        d = dict(r)
+        out.append(f"{d.get('topic', '?')} -> {d.get('address', '?')} ({d.get('shop', '?')} shop)")
+    return ", ".join(out)
+
+
+def _registered_ok(call: HookCall) -> str | None:
+    """Why a call that should have succeeded did not, or None."""
+    if call.outcome.exception:
+        return f"it raised {call.outcome.exception}"
+    if not call.outcome.ok:
+        reason = f": {call.outcome.status_reason}" if call.outcome.status_reason else ""
+        return f"it ended {call.outcome.status}{reason}"
+    errors = _error_logs(call)
+    if errors:
+        return f"it logged at error level: {errors[0]!r}"
+    return None
+
+
+def _allowlisted(key: str, options: Options) -> bool:
+    kind, _, rest = key.partition("/")
+    name = rest.rpartition("/")[2]
+    return any(
+        fnmatch.fnmatchcase(name, pattern) or fnmatch.fnmatchcase(f"{kind}/{name}", pattern)
+        for pattern in options.clean_allowlist
+    )
+
+
+# --- the properties ------------------------------------------------------------------------
+
+
+def idempotent(history: History, options: Options) -> list[Violation]:
+    """A fault-free ``register`` right after a successful fault-free one changes nothing."""
+    record = history.last
+    if record is None or not isinstance(record.step, Register) or record.faulted:
+        return []
+    bot = record.step.bot
+    call = _single_call(record)
+    prev = _previous_hook_record(history, bot)
+    if call is None or prev is None or prev.faulted:
+        return []
+    if not isinstance(prev.step, Register | Configure):
+        return []
+    prev_call = _single_call(prev)
+    if prev_call is None or _registered_ok(prev_call) is not None:
+        return []
+    found: list[Violation] = []
+    why = _registered_ok(call)
+    if why:
+        found.append(
+            _violation(
+                history,
+                "idempotent",
+                f"a second fault-free register of {bot} did not succeed: {why}",
+                bot=bot,
+                kind="second-register-failed",
+            )
+        )
+    before, after = prev.world.bot(bot), record.world.bot(bot)
+    if not after.same_as(before):
+        found.append(
+            _violation(
+                history,
+                "idempotent",
+                f"a second fault-free register of {bot} changed the world: "
+                f"{_world_diff(after, before)}",
+                bot=bot,
+                kind="world-changed",
+            )
+        )
+    if options.idempotent_level == "requests":
+        mutating = [ex for ex in call.exchanges if ex.mutating]
+        if mutating:
+            found.append(
+                _violation(
+                    history,
+                    "idempotent",
+                    f"a second fault-free register of {bot} sent {len(mutating)} mutating "
+                    f"request(s) (strict level 'requests'): {mutating[0].line}",
+                    bot=bot,
+                    kind="mutating-request",
+                )
+            )
+    return found
+
+
+def convergent(history: History, options: Options) -> list[Violation]:
+    """After any history, one fault-free ``register`` reaches the reference world."""
+    record = history.last
+    if record is None or record.faulted or not isinstance(record.step, Register | Configure):
+        return []
+    bot = record.step.bot
+    call = _single_call(record)
+    expected = history.reference.get(bot)
+    if call is None or expected is None:
+        return []
+    # Right after a successful fault-free register this is ``idempotent``'s case: one report.
+    prev = _previous_hook_record(history, bot)
+    if (
+        isinstance(record.step, Register)
+        and prev is not None
+        and isinstance(prev.step, Register | Configure)
+        and not prev.faulted
+        and (pc := _single_call(prev)) is not None
+        and _registered_ok(pc) is None
+    ):
+        return []
+    what = "register" if isinstance(record.step, Register) else "register after a configure"
+    why = _registered_ok(call)
+    if why:
+        return [
+            _violation(
+                history,
+                "convergent",
+                f"a fault-free {what} of {bot} did not succeed: {why}",
+                bot=bot,
+                kind=f"{what}-failed",
+            )
+        ]
+    actual = record.world.bot(bot)
+    if not actual.same_as(expected):
+        return [
+            _violation(
+                history,
+                "convergent",
+                f"a fault-free {what} of {bot} did not reach the world a first register "
+                f"reaches: {_world_diff(actual, expected)}",
+                bot=bot,
+                kind=f"{what}-diverged",
+            )
+        ]
+    return []
+
+
+def clean(history: History, options: Options) -> list[Violation]:
+    """A fault-free ``unregister`` leaves nothing behind; no hook touches foreign resources."""
+    record = history.last
+    if record is None:
+        return []
+    found: list[Violation] = []
+    if record.calls and record.world.foreign != record.before.foreign:
+        removed = [r for r in record.before.foreign if r not in record.world.foreign]
+        added = [r for r in record.world.foreign if r not in record.before.foreign]
+        detail = []
+        if removed:
+            detail.append(f"removed {_fmt_resources(removed)}")
+        if added:
+            detail.append(f"added {_fmt_resources(added)}")
+        found.append(
+            _violation(
+                history,
+                "clean",
+                "a hook call touched subscriptions it did not create (another bot's or "
+                f"another address'): {'; '.join(detail) or 'changed'}",
+                kind="foreign-touched",
+            )
+        )
+    actor = _hook_bot(record.step)
+    if actor is not None:
+        # One bot's hook ran: every other bot under test keeps exactly what it had.
+        for other in record.world.bots:
+            if other == actor:
+                continue
+            was, now = record.before.bot(other), record.world.bot(other)
+            if was.resources != now.resources:
+                found.append(
+                    _violation(
+                        history,
+                        "clean",
+                        f"{record.step.__class__.__name__.lower()} of {actor} changed "
+                        f"{other}'s subscriptions: {_world_diff(now, was)}",
+                        bot=actor,
+                        kind="other-bot-touched",
+                    )
+                )
+    if isinstance(record.step, Unregister) and not record.faulted:
+        bot = record.step.bot
+        world = record.world.bot(bot)
+        states = [key for key, _ in world.states if not _allowlisted(key, options)]
+        left = []
+        if world.resources:
+            left.append(f"subscriptions {_fmt_resources(world.resources)}")
+        if states:
+            left.append(f"platform states {', '.join(states)}")
+        if left:
+            found.append(
+                _violation(
+                    history,
+                    "clean",
+                    f"after a fault-free unregister of {bot}, {' and '.join(left)} remain",
+                    bot=bot,
+                    kind="leftover",
+                )
+            )
+    return found
+
+
+def reported(history: History, options: Options) -> list[Violation]:
+    """A call that a fault reached ends right, or says so (warning+ log or an exception)."""
+    record = history.last
+    if record is None:
+        return []
+    found: list[Violation] = []
+    for call in record.calls:
+        if not call.faulted or call.outcome.crashed or call.outcome.timed_out:
+            continue
+        if call.outcome.exception or call.logged_at_least("warn") or not call.outcome.ok:
+            continue
+        if sum(1 for c in record.calls if c.bot == call.bot) > 1:
+            # Overlapping calls of one bot: the world after them is no verdict on either call.
+            continue
+        world = record.world.bot(call.bot)
+        if call.operation == "register":
+            expected = history.reference.get(call.bot)
+            if expected is None or world.same_as(expected):
+                continue
+            wrong = _world_diff(world, expected)
+        else:
+            states = [k for k, _ in world.states if not _allowlisted(k, options)]
+            if not world.resources and not states:
+                continue
+            wrong = "left " + (
+                _fmt_resources(world.resources) if world.resources else ", ".join(states)
+            )
+        faults = ", ".join(
+            f"{ex.line} [fault {ex.fault_id}]" for ex in call.exchanges if ex.fault_id
+        ) or (f"{call.platform_faults_fired} platform state API error(s)")
+        quiet = " (mentioned only at info/debug level)" if call.logs else ""
+        found.append(
+            _violation(
+                history,
+                "reported",
+                f"{call.operation} of {call.bot} failed silently{quiet}: a fault reached it "
+                f"({faults}), it ended {call.outcome.status} with no warning, error or "
+                f"exception, and the world is wrong: {wrong}",
+                bot=call.bot,
+                kind=f"silent-{call.operation}",
+            )
+        )
+    return found
+
+
+def tolerant_unregister(history: History, options: Options) -> list[Violation]:
+    """``unregister`` with nothing to clean, or called twice, returns quietly."""
+    record = history.last
+    if record is None or not isinstance(record.step, Unregister) or record.faulted:
+        return []
+    bot = record.step.bot
+    call = _single_call(record)
+    if call is None:
+        return []
+    nothing = record.before.bot(bot).empty
+    prev = _previous_hook_record(history, bot)
+    twice = prev is not None and isinstance(prev.step, Unregister)
+    if not (nothing or twice):
+        return []
+    why = _registered_ok(call)
+    if why is None:
+        return []
+    situation = "called twice" if twice else "with nothing to clean"
+    return [
+        _violation(
+            history,
+            "tolerant_unregister",
+            f"unregister of {bot} {situation} did not return quietly: {why}",
+            bot=bot,
+            kind=situation,
+        )
+    ]
+
+
+def no_secret_leak(history: History, options: Options) -> list[Violation]:
+    """No configuration secret, in any common encoding, where someone else can read it."""
+    record = history.last
+    if record is None or not history.secrets:
+        return []
+    redactor = redactor_for(history)
+    found: list[Violation] = []
+    for call in record.calls:
+        places: list[tuple[str, str]] = []
+        for line in call.logs:
+            places.append((f"a log record at {line.level} level ({line.source})", line.text))
+        if call.outcome.exception:
+            places.append(("the escaped exception", call.outcome.exception))
+        if call.outcome.exc_text:
+            places.append(("the escaped exception's traceback", call.outcome.exc_text))
+        if call.outcome.status_reason:
+            places.append(("the status reason shown to the user", call.outcome.status_reason))
+        for ex in call.exchanges:
+            if not ex.served:
+                blob = "\n".join(
+                    [ex.url, *(f"{k}: {v}" for k, v in ex.request_headers), ex.request_body]
+                )
+                places.append((f"a request to another host ({ex.host})", blob))
+            else:
+                places.append((f"a URL ({ex.method} {urlsplit(ex.url).path})", ex.url))
+        seen: set[str] = set()
+        for where, text in places:
+            for leak in redactor.find(text):
+                key = f"{where}|{leak.name}|{leak.form}"
+                if key in seen:
+                    continue
+                seen.add(key)
+                form = "" if leak.form == "raw" else f" ({leak.form}-encoded)"
+                found.append(
+                    _violation(
+                        history,
+                        "no_secret_leak",
+                        f"{call.operation} of {call.bot} leaked <{leak.name}>{form} in {where}",
+                        bot=call.bot,
+                        kind=f"{where.split(' (')[0]}|{leak.form}",
+                    )
+                )
+    return found
+
+
+def tenant_isolation(history: History, options: Options) -> list[Violation]:
+    """No bot's request carries another bot's token, reaches its shop, or touches its resources."""
+    record = history.last
+    if record is None or len(history.tenants) < 2:
+        return []
+    found: list[Violation] = []
+    for call in record.calls:
+        me = history.tenant_at(record, call.bot)
+        others = {
+            name: history.tenant_at(record, name) for name in history.tenants if name != call.bot
+        }
+        reported_keys: set[str] = set()
+        for ex in call.exchanges:
+            if not ex.served:
+                continue
+            token = ex.header("X-Shopify-Access-Token")
+            messages: list[tuple[str, str]] = []
+            if token and token not in me.tokens:
+                for name, other in others.items():
+                    if token in other.tokens:
+                        messages.append(
+                            (
+                                f"token:{name}",
+                                f"{call.operation} of {call.bot} sent {name}'s access token: "
+                                f"{ex.line}",
+                            )
+                        )
+            if ex.shop and ex.shop not in me.shops:
+                for name, other in others.items():
+                    if ex.shop in other.shops:
+                        messages.append(
+                            (
+                                f"shop:{name}",
+                                f"{call.operation} of {call.bot} sent a request to {name}'s shop "
+                                f"{ex.shop}: {ex.line}",
+                            )
+                        )
+            if ex.mutating:
+                path = urlsplit(ex.url).path + " " + ex.request_body
+                for name in others:
+                    ids = record.before.bot(name).resource_ids
+                    if any(_mentions_id(path, rid) for rid in ids):
+                        messages.append(
+                            (
+                                f"touch:{name}",
+                                f"{call.operation} of {call.bot} changed a subscription of "
+                                f"{name}: {ex.line}",
+                            )
+                        )
+            for key, message in messages:
+                if key not in reported_keys:
+                    reported_keys.add(key)
+                    found.append(
+                        _violation(
+                            history,
+                            "tenant_isolation",
+                            message,
+                            bot=call.bot,
+                            kind=key.split(":")[0],
+                        )
+                    )
+    return found
+
+
+def _mentions_id(text: str, rid: str) -> bool:
+    import re
+
+    return re.search(rf"(?<![0-9]){re.escape(rid)}(?![0-9])", text) is not None
+
+
+def exactly_once(history: History, options: Options) -> list[Violation]:
+    """Event delivery lands with issue 6; until then there is nothing to observe."""
+    return []
+
+
+PROPERTIES: dict[str, Check] = {
+    "idempotent": idempotent,
+    "convergent": convergent,
+    "clean": clean,
+    "reported": reported,
+    "tolerant_unregister": tolerant_unregister,
+    "no_secret_leak": no_secret_leak,
+    "tenant_isolation": tenant_isolation,
+    "exactly_once": exactly_once,
+}
+"""Property id -> check function (DESIGN.md section 4 order)."""
+
+
+def check_all(history: History, options: Options) -> list[Violation]:
+    """Every enabled property on the last step of ``history``."""
+    found: list[Violation] = []
+    for prop, check in PROPERTIES.items():
+        if options.enabled(prop):
+            found.extend(check(history, options))
+    return found
+
+
+__all__ = [
+    "FIX_HINTS",
+    "PROPERTIES",
+    "Check",
+    "Evidence",
+    "Violation",
+    "check_all",
+    "clean",
+    "convergent",
+    "exactly_once",
+    "idempotent",
+    "no_secret_leak",
+    "redactor_for",
+    "reported",
+    "tenant_isolation",
+    "tolerant_unregister",
+]

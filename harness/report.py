@@ -1,0 +1,172 @@
+"""Violation reports: plain text for people, JSON for machines (DESIGN.md section 6).
+
+Everything here is already redacted: violations carry redacted messages and evidence, and the
+step data never holds a configuration (tokens live in the world, not in steps).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from harness.properties import Violation
+from harness.steps import Concurrently, Step, step_kind
+
+REPORT_VERSION = 1
+
+
+def value_to_data(value: object) -> object:
+    """JSON-ready data for a step field: dataclasses become ``{"type": ..., fields...}``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data: dict[str, object] = {"type": type(value).__name__}
+        for f in dataclasses.fields(value):
+            data[f.name] = value_to_data(getattr(value, f.name))
+        return data
+    if isinstance(value, tuple | list):
+        return [value_to_data(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if callable(value):
+        return getattr(value, "__qualname__", type(value).__name__)
+    return repr(value)
+
+
+def step_to_data(step: Step) -> dict[str, object]:
+    """A step as ``{"kind": <scenario kind>, fields...}``."""
+    data: dict[str, object] = {"kind": step_kind(step)}
+    for f in dataclasses.fields(step):
+        value = getattr(step, f.name)
+        if isinstance(step, Concurrently) and f.name == "steps":
+            data["steps"] = [step_to_data(s) for s in value]
+        else:
+            data[f.name] = value_to_data(value)
+    return data
+
+
+def describe_step(step: Step) -> str:
+    """One readable line for a step: ``register bot1``, ``fault HttpError(500) on create_webhook``."""
+    kind = step_kind(step)
+    if isinstance(step, Concurrently):
+        return "concurrently: " + " | ".join(describe_step(s) for s in step.steps)
+    data = step_to_data(step)
+    data.pop("kind")
+    parts = []
+    for key, value in data.items():
+        parts.append(f"{key}={_short(value)}")
+    return f"{kind} " + " ".join(parts) if parts else kind
+
+
+def _short(value: object) -> str:
+    if isinstance(value, dict):
+        name = str(value.get("type", ""))
+        inner = ", ".join(
+            f"{k}={_short(v)}" for k, v in value.items() if k != "type" and v is not None
+        )
+        return f"{name}({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found (``harness.check.check``)."""
+
+    integration: str
+    seed: int | None
+    examples: int
+    violations: list[Violation] = field(default_factory=list)
+    scenarios_passed: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+    scenarios: dict[int, str] = field(default_factory=dict)  # violation index -> scenario path
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str, object]:
+    return {
+        "property": v.property,
+        "message": v.message,
+        "bot": v.bot,
+        "steps": [step_to_data(s) for s in v.steps],
+        "failing_step": v.step_index,
+        "fix": v.fix_hint,
+        "evidence": {
+            "outcomes": list(v.evidence.outcomes),
+            "exchanges": list(v.evidence.exchanges),
+            "logs": list(v.evidence.logs),
+        },
+        "scenario": scenario,
+    }
+
+
+def render_json(report: CheckReport) -> str:
+    data = {
+        "version": REPORT_VERSION,
+        "integration": report.integration,
+        "seed": report.seed,
+        "examples": report.examples,
+        "ok": report.ok,
+        "violations": [
+            violation_to_data(v, scenario=report.scenarios.get(i))
+            for i, v in enumerate(report.violations)
+        ],
+        "scenarios_passed": report.scenarios_passed,
+        "timings": {k: round(v, 4) for k, v in report.timings.items()},
+    }
+    return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def render_violation(v: Violation, number: int | None = None, *, indent: str = "   ") -> str:
+    head = f"{number}. " if number is not None else ""
+    lines = [f"{head}[{v.property}] {v.message}"]
+    lines.append(f"{indent}minimal steps:")
+    for i, step in enumerate(v.steps, start=1):
+        marker = "  <- fails here" if i - 1 == v.step_index else ""
+        lines.append(f"{indent}  {i}. {describe_step(step)}{marker}")
+    ev = v.evidence
+    if ev.outcomes or ev.exchanges or ev.logs:
+        lines.append(f"{indent}failing step:")
+        for text in (*ev.outcomes, *ev.exchanges, *ev.logs):
+            for j, part in enumerate(text.splitlines() or [""]):
+                lines.append(f"{indent}  {'' if j == 0 else '  '}{part}")
+    lines.append(f"{indent}fix: {v.fix_hint}")
+    return "\n".join(lines)
+
+
+def render_violations(violations: Sequence[Violation]) -> str:
+    return "\n\n".join(render_violation(v, i) for i, v in enumerate(violations, start=1))
+
+
+def render_text(report: CheckReport) -> str:
+    total = report.timings.get("total")
+    took = f", {total:.1f} s" if total is not None else ""
+    seed = f"seed {report.seed}" if report.seed is not None else "no seed"
+    if report.ok:
+        head = (
+            f"{report.integration}: no violations in {report.examples} generated lifecycles "
+            f"and the crash points ({seed}{took})"
+        )
+        return head + "\n"
+    count = len(report.violations)
+    props = sorted({v.property for v in report.violations})
+    head = (
+        f"{report.integration}: {count} violation{'s' if count != 1 else ''} "
+        f"({', '.join(props)}) in {report.examples} generated lifecycles ({seed}{took})"
+    )
+    parts = [head, ""]
+    for i, v in enumerate(report.violations, start=1):
+        parts.append(render_violation(v, i))
+        scenario = report.scenarios.get(i - 1)
+        if scenario:
+            parts.append(f"   reproduce: lifecycle-harness replay {scenario}")
+        parts.append("")
+    if report.seed is not None:
+        parts.append(
+            f"reproduce: lifecycle-harness check {report.integration} --seed {report.seed}"
+        )
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,766 @@
+"""The simulator: executes steps against a fake Shopify and the simulated platform runtime.
+
+One ``Simulator`` per integration and exploration. It owns what is costly to start and safe to
+share: the virtual time (freezegun is started once and then moved) and the HTTP interception
+(one respx router in ``httpx`` mode, a single catch-all route per host family, dispatching into
+the current lifecycle's fake). Each lifecycle (``Session``) gets a fresh ``FakeShopify``,
+``StateStore`` and ``LogSink``: nothing is shared between examples.
+
+Requests are attributed to the hook call that made them through the runtime's per-call virtual
+deadline (``harness.vtime.current_deadline``), a context variable that every asyncio task and
+worker thread of a call carries: overlapping calls (``concurrently``) each find their own
+recorder by its label.
+
+An integration that builds a new ``httpx.Client`` per call pays 30-50 ms for an SSL context it
+never uses in-process; the simulator keeps the runtime's SSL-context cache
+(``harness._sslcache``) active for its whole life, which removes that cost without touching
+the integration.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+
+import httpx
+
+from fake_shopify import FakeShopify
+from fake_shopify.faults import Latency, Match, Nth, Raise
+from harness import platform as rt
+from harness._sslcache import cached_ssl_contexts
+from harness.history import (
+    BotWorld,
+    CallOutcome,
+    History,
+    HookCall,
+    HttpExchange,
+    LogLine,
+    StepRecord,
+    TenantInfo,
+    WorldSnapshot,
+)
+from harness.integration import (
+    HookCrash,
+    HookInvocation,
+    HookOutcome,
+    Integration,
+    call_hooks_concurrently,
+)
+from harness.options import Options
+from harness.properties import Violation, check_all
+from harness.redaction import secret_values
+from harness.steps import (
+    Advance,
+    Concurrently,
+    Configure,
+    Crash,
+    Drift,
+    LoseState,
+    PlatformFault,
+    Register,
+    ShopifyFault,
+    Step,
+    Unregister,
+)
+from harness.vtime import VirtualTime, current_deadline
+from harness.world import (
+    BotSpec,
+    ShopSpec,
+    Tenant,
+    WorldSpec,
+    default_world,
+    derived_token,
+    provision,
+    substitute,
+)
+
+SHOPIFY_HOST = r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$"
+_SHOPIFY = re.compile(SHOPIFY_HOST)
+FOREIGN_SUBSCRIPTION_TOPIC = "orders/create"
+
+
+class SimulationError(Exception):
+    """The simulator cannot execute a step as written (names a bot that does not exist...)."""
+
+
+class UnservedRequestError(httpx.ConnectError):
+    """A request to a host no fake serves; it is never sent to the network.
+
+    An ``httpx.ConnectError`` so integrations see what a refused connection looks like.
+    """
+
+
+# --- recording -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Recorder:
+    """Collects the exchanges of one hook call."""
+
+    bot: str
+    exchanges: list[HttpExchange] = field(default_factory=list)
+    fault_ids: list[str] = field(default_factory=list)
+
+
+def _headers(request: httpx.Request) -> tuple[tuple[str, str], ...]:
+    return tuple((k, v) for k, v in request.headers.items())
+
+
+def _body(request: httpx.Request) -> str:
+    try:
+        return request.content.decode("utf-8", "replace")
+    except httpx.RequestNotRead:
+        return ""
+
+
+def _shop_of(host: str) -> str | None:
+    if host.endswith(".myshopify.com"):
+        return host[: -len(".myshopify.com")]
+    return None
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+_RESOURCE_FIELDS = ("topic", "address", "format", "fields", "metafield_namespaces", "filter")
+
+
+def _normalise_value(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return tuple(_normalise_value(v) for v in value)
+    return value
+
+
+class Session:
+    """One lifecycle: fresh fake, store and log sink; steps executed one at a time."""
+
+    def __init__(
+        self, simulator: Simulator, world: WorldSpec, *, with_reference: bool = True
+    ) -> None:
+        self.simulator = simulator
+        self.world_spec = world
+        self.options = simulator.options
+        self.vtime = simulator.vtime
+        self.fake = FakeShopify(clock=self.vtime)
+        self.store = rt.StateStore(clock=self.vtime)
+        self.sink = rt.LogSink(clock=self.vtime)
+        self.tenants: dict[str, Tenant] = {t.name: t for t in provision(self.fake, world)}
+        self._foreign_counter = 0
+        self._moved = 0
+        self._known_ids: dict[str, str] = {}  # every webhook id seen -> symbol when it existed
+        self._recorders: dict[str, _Recorder] = {}
+        self.history = History(
+            tenants={name: self._info(t) for name, t in self.tenants.items()},
+            reference=simulator.reference(world) if with_reference else {},
+        )
+        self._learn_secrets()
+        self.history.initial = self.observe()
+        self._lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------------------------
+
+    def step(self, step: Step) -> list[Violation]:
+        """Execute ``step``, record it, and check every enabled property on it."""
+        self.execute(step)
+        return check_all(self.history, self.options)
+
+    def execute(self, step: Step) -> StepRecord:
+        before = self.history.records[-1].world if self.history.records else self.history.initial
+        fired_before = len(self.fake.faults.fired)
+        pfired_before = len(self.store.faults.fired)
+        calls = self._dispatch(step)
+        self._learn_secrets()
+        record = StepRecord(
+            index=len(self.history.records),
+            step=step,
+            before=before,
+            world=self.observe(),
+            calls=calls,
+            faulted=any(c.faulted for c in calls)
+            or self._faults_reached(fired_before, pfired_before),
+            tenants={name: self._info(t) for name, t in self.tenants.items()},
+        )
+        self.history.records.append(record)
+        return record
+
+    # -- world observation -------------------------------------------------------------------
+
+    def observe(self) -> WorldSnapshot:
+        """Normalise the world (see ``harness.history``)."""
+        app = self.world_spec.app
+        owned: dict[str, list[Any]] = {name: [] for name in self.tenants}
+        foreign: list[tuple[tuple[str, object], ...]] = []
+        for hook in self.fake.webhooks():
+            owner = self._owner(hook.address) if hook.app == app else None
+            if owner is None:
+                foreign.append(
+                    (
+                        ("app", hook.app),
+                        ("shop", hook.shop),
+                        ("id", hook.id),
+                        *((f, _normalise_value(getattr(hook, f))) for f in _RESOURCE_FIELDS),
+                    )
+                )
+            else:
+                owned[owner].append(hook)
+        bots: dict[str, BotWorld] = {}
+        for name, tenant in self.tenants.items():
+            hooks = owned[name]
+            symbols: dict[str, str] = {}
+            resources: list[tuple[tuple[str, object], ...]] = []
+            for hook in hooks:
+                role = "current" if hook.shop == tenant.shop else "previous"
+                resources.append(
+                    (
+                        ("shop", role),
+                        *((f, _normalise_value(getattr(hook, f))) for f in _RESOURCE_FIELDS),
+                    )
+                )
+            resources.sort(key=repr)
+            counts: dict[str, int] = {}
+            for hook in sorted(hooks, key=lambda h: (repr(self._content(h)), h.id)):
+                base = f"webhook[{hook.topic}]"
+                counts[base] = counts.get(base, 0) + 1
+                symbol = base if counts[base] == 1 else f"{base}#{counts[base]}"
+                for spelling in (str(hook.id), f"gid://shopify/WebhookSubscription/{hook.id}"):
+                    symbols[spelling] = symbol
+                    self._known_ids[spelling] = symbol
+            states = []
+            for (kind, sid, sname), state in sorted(self.store.states(tenant.bot_id).items()):
+                sid_norm = "<integration_id>" if sid == tenant.integration_id else sid
+                payload = self._normalise_payload(state.payload, symbols, tenant)
+                states.append((f"{kind}/{sid_norm}/{sname}", json.dumps(payload, sort_keys=True)))
+            bots[name] = BotWorld(
+                resources=tuple(resources),
+                states=tuple(states),
+                resource_ids=frozenset(str(h.id) for h in hooks),
+            )
+        foreign.sort(key=repr)
+        return WorldSnapshot(bots=bots, foreign=tuple(foreign))
+
+    @staticmethod
+    def _content(hook: Any) -> tuple[object, ...]:
+        return tuple(_normalise_value(getattr(hook, f)) for f in _RESOURCE_FIELDS)
+
+    def _normalise_payload(self, value: object, symbols: dict[str, str], tenant: Tenant) -> object:
+        if isinstance(value, dict):
+            return {k: self._normalise_payload(v, symbols, tenant) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [self._normalise_payload(v, symbols, tenant) for v in value]
+        if isinstance(value, bool) or value is None:
+            return value
+        if isinstance(value, int | str):
+            text = str(value)
+            if text in symbols:
+                return symbols[text]
+            if text in self._known_ids:
+                return f"<deleted {self._known_ids[text]}>"
+            if isinstance(value, str):
+                if value == tenant.token:
+                    return "<token:current>"
+                if value in tenant.past_tokens:
+                    return "<token:stale>"
+        return value
+
+    def _owner(self, address: str) -> str | None:
+        for name, tenant in self.tenants.items():
+            url = tenant.webhook_url
+            if address == url or address.startswith((url + "/", url + "?")):
+                return name
+        return None
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def _tenant(self, bot: str) -> Tenant:
+        try:
+            return self.tenants[bot]
+        except KeyError:
+            raise SimulationError(
+                f"step names bot {bot!r}; this world has {', '.join(self.tenants)}"
+            ) from None
+
+    def _dispatch(self, step: Step) -> list[HookCall]:
+        if isinstance(step, Register):
+            return self._call([(step.bot, "register")])
+        if isinstance(step, Unregister):
+            return self._call([(step.bot, "unregister")])
+        if isinstance(step, Configure):
+            self._configure(step)
+            return self._call([(step.bot, "register")])
+        if isinstance(step, Crash):
+            return self._crash(step)
+        if isinstance(step, Concurrently):
+            pairs: list[tuple[str, str]] = []
+            for sub in step.steps:
+                if isinstance(sub, Configure):
+                    self._configure(sub)
+                pairs.append((sub.bot, "unregister" if isinstance(sub, Unregister) else "register"))
+            return self._call(pairs)
+        if isinstance(step, Drift):
+            self._drift(step)
+        elif isinstance(step, LoseState):
+            self.store.wipe(self._tenant(step.bot).bot_id)
+        elif isinstance(step, ShopifyFault):
+            self.fake.faults.arm(step.effect, match=step.match, schedule=step.schedule)
+        elif isinstance(step, PlatformFault):
+            self.store.faults.arm(step.status, method=step.method, schedule=step.schedule)
+        elif isinstance(step, Advance):
+            self.vtime.advance(step.seconds)
+        else:  # pragma: no cover - the Step union is closed
+            raise SimulationError(f"unknown step {step!r}")
+        return []
+
+    def _configure(self, step: Configure) -> None:
+        tenant = self._tenant(step.bot)
+        spec = self.world_spec
+        if step.change == "move_shop":
+            self._moved += 1
+            handle = f"{tenant.shop}-moved{self._moved}"
+            self.fake.add_shop(handle)
+            token = derived_token(handle, spec.app)
+            self.fake.install(handle, spec.app, token=token)
+            tenant.past_shops.append(tenant.shop)
+            tenant.past_tokens.append(tenant.token)
+            tenant.shop, tenant.token = handle, token
+            tenant.configuration = substitute(
+                spec.template,
+                shop_key=spec.shop_key,
+                token_key=spec.token_key,
+                shop=handle,
+                token=token,
+            )
+            return
+        # rotate_token: one installation per shop and app, so every bot on it gets the new token.
+        old = tenant.token
+        generation = len(tenant.past_tokens) + 1
+        new = self.fake.backend.rotate_token(
+            tenant.shop, spec.app, token=derived_token(tenant.shop, spec.app, generation)
+        )
+        for other in self.tenants.values():
+            if other.shop == tenant.shop and other.token == old:
+                other.past_tokens.append(old)
+                other.token = new
+                other.configuration = {**other.configuration, spec.token_key: new}
+
+    def _drift(self, step: Drift) -> None:
+        tenant = self._tenant(step.bot)
+        spec = self.world_spec
+        if step.change == "foreign_subscription":
+            self._foreign_counter += 1
+            self.fake.add_webhook(
+                tenant.shop,
+                spec.app,
+                topic=FOREIGN_SUBSCRIPTION_TOPIC,
+                address=f"https://webhook.botpress.cloud/other-bot-{self._foreign_counter}",
+            )
+            return
+        # remove_subscription / delivery_failures: Shopify removes one of the bot's subscriptions.
+        mine = [
+            h for h in self.fake.webhooks(app=spec.app) if self._owner(h.address) == tenant.name
+        ]
+        if mine:
+            victim = mine[step.index % len(mine)]
+            self.fake.remove_webhook(victim.shop, victim.id)
+
+    def _crash(self, step: Crash) -> list[HookCall]:
+        tenant = self._tenant(step.bot)
+        label = f"{step.operation} of {tenant.name}"
+
+        def abort(request: httpx.Request) -> BaseException:
+            return HookCrash(f"the platform aborted {label} before request {step.at}")
+
+        armed = self.fake.faults.arm(
+            Raise(abort), match=Match(shop=tenant.shop), schedule=Nth(step.at)
+        )
+        try:
+            calls = self._call([(step.bot, step.operation)], crash_fault=armed.id)
+        finally:
+            self.fake.faults.disarm(armed)
+        return calls
+
+    # -- hook calls --------------------------------------------------------------------------
+
+    def _call(
+        self, pairs: Sequence[tuple[str, str]], *, crash_fault: str | None = None
+    ) -> list[HookCall]:
+        tenants = [self._tenant(bot) for bot, _ in pairs]
+        invocations = []
+        recorders: list[_Recorder] = []
+        self._recorders = {}
+        for tenant, (bot, op) in zip(tenants, pairs, strict=True):
+            ctx = rt.Context(
+                bot_id=tenant.bot_id,
+                integration_id=tenant.integration_id,
+                webhook_id=tenant.webhook_id,
+                configuration=dict(tenant.configuration),
+                operation=op,
+                bot_user_id=tenant.bot_user_id,
+                integration_alias=tenant.integration_alias,
+            )
+            # The runtime labels each call's virtual deadline "<op> of <integration> for <bot
+            # id>" in the call's own context; requests are attributed to calls through it.
+            label = f"{op} of {self.simulator.integration.name} for {tenant.bot_id}"
+            recorder = self._recorders.setdefault(label, _Recorder(bot))
+            recorders.append(recorder)
+            invocations.append(
+                HookInvocation(self.simulator.integration, op, ctx, tenant.webhook_url)
+            )
+        pfired = len(self.store.faults.fired)
+        with self.simulator.routing(self):
+            outcomes = call_hooks_concurrently(
+                invocations,
+                store=self.store,
+                sink=self.sink,
+                vtime=self.vtime,
+                budget_seconds=self.options.hook_budget_seconds,
+                wall_timeout=self.options.hook_wall_seconds,
+            )
+        self._recorders = {}
+        pfaults = self.store.faults.fired[pfired:]
+        calls = []
+        seen: set[int] = set()
+        for tenant, (bot, op), recorder, outcome in zip(
+            tenants, pairs, recorders, outcomes, strict=True
+        ):
+            # Overlapping calls of one bot share a recorder; report its exchanges once.
+            exchanges = [] if id(recorder) in seen else recorder.exchanges
+            fault_ids = [] if id(recorder) in seen else recorder.fault_ids
+            seen.add(id(recorder))
+            logs = [
+                LogLine(
+                    level=r.level,
+                    message=r.message,
+                    scope="bot" if r.scope.visible_to_bot_owner else "integration",
+                    exc_text=r.exc_text,
+                    source="stdlib" if r.source == "stdlib" else "platform",
+                    logger=r.logger_name,
+                )
+                for r in outcome.logs
+            ]
+            mine = [f for f in pfaults if f.bot_id == tenant.bot_id]
+            shop_faults = [f for f in fault_ids if f != crash_fault]
+            calls.append(
+                HookCall(
+                    bot=bot,
+                    operation=op,
+                    configuration=dict(tenant.configuration),
+                    outcome=_outcome(outcome),
+                    logs=logs,
+                    exchanges=exchanges,
+                    faults_fired=shop_faults,
+                    platform_faults_fired=len(mine),
+                    faulted=bool(shop_faults) or bool(mine),
+                    shop=tenant.shop,
+                    token=tenant.token,
+                )
+            )
+        return calls
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def serve(self, request: httpx.Request) -> httpx.Response:
+        """Route one intercepted request into this lifecycle's fake, recording it."""
+        recorder = self._recorder()
+        with self._lock:
+            mark = self.fake.journal.mark()
+            try:
+                response = self.fake.handle(request)
+            except BaseException as exc:
+                entries = self.fake.journal.since(mark)
+                self._record(recorder, request, None, exc, entries)
+                raise
+            entries = self.fake.journal.since(mark)
+        self._record(recorder, request, response, None, entries)
+        return response
+
+    def refuse(self, request: httpx.Request) -> httpx.Response:
+        """A request to a host no fake serves: recorded, refused, never sent."""
+        error = UnservedRequestError(
+            f"lifecycle-harness: {request.method} {request.url} goes to {request.url.host}, "
+            "which no fake serves; the request was not sent (the harness never uses the network)",
+            request=request,
+        )
+        recorder = self._recorder()
+        exchange = HttpExchange(
+            method=request.method,
+            url=str(request.url),
+            host=request.url.host,
+            request_headers=_headers(request),
+            request_body=_body(request),
+            error=f"{type(error).__name__}: {error}",
+            served=False,
+        )
+        if recorder is not None:
+            recorder.exchanges.append(exchange)
+        raise error
+
+    def _recorder(self) -> _Recorder | None:
+        deadline = current_deadline.get()
+        if deadline is None:
+            return None
+        return self._recorders.get(deadline.label)
+
+    def _record(
+        self,
+        recorder: _Recorder | None,
+        request: httpx.Request,
+        response: httpx.Response | None,
+        error: BaseException | None,
+        entries: Sequence[Any],
+    ) -> None:
+        if recorder is None:
+            return
+        entry = entries[-1] if entries else None
+        fault_id = getattr(entry, "fault_id", None)
+        if fault_id is None and error is not None:
+            fired = self.fake.faults.fired
+            fault_id = fired[-1].fault_id if fired else None
+        if fault_id is not None and not self._fault_is_latency(fault_id):
+            recorder.fault_ids.append(fault_id)
+        body = ""
+        if response is not None:
+            try:
+                body = response.text
+            except httpx.ResponseNotRead:
+                body = ""
+        recorder.exchanges.append(
+            HttpExchange(
+                method=request.method,
+                url=str(request.url),
+                host=request.url.host,
+                request_headers=_headers(request),
+                request_body=_body(request),
+                status=response.status_code if response is not None else None,
+                response_body=body,
+                error=None if error is None else f"{type(error).__name__}: {error}",
+                fault_id=fault_id,
+                action=getattr(entry, "action", None),
+                shop=_shop_of(request.url.host),
+            )
+        )
+
+    def _fault_is_latency(self, fault_id: str) -> bool:
+        # Latency delays a request that then succeeds: no fault reaches the integration.
+        for fired in reversed(self.fake.faults.fired):
+            if fired.fault_id == fault_id:
+                return isinstance(fired.effect, Latency)
+        return False
+
+    # -- bookkeeping -------------------------------------------------------------------------
+
+    def _faults_reached(self, fired_before: int, pfired_before: int) -> bool:
+        return len(self.store.faults.fired) > pfired_before or any(
+            not self._fault_is_latency(f.fault_id) for f in self.fake.faults.fired[fired_before:]
+        )
+
+    def _learn_secrets(self) -> None:
+        seen = set(self.history.secrets)
+        for tenant in self.tenants.values():
+            found = secret_values(tenant.configuration, token_key=self.world_spec.token_key)
+            for pair in found.items():
+                if pair not in seen:
+                    seen.add(pair)
+                    self.history.secrets.append(pair)
+            for old in tenant.past_tokens:
+                pair = (self.world_spec.token_key, old)
+                if pair not in seen:
+                    seen.add(pair)
+                    self.history.secrets.append(pair)
+
+    @staticmethod
+    def _info(tenant: Tenant) -> TenantInfo:
+        return TenantInfo(
+            name=tenant.name,
+            webhook_url=tenant.webhook_url,
+            shops=tuple(tenant.shops),
+            tokens=tuple(tenant.tokens),
+        )
+
+
+def _sync_entry(sim: Simulator) -> Any:
+    def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        return sim.dispatch(request)
+
+    return handle_request
+
+
+def _async_entry(sim: Simulator) -> Any:
+    async def handle_async_request(
+        transport: httpx.AsyncHTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
+        # The body of a streaming request must be read before the fake can parse it.
+        await request.aread()
+        return sim.dispatch(request)
+
+    return handle_async_request
+
+
+def _outcome(outcome: HookOutcome) -> CallOutcome:
+    exc = outcome.exception
+    return CallOutcome(
+        status=outcome.status,
+        status_reason=outcome.status_reason,
+        exception=None if exc is None else f"{type(exc).__name__}: {exc}",
+        exc_text=outcome.exc_text,
+        crashed=outcome.crashed,
+        timed_out=outcome.timed_out,
+    )
+
+
+@dataclass
+class RunResult:
+    """A finished lifecycle: what happened and what it violated."""
+
+    history: History
+    violations: list[Violation]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+class Simulator:
+    """Runs lifecycles of one integration. Use as a context manager to share the start-up
+    (virtual time, interception) across many runs; ``run`` works without it too."""
+
+    def __init__(
+        self,
+        integration: Integration,
+        *,
+        world: WorldSpec | None = None,
+        options: Options | None = None,
+    ) -> None:
+        self.integration = integration
+        self.world = world if world is not None else default_world()
+        self.options = options if options is not None else Options()
+        self.vtime = VirtualTime()
+        self._stack: ExitStack | None = None
+        self._session: Session | None = None
+        self._references: dict[tuple[object, ...], BotWorld] = {}
+
+    # -- lifetime ----------------------------------------------------------------------------
+
+    def start(self) -> Simulator:
+        if self._stack is not None:
+            return self
+        stack = ExitStack()
+        try:
+            stack.enter_context(self.vtime)
+            # Every httpx transport answers from the current lifecycle: a patch of the two
+            # transport entry points, cheaper than respx's route matching and call recording
+            # (which would also grow without bound over an exploration).
+            stack.enter_context(
+                mock.patch.object(httpx.HTTPTransport, "handle_request", _sync_entry(self))
+            )
+            stack.enter_context(
+                mock.patch.object(
+                    httpx.AsyncHTTPTransport, "handle_async_request", _async_entry(self)
+                )
+            )
+            # Proxies never matter in-process; httpx would read them from the environment for
+            # every client an integration builds.
+            stack.enter_context(mock.patch("httpx._client.get_environment_proxies", dict))
+            # Once for the whole exploration rather than per hook call (the runtime's own use
+            # nests inside and does nothing).
+            stack.enter_context(cached_ssl_contexts())
+        except BaseException:
+            stack.close()
+            raise
+        self._stack = stack
+        return self
+
+    def close(self) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            stack.close()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def running(self) -> Iterator[Simulator]:
+        """Started for the duration of the block (a no-op if already started)."""
+        if self._stack is not None:
+            yield self
+            return
+        self.start()
+        try:
+            yield self
+        finally:
+            self.close()
+
+    @contextmanager
+    def routing(self, session: Session) -> Iterator[None]:
+        previous, self._session = self._session, session
+        try:
+            yield
+        finally:
+            self._session = previous
+
+    def dispatch(self, request: httpx.Request) -> httpx.Response:
+        """Answer one intercepted request: a shop's fake, or a loud refusal."""
+        host = request.url.host
+        if _SHOPIFY.match(host):
+            return self._serve(request)
+        return self._refuse(request)
+
+    def _serve(self, request: httpx.Request) -> httpx.Response:
+        session = self._session
+        if session is None:
+            raise UnservedRequestError(
+                f"lifecycle-harness: {request.method} {request.url} outside a hook call",
+                request=request,
+            )
+        return session.serve(request)
+
+    def _refuse(self, request: httpx.Request) -> httpx.Response:
+        session = self._session
+        if session is None:
+            raise UnservedRequestError(
+                f"lifecycle-harness: {request.method} {request.url}: no fake serves "
+                f"{request.url.host}; the request was not sent",
+                request=request,
+            )
+        return session.refuse(request)
+
+    # -- lifecycles --------------------------------------------------------------------------
+
+    def session(self, world: WorldSpec | None = None) -> Session:
+        """A fresh lifecycle (the simulator must be started)."""
+        if self._stack is None:
+            raise SimulationError("Simulator.session() needs a started simulator (use `with`)")
+        return Session(self, world if world is not None else self.world)
+
+    def run(self, steps: Sequence[Step], *, world: WorldSpec | None = None) -> RunResult:
+        """Execute ``steps`` on a fresh world, checking every property after each step."""
+        with self.running():
+            session = self.session(world)
+            violations: list[Violation] = []
+            for step in steps:
+                violations.extend(session.step(step))
+            return RunResult(history=session.history, violations=violations)
+
+    def reference(self, world: WorldSpec) -> dict[str, BotWorld]:
+        """Per bot, the world one fault-free ``register`` reaches on an empty shop (cached)."""
+        refs: dict[str, BotWorld] = {}
+        for bot in world.bots:
+            key = (world.configuration, world.shop_key, world.token_key, world.app, bot)
+            if key not in self._references:
+                self._references[key] = self._compute_reference(world, bot)
+            refs[bot.name] = self._references[key]
+        return refs
+
+    def _compute_reference(self, world: WorldSpec, bot: BotSpec) -> BotWorld:
+        alone = dataclasses.replace(world, shops=(ShopSpec(bot.shop),), bots=(bot,))
+        session = Session(self, alone, with_reference=False)
+        session.execute(Register(bot.name))
+        return session.history.records[-1].world.bot(bot.name)

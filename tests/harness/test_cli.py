@@ -1,0 +1,184 @@
+"""``lifecycle-harness``: exit codes, the text summary, the JSON report, determinism."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.cli import DEMO_TARGET, main
+
+TARGETS = Path(__file__).with_name("lifecycle_targets.py")
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_clean_integration_exits_0_and_writes_the_report(tmp_path: Path) -> None:
+    report = tmp_path / "report.json"
+    code, out, err = run(
+        "check",
+        f"{TARGETS}:Good",
+        "--examples",
+        "15",
+        "--seed",
+        "3",
+        "--report-json",
+        str(report),
+    )
+    assert code == 0, out + err
+    assert "no violations" in out
+    data = json.loads(report.read_text())
+    assert data["violations"] == []
+    assert data["seed"] == 3
+    assert data["examples"] == 15
+    assert data["integration"].endswith("lifecycle_targets.py:Good")
+    assert data["timings"]["total"] > 0
+    assert "[" in err  # the progress bar went to stderr
+
+
+def test_violations_exit_1_with_summary_and_json(tmp_path: Path) -> None:
+    report = tmp_path / "r.json"
+    code, out, _ = run(
+        "check",
+        f"{TARGETS}:Duplicates",
+        "--examples",
+        "10",
+        "--no-progress",
+        "--report-json",
+        str(report),
+    )
+    assert code == 1
+    assert "[idempotent]" in out
+    assert "minimal steps:" in out
+    assert "fix:" in out
+    data = json.loads(report.read_text())
+    idem = [v for v in data["violations"] if v["property"] == "idempotent"]
+    assert idem
+    assert idem[0]["steps"] == [
+        {"kind": "register", "bot": "bot1"},
+        {"kind": "register", "bot": "bot1"},
+    ]
+    assert idem[0]["scenario"] is None
+    assert idem[0]["message"]
+    assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs"}
+
+
+def test_secrets_never_reach_the_report(tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    token = "shpat_0123456789abcdef0123456789abcdef"
+    config.write_text(f"shopName: acme\naccess_token: {token}\n")
+    report = tmp_path / "r.json"
+    code, out, err = run(
+        "check",
+        f"{TARGETS}:LogsHeaders",
+        "--config",
+        str(config),
+        "--examples",
+        "5",
+        "--no-progress",
+        "--report-json",
+        str(report),
+    )
+    assert code == 1
+    assert "no_secret_leak" in out
+    assert token not in out + err + report.read_text()
+    assert "<access_token>" in out
+
+
+def test_same_seed_same_report(tmp_path: Path) -> None:
+    reports = []
+    for i in range(2):
+        path = tmp_path / f"{i}.json"
+        run(
+            "check",
+            f"{TARGETS}:Silent",
+            "--examples",
+            "40",
+            "--seed",
+            "11",
+            "--no-progress",
+            "--report-json",
+            str(path),
+        )
+        data = json.loads(path.read_text())
+        reports.append([(v["property"], v["steps"], v["message"]) for v in data["violations"]])
+    assert reports[0]
+    assert reports[0] == reports[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["check", "no_such_module_xyz"], "no_such_module_xyz"),
+        (["check", "harness.steps"], "no register"),
+        (["check", f"{TARGETS}:Nope"], "Nope"),
+        (["check", "missing/file.py"], "missing/file.py"),
+    ],
+)
+def test_a_wrong_target_is_one_clear_line_and_exit_2(argv: list[str], needle: str) -> None:
+    code, out, err = run(*argv, "--no-progress")
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("lifecycle-harness: error: ")
+    assert needle in lines[0]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["check", "x", "--examples", "-1"],
+        ["check", "x", "--bogus"],
+        ["frobnicate"],
+        ["check", "x", "--profile", "weekly"],
+    ],
+)
+def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_unreadable_or_wrong_config_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    code, _, err = run("check", f"{TARGETS}:Good", "--config", str(missing))
+    assert code == 2
+    assert "cannot read --config" in err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- just\n- a list\n")
+    code, _, err = run("check", f"{TARGETS}:Good", "--config", str(bad))
+    assert code == 2
+    assert "must hold a mapping" in err
+
+
+def test_python_dash_m_harness_is_the_same_command() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "harness", "check", "no_such_module_xyz"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "no_such_module_xyz" in proc.stderr
+
+
+def test_demo_reports_the_ported_examples_bugs(tmp_path: Path) -> None:
+    pytest.importorskip(DEMO_TARGET, reason="the bundled examples are not merged yet")
+    report = tmp_path / "demo.json"
+    code, out, _ = run("demo", "--examples", "40", "--no-progress", "--report-json", str(report))
+    assert code == 1
+    found = {v["property"] for v in json.loads(report.read_text())["violations"]}
+    assert {"clean", "no_secret_leak"} <= found
+    assert "shopify_docs_port" in out
