@@ -346,11 +346,6 @@ class FakeShopify:
 
     # -- the core ------------------------------------------------------------------------------
 
-    def _request_id(self) -> str:
-        # Counter-based, deterministic, shaped like a version-4 UUID (8-4-4-4-12 hex).
-        self._requests += 1
-        return f"{_REQUEST_ID_PREFIX}{self._requests:012x}"
-
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Serve one request as Shopify would; the transport adapters call this.
 
@@ -370,13 +365,21 @@ class FakeShopify:
         path = url.path
         routed = self._routes.match(method, path)
         action = routed.route.action if routed is not None and routed.route is not None else None
+        self._requests += 1
+        # Positional: this runs on every request (fields: index, time, request, response,
+        # error, fault_id, action, shop, app, request_id). The request id is counter-based,
+        # deterministic, and shaped like a version-4 UUID (8-4-4-4-12 hex).
         exchange = Exchange(
-            index=self.journal.next_index(),
-            time=self.clock.now(),
-            request=request,
-            action=action,
-            shop=handle,
-            request_id=self._request_id(),
+            self.journal.next_index(),
+            self.clock.now(),
+            request,
+            None,
+            None,
+            None,
+            action,
+            handle,
+            None,
+            f"{_REQUEST_ID_PREFIX}{self._requests:012x}",
         )
         try:
             if action == "graphql":
