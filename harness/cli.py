@@ -14,6 +14,7 @@ from typing import IO, Any
 
 from harness.check import Progress, check
 from harness.integration import IntegrationLoadError
+from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
 from harness.report import CheckReport, render_json, render_text
 
@@ -71,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
             help="directory for scenario files of failures (written once scenario files exist)",
         )
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="opt-in levels too: no mutating request on a second register; configuration "
+            "saves that move the bot to another shop",
+        )
 
     p_check = sub.add_parser("check", help="check an integration against every property")
     p_check.add_argument(
@@ -169,6 +176,7 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
             profile=args.profile,
             record_dir=args.record_dir,
             progress=progress,
+            options=Options.strict() if args.strict else None,
         )
     except ProfileError as exc:
         raise UsageError(str(exc)) from None

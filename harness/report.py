@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from harness.properties import Violation
 from harness.steps import Concurrently, Step, step_kind
+from harness.world import WorldSpec
 
 REPORT_VERSION = 1
 
@@ -100,7 +101,18 @@ def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str,
             "exchanges": list(v.evidence.exchanges),
             "logs": list(v.evidence.logs),
         },
+        "world": None if v.world is None else world_to_data(v.world),
         "scenario": scenario,
+    }
+
+
+def world_to_data(world: WorldSpec) -> dict[str, object]:
+    """The initial world of a violation, without the configuration (it holds the secrets)."""
+    return {
+        "bots": [{"name": b.name, "shop": b.shop} for b in world.bots],
+        "shops": [
+            {"handle": s.handle, "crowd": s.crowd, "other_apps": s.other_apps} for s in world.shops
+        ],
     }
 
 
@@ -124,6 +136,10 @@ def render_json(report: CheckReport) -> str:
 def render_violation(v: Violation, number: int | None = None, *, indent: str = "   ") -> str:
     head = f"{number}. " if number is not None else ""
     lines = [f"{head}[{v.property}] {v.message}"]
+    if v.world is not None and (
+        len(v.world.bots) > 1 or any(s.crowd or s.other_apps for s in v.world.shops)
+    ):
+        lines.append(f"{indent}world: {describe_world(v.world)}")
     lines.append(f"{indent}minimal steps:")
     for i, step in enumerate(v.steps, start=1):
         marker = "  <- fails here" if i - 1 == v.step_index else ""
@@ -136,6 +152,21 @@ def render_violation(v: Violation, number: int | None = None, *, indent: str = "
                 lines.append(f"{indent}  {'' if j == 0 else '  '}{part}")
     lines.append(f"{indent}fix: {v.fix_hint}")
     return "\n".join(lines)
+
+
+def describe_world(world: WorldSpec) -> str:
+    """``bot1, bot2 on acme (crowd 60, 3 of other apps); bot3 on acme-2``."""
+    parts = []
+    for shop in world.shops:
+        bots = [b.name for b in world.bots if b.shop == shop.handle]
+        extra = []
+        if shop.crowd:
+            extra.append(f"{shop.crowd} subscriptions of other bots of the app")
+        if shop.other_apps:
+            extra.append(f"{shop.other_apps} of other apps")
+        label = f"{', '.join(bots) or 'no bot'} on {shop.handle}"
+        parts.append(label + (f" ({'; '.join(extra)})" if extra else ""))
+    return "; ".join(parts)
 
 
 def render_violations(violations: Sequence[Violation]) -> str:

@@ -182,3 +182,29 @@ def test_demo_reports_the_ported_examples_bugs(tmp_path: Path) -> None:
     found = {v["property"] for v in json.loads(report.read_text())["violations"]}
     assert {"clean", "no_secret_leak"} <= found
     assert "shopify_docs_port" in out
+
+
+def test_strict_flags_mutations_of_a_world_idempotent_integration(tmp_path: Path) -> None:
+    target = "harness.examples.correct.delete_and_recreate"
+    pytest.importorskip(target)
+    code, _, _ = run("check", target, "--examples", "5", "--no-progress")
+    assert code == 0
+    report = tmp_path / "strict.json"
+    code, out, _ = run(
+        "check",
+        target,
+        "--examples",
+        "5",
+        "--no-progress",
+        "--strict",
+        "--report-json",
+        str(report),
+    )
+    assert code == 1
+    assert "mutating request" in out
+    data = json.loads(report.read_text())
+    v = next(v for v in data["violations"] if v["property"] == "idempotent")
+    assert v["world"] == {
+        "bots": [{"name": "bot1", "shop": "acme"}],
+        "shops": [{"handle": "acme", "crowd": 0, "other_apps": 0}],
+    }
