@@ -12,9 +12,12 @@ Run: PYTHONPATH=. python bench/bench_lifecycle.py [--examples N] [--target TARGE
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
+from contextlib import ExitStack
 from pathlib import Path
+from unittest import mock
 
 import httpx
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +25,7 @@ from hypothesis import strategies as st
 
 from fake_shopify.faults import HttpError, LostResponse, Nth, TransportError
 from harness.exploration import fault_matches
-from harness.integration import load_integration
+from harness.integration import Integration, load_integration
 from harness.simulator import Simulator
 from harness.steps import Register, ShopifyFault, Unregister
 from harness.vtime import real_monotonic
@@ -44,10 +47,38 @@ def bare_round_trip_us(rounds: int = 2000) -> float:
     return statistics.median(samples)
 
 
+def ssl_cache_ratio(integration: Integration, rounds: int) -> tuple[float, float]:
+    """Median ms of a fault-free register x3 + unregister without and with the SSL cache."""
+    steps = (Register(), Register(), Register(), Unregister())
+    results = []
+    for cached in (False, True):
+        with ExitStack() as stack:
+            if not cached:
+                for module in ("harness.simulator", "harness.integration"):
+                    stack.enter_context(
+                        mock.patch(f"{module}.cached_ssl_contexts", contextlib.nullcontext)
+                    )
+            with Simulator(integration) as sim:
+                sim.run(steps)
+                samples = []
+                for _ in range(rounds):
+                    start = real_monotonic()
+                    sim.run(steps)
+                    samples.append((real_monotonic() - start) * 1000)
+        results.append(statistics.median(samples))
+    return results[0], results[1]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=300)
     parser.add_argument("--target", default=None)
+    parser.add_argument(
+        "--ssl-rounds",
+        type=int,
+        default=10,
+        help="lifecycles run with the SSL-context cache disabled, for the before/after ratio",
+    )
     args = parser.parse_args()
     target = args.target
     if target is None:
@@ -98,6 +129,7 @@ def main() -> None:
         cpu_ms = (time.process_time() - cpu_start) * 1000
 
     bare = bare_round_trip_us()
+    before, after = ssl_cache_ratio(integration, args.ssl_rounds)
     per_example = total_ms / len(inside)
     med = statistics.median(inside)
     reqs = statistics.median(requests)
@@ -111,6 +143,10 @@ def main() -> None:
     print(f"ratio vs bare        {med * 1000 / (reqs * bare):.1f}x the bare round trips it makes")
     print(f"ratio vs target      {per_example / TARGET_MS:.2f}x of {TARGET_MS:g} ms")
     print(f"violations           {violations} (0 expected for a correct integration)")
+    print(
+        f"SSL-context cache     {before:.1f} ms per plain lifecycle without, {after:.1f} ms with: "
+        f"{before / after:.1f}x (the integration builds an httpx client per hook call)"
+    )
 
 
 if __name__ == "__main__":
