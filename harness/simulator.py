@@ -182,7 +182,8 @@ class Session:
             index=len(self.history.records),
             step=step,
             before=before,
-            world=self.observe(),
+            # Arming a fault changes nothing until a request meets it.
+            world=before if isinstance(step, ShopifyFault | PlatformFault) else self.observe(),
             calls=calls,
             faulted=any(c.faulted for c in calls)
             or self._faults_reached(fired_before, pfired_before),
