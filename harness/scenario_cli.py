@@ -25,9 +25,9 @@ from harness.scenario_replay import ScenarioResult, record_violations, replay
 from harness.scenarios import discover, load_library, load_scenario
 from harness.simulator import Simulator
 
-DEFAULT_RECORD_DIR = "lifecycle-scenarios"
+DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
 """Where ``check`` writes the scenario files of the violations it finds, relative to the
-working directory, unless ``--record-dir`` says otherwise."""
+working directory, unless ``--record-dir`` says otherwise (the pytest plugin's default too)."""
 
 EXIT_OK, EXIT_VIOLATIONS = 0, 1
 

@@ -142,10 +142,14 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
     )
     assert code == 1
     assert "scenario library: " in out
-    recorded = sorted((tmp_path / "lifecycle-scenarios").glob("*.scenario.yaml"))  # the default
+    recorded = sorted(
+        (tmp_path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml")
+    )  # the default
     assert recorded
-    assert f"reproduce: lifecycle-harness replay lifecycle-scenarios/{recorded[0].name}" in out
+    assert (
+        f"reproduce: lifecycle-harness replay .lifecycle-harness/failures/{recorded[0].name}" in out
+    )
     md = (tmp_path / "report.md").read_text()
     assert "| `register-five-times` | **failed** (violated clean) |" in md
     assert "```mermaid" in md
-    assert "lifecycle-harness replay lifecycle-scenarios/clean-" in md
+    assert "lifecycle-harness replay .lifecycle-harness/failures/clean-" in md
