@@ -148,19 +148,21 @@ def render_violations(violations: Sequence[Violation]) -> str:
 
 
 def render_library(report: CheckReport) -> str:
-    """One line on the scenario library, and one per scenario that failed."""
+    """Which library scenarios passed, and why each failed one failed."""
     if not report.library:
         return ""
-    failed = [(name, detail) for name, passed, detail in report.library if not passed]
-    lines = [
-        f"scenario library: {len(report.library) - len(failed)} of {len(report.library)} passed"
-    ]
+    passed = [name for name, ok, _ in report.library if ok]
+    failed = [(name, detail) for name, ok, detail in report.library if not ok]
+    lines = [f"scenario library: {len(passed)} of {len(report.library)} passed"]
+    if passed:
+        lines.append(f"  passed: {', '.join(passed)}")
     lines += [f"  failed: {name}: {detail}" for name, detail in failed]
     return "\n".join(lines) + "\n"
 
 
 def render_text(report: CheckReport) -> str:
-    return render_library(report) + _render_text(report)
+    library = render_library(report)
+    return _render_text(report) + (f"\n{library}" if library else "")
 
 
 def _render_text(report: CheckReport) -> str:
