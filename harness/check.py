@@ -197,8 +197,8 @@ def check(
         on_scenario=lambda _: tick("library"),
     )
     # Kept aside until the end: probes, crashes and exploration run as if the library had found
-    # nothing, and where both find one bug, ``dedupe`` prefers their shrunk witness (it keeps the
-    # first of equally short ones).
+    # nothing, and their shrunk witnesses stand for every property they found; the library adds
+    # the properties they missed (its own results are in ``CheckReport.library`` either way).
     from_library = [v for outcome in replayed for v in outcome.violations]
     timings["library"] = real_monotonic() - t0
 
@@ -242,7 +242,8 @@ def check(
             found.extend(explored)
         timings["explore"] = real_monotonic() - t0
 
-    found.extend(from_library)
+    elsewhere = {v.property for v in found}
+    found.extend(v for v in from_library if v.property not in elsewhere)
     violations = sorted(dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps)))
     timings["total"] = real_monotonic() - started
     if progress is not None:
