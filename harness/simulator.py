@@ -762,7 +762,9 @@ class Simulator:
             session = self.session(world)
             violations: list[Violation] = []
             for step in steps:
-                violations.extend(session.step(step))
+                # Each violation says which world its steps start from (so it can be recorded).
+                spec = session.world_spec
+                violations.extend(v.with_world(spec) for v in session.step(step))
             return RunResult(history=session.history, violations=violations)
 
     def reference(self, world: WorldSpec) -> dict[str, BotWorld]:
