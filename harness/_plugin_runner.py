@@ -291,7 +291,7 @@ class Lifecycle:
             options=self.options,
             record_dir=self.record_dir,
         )
-        return record_missing(report, self.record_dir, integration=self.integration)
+        return record_missing(report, self)
 
     def explore(self, *, examples: int | None = None) -> list[Violation]:
         """Hypothesis exploration alone; each violation comes with its minimal steps."""
@@ -385,25 +385,34 @@ def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]
     return "\n".join(parts).rstrip("\n")
 
 
-def record_missing(
-    report: CheckReport, record_dir: Path, *, integration: Integration
-) -> CheckReport:
+def record_missing(report: CheckReport, runner: Lifecycle) -> CheckReport:
     """Record every violation of ``report`` that ``check`` has not written a scenario file for
     (so the plugin's promise holds whatever ``check`` records by itself)."""
     scenarios = dict(report.scenarios)
     for index, violation in enumerate(report.violations):
         if index not in scenarios:
-            path = record(violation, record_dir, integration=integration)
+            path = record(violation, runner)
             if path is not None:
                 scenarios[index] = str(path)
     return dataclasses.replace(report, scenarios=scenarios)
 
 
-def record(violation: Violation, record_dir: Path, *, integration: Integration) -> Path | None:
-    """Write ``violation`` as a minimal scenario file in ``record_dir``."""
+def record(violation: Violation, runner: Lifecycle) -> Path | None:
+    """Write ``violation`` as a minimal scenario file in the runner's record directory; None when
+    the scenario format cannot express it (the report still shows the steps)."""
     from harness.scenario_replay import record_violation
+    from harness.scenario_writer import ScenarioWriteError
 
-    return Path(record_violation(violation, record_dir, integration=integration.name))
+    try:
+        return record_violation(
+            violation,
+            runner.record_dir,
+            integration=runner.integration.name,
+            options=runner.options,
+            world=runner.world,
+        )
+    except ScenarioWriteError:
+        return None
 
 
 def step_line(path: Path, index: int) -> int | None:
