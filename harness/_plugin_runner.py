@@ -351,9 +351,7 @@ class Lifecycle:
             return
         violations = self.run(steps).violations
         if violations:
-            recorded = [
-                record(v, self.record_dir, integration=self.integration) for v in violations
-            ]
+            recorded = [record(v, self) for v in violations]
             self.fail(report_text(violations, recorded))
 
     async def aassert_holds(self, steps: Iterable[Step] | None = None) -> None:
