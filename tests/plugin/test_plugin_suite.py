@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pluginkit import Runner, write_repo
 
@@ -78,6 +80,7 @@ def test_buggy_integration_fails_its_property_with_the_report(
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
     assert len(recorded) == 1
     from harness.scenario_replay import replay
+
     from harness.scenarios import load_scenario
 
     replayed = replay(
@@ -148,7 +151,7 @@ def test_items_point_at_the_configuration_and_scenario_lines(
     assert line == 3  # the `steps:` key, 0-based
     assert description == "scenario register-then-unregister"
     library = by_id["pyproject.toml::scenarios::token-rotation"]
-    assert library.reportinfo()[0].name == "token-rotation.scenario.yaml"
+    assert Path(library.reportinfo()[0]).name == "token-rotation.scenario.yaml"
 
 
 def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> None:
