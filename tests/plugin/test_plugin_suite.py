@@ -168,3 +168,29 @@ def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> 
     assert lines[0] == "tests/test_unit.py::test_unit"
     assert "pyproject.toml::properties::convergent" in lines
     assert "pyproject.toml::scenarios::unregister-twice" in lines
+
+
+def test_scenario_failures_point_at_the_failing_step(pytester: pytest.Pytester, run: Runner) -> None:
+    write_repo(pytester, integration="integrations/buggy.py")
+    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    result = run("-k", "register-five-times or register-then-unregister")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*_ scenario register-five-times _*",
+            "*register-five-times.scenario.yaml:16: step 6 violates clean",
+            "*_ scenario register-then-unregister _*",
+            "*scenarios/mine.scenario.yaml:7: step 3 violates clean",
+            "     3. unregister bot=bot1  <- fails here",
+        ]
+    )
+
+
+def test_a_scenario_pinning_a_known_violation_passes(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/buggy.py")
+    pinned = OWN_SCENARIO + "expect:\n  violated: [clean]\n"
+    pytester.makefile(".scenario.yaml", **{"scenarios/pinned": pinned})
+    result = run("scenarios")
+    result.assert_outcomes(passed=1)
