@@ -208,6 +208,9 @@ class Lifecycle:
     seed: int | None
     record_dir: Path
     fail: Callable[[str], NoReturn]
+    library: bool = True
+    """Whether ``check`` replays the shipped scenario library first (the zero-code suite has an
+    item per scenario instead)."""
 
     @classmethod
     def from_settings(
@@ -287,9 +290,13 @@ class Lifecycle:
             token_key=self.world.token_key,
             examples=self.examples if examples is None else examples,
             seed=self.seed,
+            # Without a seed, Hypothesis' example database replays earlier failures first (as
+            # for any Hypothesis test); with one, the run is fixed and the database stays out.
+            database=self.seed is None,
             max_steps=self.profile.max_steps,
             options=self.options,
             record_dir=self.record_dir,
+            library=self.library,
         )
         return record_missing(report, self)
 
@@ -303,6 +310,7 @@ class Lifecycle:
                 options=self.options,
                 examples=self.examples if examples is None else examples,
                 seed=self.seed,
+                database=self.seed is None,
                 max_steps=self.profile.max_steps,
             )
 
@@ -493,7 +501,9 @@ class Suite:
 
     def check_property(self, property_id: str) -> None:
         """Probes, crash enumeration and exploration with only ``property_id`` enabled."""
-        runner = dataclasses.replace(self.runner, options=self.runner.options.only(property_id))
+        runner = dataclasses.replace(
+            self.runner, options=self.runner.options.only(property_id), library=False
+        )
         report = runner.check()
         if report.violations:
             raise LifecycleFailure(render_check(report))

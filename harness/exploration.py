@@ -295,9 +295,12 @@ def explore(
     max_steps: int = 10,
     on_example: Callable[[], None] | None = None,
     vary_world: bool = True,
+    database: bool = False,
 ) -> list[Violation]:
     """Generate lifecycles until ``examples`` have run; at most one (shrunk) violation per
-    property. ``sim`` must be started (``with Simulator(...) as sim``)."""
+    property. ``sim`` must be started (``with Simulator(...) as sim``). ``database``: use
+    Hypothesis' example database of the current profile (the pytest plugin does when no seed
+    is given: failing lifecycles are saved and replayed first on the next run)."""
     base = world if world is not None else sim.world
     remaining = set((options or sim.options).properties)
     found: list[Violation] = []
@@ -316,7 +319,10 @@ def explore(
             machine = hypothesis.seed(seed + attempt)(machine)
         try:
             run_state_machine_as_test(
-                machine, settings=hypothesis_settings(examples=budget, max_steps=max_steps)
+                machine,
+                settings=hypothesis_settings(
+                    examples=budget, max_steps=max_steps, database=database
+                ),
             )
         except (ViolationFound, Flaky, ExceptionGroup):
             pass
