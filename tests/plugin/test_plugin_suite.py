@@ -170,7 +170,9 @@ def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> 
     assert "pyproject.toml::scenarios::unregister-twice" in lines
 
 
-def test_scenario_failures_point_at_the_failing_step(pytester: pytest.Pytester, run: Runner) -> None:
+def test_scenario_failures_point_at_the_failing_step(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
     write_repo(pytester, integration="integrations/buggy.py")
     pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
     result = run("-k", "register-five-times or register-then-unregister")
