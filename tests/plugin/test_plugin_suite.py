@@ -80,7 +80,6 @@ def test_buggy_integration_fails_its_property_with_the_report(
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
     assert len(recorded) == 1
     from harness.scenario_replay import replay
-
     from harness.scenarios import load_scenario
 
     replayed = replay(
