@@ -8,7 +8,9 @@ and the state store's, so every party reads one time.
 
 While it is active:
 
-* ``time.sleep(s)`` advances the clock by ``s`` and returns at once;
+* ``time.sleep(s)`` advances the clock by ``s`` and returns at once, when called inside a hook
+  call or on the thread that started the run (other threads, e.g. a test runner's, sleep for
+  real and leave the clock alone);
 * coroutines run on a :class:`VirtualEventLoop`, whose ``time()`` is the virtual clock and which,
   when every task is waiting on a timer, jumps the clock to the earliest timer instead of
   blocking. ``asyncio.sleep`` therefore still yields to the loop (concurrent tasks interleave in
@@ -137,6 +139,7 @@ class VirtualTime:
         self._loops: dict[int, VirtualEventLoop] = {}
         self._saved: list[tuple[object, str, object]] = []
         self._watchdog: Watchdog | None = None
+        self._owner = threading.get_ident()  # the thread that started the run
         self.slept: list[tuple[str, float]] = []
         """Every virtual sleep: (``"time.sleep"`` | ``"asyncio.sleep"`` | ``"loop"``, seconds)."""
 
@@ -195,6 +198,7 @@ class VirtualTime:
         )
         self._factory = freezer.start()
         self._freezer = freezer
+        self._owner = threading.get_ident()
         # pytest times tests with module-level aliases (``from time import perf_counter``) that
         # freezegun just rewrote; give them back so --durations stays real. freezegun's stop()
         # sets them to the same originals again.
@@ -263,6 +267,11 @@ class VirtualTime:
         self.slept.append((kind, seconds))
 
     def _time_sleep(self, seconds: float) -> None:
+        if current_deadline.get() is None and threading.get_ident() != self._owner:
+            # Not a hook and not the run's own thread (e.g. a test runner's I/O thread): its
+            # sleeps must neither return early nor move the run's clock.
+            _real_sleep(seconds)
+            return
         self.sleep(seconds, kind="time.sleep")
 
     async def _asyncio_sleep(self, delay: float, result: T | None = None) -> T | None:

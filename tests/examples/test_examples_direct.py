@@ -250,6 +250,34 @@ def test_rate_limited_requests_wait_retry_after_and_succeed(
     assert world.own() == world.wanted()
 
 
+def test_delete_and_recreate_retries_server_errors_with_growing_pauses(
+    world: Any, load: Callable[[str], ModuleType], no_sleep: list[float]
+) -> None:
+    world.fake.faults.arm(HttpError(503), match=Match(action="create_webhook"), schedule=Next(2))
+
+    outcome = world.call(load("delete_and_recreate"), "register")
+
+    assert outcome.ok, outcome.exception
+    assert no_sleep == [0.5, 1.0]
+    assert world.own() == world.wanted()
+
+
+def test_state_tracked_writes_its_state_only_when_it_changed(
+    world: Any, load: Callable[[str], ModuleType]
+) -> None:
+    module = load("state_tracked")
+    assert world.call(module, "register").ok
+    # Any further state write would now fail: a register that finds everything in place has
+    # nothing to write.
+    world.store.faults.arm(500, method="set_state", schedule=Always())
+
+    assert world.call(module, "register").ok
+    world.fake.remove_webhook(world.tenants["bot1"].shop, world.fake.webhooks()[0].id)
+    failed = world.call(module, "register")  # re-created a subscription: a new id to store
+    assert platform.is_api_error(failed.exception)  # the state API's 500 escaped: reported
+    assert world.own() == world.wanted()
+
+
 def test_find_or_create_walks_every_page(
     world: Any, load: Callable[[str], ModuleType], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
+import threading
 import time
 from collections.abc import Iterator
 
@@ -177,3 +179,25 @@ def test_wall_deadline_wakes_an_idle_loop(vt: VirtualTime) -> None:
     loop.run_until_complete(main())
     assert fired == [True]
     assert 0.04 < real_monotonic() - wall < 2.0
+
+
+def test_other_threads_sleep_for_real_and_leave_the_clock_alone(vt: VirtualTime) -> None:
+    took: list[float] = []
+
+    def io_thread() -> None:
+        start = real_monotonic()
+        time.sleep(0.05)
+        took.append(real_monotonic() - start)
+
+    thread = threading.Thread(target=io_thread)
+    thread.start()
+    thread.join()
+    assert took[0] >= 0.04
+    assert vt.monotonic() == 0
+    # A thread that carries a hook call's context sleeps virtually.
+    with vt.deadline("register of x for bot1", None):
+        context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(time.sleep, 30))
+    worker.start()
+    worker.join()
+    assert vt.monotonic() == pytest.approx(30)
