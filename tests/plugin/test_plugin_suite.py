@@ -75,6 +75,7 @@ def test_buggy_integration_fails_its_property_with_the_report(
     )
     # the simulated runs' captured logs stay out of the report
     result.stdout.no_fnmatch_line("*Captured log*")
+    result.stdout.no_fnmatch_line("*shpat_*")  # no provisioned token in the report
     result.stdout.fnmatch_lines(["   reproduce: lifecycle-harness replay *.scenario.yaml"])
     # the minimal failing scenario is recorded, and replaying it reproduces the violation
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
