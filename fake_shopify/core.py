@@ -9,6 +9,7 @@ request: host and shop, route, faults, version, Accept, token (401), rate limit 
 from __future__ import annotations
 
 import json
+import json.encoder
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -71,7 +72,47 @@ _TOKEN_HEADER = b"x-shopify-access-token"
 _JSON = b"application/json; charset=utf-8"
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
-_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _no_default(value: object) -> object:
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _make_dumps() -> Callable[[object], bytes]:
+    """Compact JSON bytes. One C encoder for the fake's life when CPython offers it:
+    ``json.dumps`` builds a new one per call, which is most of the cost of a small body."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - other Pythons
+        encoder = json.JSONEncoder(separators=(",", ":"))
+        return lambda value: encoder.encode(value).encode()
+    iterencode = make(
+        None, _no_default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+    )
+    return lambda value: "".join(iterencode(value, 0)).encode()
+
+
+_dumps = _make_dumps()
+
+
+def _make_headers() -> Callable[[list[tuple[bytes, bytes]]], httpx.Headers]:
+    """``httpx.Headers`` from byte pairs, skipping httpx's per-item normalisation.
+
+    Filling ``Headers._list`` directly halves the cost of building a response; the layout is
+    checked once here, and the public constructor is used if httpx ever changes it.
+    """
+    probe = httpx.Headers([(b"X-Probe", b"1")])
+    if getattr(probe, "_list", None) != [(b"X-Probe", b"x-probe", b"1")]:  # pragma: no cover
+        return lambda pairs: httpx.Headers(pairs)
+
+    def build(pairs: list[tuple[bytes, bytes]]) -> httpx.Headers:
+        headers = httpx.Headers()
+        headers._list = [(key, key.lower(), value) for key, value in pairs]
+        return headers
+
+    return build
+
+
+_headers = _make_headers()
 
 _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
     "connect_error": httpx.ConnectError,
@@ -305,11 +346,6 @@ class FakeShopify:
 
     # -- the core ------------------------------------------------------------------------------
 
-    def _request_id(self) -> str:
-        # Counter-based, deterministic, shaped like a version-4 UUID (8-4-4-4-12 hex).
-        self._requests += 1
-        return f"{_REQUEST_ID_PREFIX}{self._requests:012x}"
-
     def handle(self, request: httpx.Request) -> httpx.Response:
         """Serve one request as Shopify would; the transport adapters call this.
 
@@ -329,13 +365,21 @@ class FakeShopify:
         path = url.path
         routed = self._routes.match(method, path)
         action = routed.route.action if routed is not None and routed.route is not None else None
+        self._requests += 1
+        # Positional: this runs on every request (fields: index, time, request, response,
+        # error, fault_id, action, shop, app, request_id). The request id is counter-based,
+        # deterministic, and shaped like a version-4 UUID (8-4-4-4-12 hex).
         exchange = Exchange(
-            index=self.journal.next_index(),
-            time=self.clock.now(),
-            request=request,
-            action=action,
-            shop=handle,
-            request_id=self._request_id(),
+            self.journal.next_index(),
+            self.clock.now(),
+            request,
+            None,
+            None,
+            None,
+            action,
+            handle,
+            None,
+            f"{_REQUEST_ID_PREFIX}{self._requests:012x}",
         )
         try:
             if action == "graphql":
@@ -462,7 +506,7 @@ class FakeShopify:
         call_limit: str,
         extra: Iterable[tuple[str, str]] = (),
     ) -> httpx.Response:
-        content = _dumps(body).encode()
+        content = _dumps(body)
         # No Content-Length: Shopify itself mostly answers chunked, and every header costs the
         # client time (httpx's cookie extraction walks them all). Bytes skip httpx's encoding.
         headers: list[tuple[bytes, bytes]] = [
@@ -471,12 +515,21 @@ class FakeShopify:
             (b"X-Shopify-API-Version", version.encode()),
             (b"X-Shopify-Shop-Api-Call-Limit", call_limit.encode()),
         ]
+        encoding = "ascii"
         for name, value in extra:
-            headers.append((name.encode(), value.encode()))
+            try:
+                encoded = value.encode("ascii")
+            except UnicodeEncodeError:
+                encoded, encoding = value.encode(), "utf-8"
+            headers.append((name.encode("ascii"), encoded))
         # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
         # the body once more through its content decoders, which costs five times as much.
-        response = httpx.Response(status, headers=headers, stream=httpx.ByteStream(content))
+        response = httpx.Response(
+            status, headers=_headers(headers), stream=httpx.ByteStream(content)
+        )
         response._content = content
+        # Known up front: saves httpx from detecting the headers' encoding on first use.
+        response.headers.encoding = encoding
         return response
 
     def _serve(
@@ -545,15 +598,17 @@ class FakeShopify:
                 version,
                 self._call_limit_peek(request, shop),
             )
-        try:
-            inst = self.backend.authenticate(shop, token)
-        except AuthenticationError as exc:
+        inst = self.backend.installation_for_token(token) if token else None
+        if inst is None or inst.shop is not shop:
+            error401 = AuthenticationError()
             return self._response(
-                exc.status, exc.body, rid, version, f"0/{PLAN_LIMITS[shop.plan].rest_size}"
+                401, error401.body, rid, version, f"0/{PLAN_LIMITS[shop.plan].rest_size}"
             )
-        exchange.app = inst.app.name
-        bucket = self.limiter.rest(shop.handle, inst.app.name, shop.plan, now)
-        if route.bucket == "rest" and self.limiter.enabled and not bucket.take(now):
+        app_name = inst.app.name
+        exchange.app = app_name
+        limiter = self.limiter
+        bucket = limiter.rest(shop.handle, app_name, shop.plan, now)
+        if route.bucket == "rest" and limiter.enabled and not bucket.take(now):
             throttled = ThrottledError()
             return self._response(
                 429,
@@ -564,21 +619,22 @@ class FakeShopify:
                 [("Retry-After", _seconds(throttled.retry_after))],
             )
         limit_header = bucket.header(now)
-        required = self._required_scopes.get(route.action)
-        if required is not None and required not in inst.scopes:
-            forbidden = ForbiddenError(required)
-            return self._response(403, forbidden.body, rid, version, limit_header)
+        if self._required_scopes:
+            required = self._required_scopes.get(route.action)
+            if required is not None and required not in inst.scopes:
+                forbidden = ForbiddenError(required)
+                return self._response(403, forbidden.body, rid, version, limit_header)
         call = Call(
-            request=request,
-            backend=self.backend,
-            shop=shop,
-            installation=inst,
-            version=version,
-            requested_version=routed.version,
-            params=routed.params,
-            request_id=rid or "",
-            limiter=self.limiter,
-            now=now,
+            request,
+            self.backend,
+            shop,
+            inst,
+            version,
+            routed.version,
+            routed.params,
+            rid or "",
+            limiter,
+            now,
         )
         handler = HANDLERS.get(route.action) or self._graphql_handler()
         try:

@@ -9,8 +9,10 @@ inside the fake. That is what keeps interception close to the bare ``MockTranspo
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -22,7 +24,7 @@ from fake_shopify.errors import UnservedRequestError
 if TYPE_CHECKING:
     from fake_shopify.core import FakeShopify
 
-__all__ = ["Interceptor", "UnservedByThisFake"]
+__all__ = ["Interceptor", "UnservedByThisFake", "suspend"]
 
 _SHOP_SUFFIX = ".myshopify.com"
 
@@ -71,6 +73,8 @@ class Interceptor(respx.MockRouter):
         return _checked(response, request)
 
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
+        # A real request suspends its caller at least once; concurrent tasks interleave here.
+        await suspend()
         response = self._dispatch(request)
         if inspect.isawaitable(response):
             response = await response
@@ -88,3 +92,18 @@ def _checked(response: object, request: httpx.Request) -> httpx.Response:
             f"got {response!r}"
         )
     return response
+
+
+@types.coroutine
+def _yield_once() -> Generator[None, None, None]:
+    # What asyncio.sleep(0) does inside, immune to tests or harnesses patching asyncio.sleep.
+    yield
+
+
+async def suspend() -> None:
+    """Yield to the event loop once, as a real network round trip would (asyncio only)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # another async library (trio): nothing to interleave with here
+        return
+    await _yield_once()

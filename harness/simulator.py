@@ -33,6 +33,7 @@ import httpx
 
 from fake_shopify import FakeShopify
 from fake_shopify.faults import Latency, Match, Nth, Raise
+from fake_shopify.transports import suspend as _suspend
 from harness import platform as rt
 from harness._sslcache import cached_ssl_contexts
 from harness.history import (
@@ -596,6 +597,10 @@ def _async_entry(sim: Simulator) -> Any:
     ) -> httpx.Response:
         # The body of a streaming request must be read before the fake can parse it.
         await request.aread()
+        # A request over a real network suspends the caller at least once; without this
+        # yield, overlapping async hooks never interleave at their HTTP awaits and a shared
+        # mutable client (one bot's token sent to another bot's shop) goes unseen.
+        await _suspend()
         return sim.dispatch(request)
 
     return handle_async_request

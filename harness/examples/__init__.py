@@ -46,7 +46,7 @@ EXAMPLES: dict[str, Example] = {
     "shared_client": _example("buggy.shared_client", "tenant_isolation"),
     "intolerant_unregister": _example("buggy.intolerant_unregister", "tolerant_unregister"),
     "shopify_docs_port": _example(
-        "buggy.shopify_docs_port", "clean", "convergent", "no_secret_leak"
+        "buggy.shopify_docs_port", "clean", "convergent", "no_secret_leak", "tenant_isolation"
     ),
 }
 """Every bundled example by name; the demo checks ``shopify_docs_port``."""

@@ -76,6 +76,7 @@ STORIES: dict[tuple[str, str], Story] = {
         any(isinstance(x, LoseState) for x in s) and isinstance(s[-1], Register)
     ),
     ("shopify_docs_port", "no_secret_leak"): faulted_before_last,
+    ("shopify_docs_port", "tenant_isolation"): two_bots_overlap,
 }
 
 BUGGY = sorted(name for name, example in EXAMPLES.items() if not example.correct)

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from fake_shopify.clock import ManualClock
-from fake_shopify.state import ShopifyBackend
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fake_shopify.clock import ManualClock
 from fake_shopify.delivery import (
     DEFAULT_RETRY_DELAYS,
     Deliveries,
@@ -24,6 +23,7 @@ from fake_shopify.delivery import (
     unreachable,
     verify,
 )
+from fake_shopify.state import ShopifyBackend
 
 START = datetime(2026, 5, 7, 12, 0, 0, tzinfo=UTC)
 BOT = "https://webhook.botpress.cloud/abc123"

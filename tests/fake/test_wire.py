@@ -520,9 +520,22 @@ def test_timestamps_use_the_shops_offset() -> None:
     assert response.json()["webhook"]["created_at"] == "2026-11-28T17:30:00+05:30"
 
 
-def test_graphql_without_the_graphql_package_is_loud(world: World) -> None:
+def test_graphql_route_reaches_the_engine_with_the_common_headers(world: World) -> None:
     response = world.client.post("/graphql.json", json={"query": "{ shop { name } }"})
-    if response.status_code == 501:
-        assert "does not implement POST" in response.json()["errors"]
-    else:  # the GraphQL part (issue 6) has landed
-        assert response.status_code == 200
+    assert response.status_code == 200
+    assert "data" in response.json() or "errors" in response.json()
+    assert response.headers["x-shopify-api-version"] == VERSION
+    assert UUID.match(response.headers["x-request-id"])
+    # GraphQL spends its cost bucket, not the REST one.
+    assert response.headers["x-shopify-shop-api-call-limit"] == "0/40"
+
+
+def test_response_headers_are_plain_httpx_headers(world: World) -> None:
+    response = create(world.client)
+    # Built without httpx's normalisation: every access path must still agree.
+    assert response.headers.get("X-REQUEST-ID") == response.headers["x-request-id"]
+    assert dict(response.headers.items())["content-type"] == "application/json; charset=utf-8"
+    assert ("Location", response.headers["location"]) in [
+        (k.decode(), v.decode()) for k, v in response.headers.raw
+    ]
+    assert response.headers.encoding == "ascii"
