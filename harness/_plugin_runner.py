@@ -485,9 +485,12 @@ class Suite:
         return sorted(self.runner.options.properties, key=_property_order)
 
     def library_paths(self) -> list[Path]:
-        from harness.scenarios import discover, library_dir
+        from harness.scenarios import ScenarioError, discover, library_dir
 
-        return discover([library_dir()])
+        try:
+            return discover([library_dir()])
+        except ScenarioError as e:
+            raise ScenarioLoadFailure(str(e)) from None
 
     def config_line(self) -> int | None:
         """The 0-based line of the setting that names the integration, for ``reportinfo``."""
