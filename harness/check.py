@@ -150,6 +150,7 @@ def check(
     token_key: str = "access_token",
     examples: int | None = None,
     seed: int | None = 0,
+    database: bool = False,
     max_steps: int | None = None,
     profile: str | None = None,
     options: Options | None = None,
@@ -159,6 +160,7 @@ def check(
 ) -> CheckReport:
     """Check an integration against every enabled property; see the module docstring.
 
+    ``database``: Hypothesis' example database in the exploration (see ``explore``).
     Raises ``harness.integration.IntegrationLoadError`` for a target that cannot be loaded.
     """
     started = real_monotonic()
@@ -236,6 +238,7 @@ def check(
                 options=replace(opts, properties=frozenset(remaining)),
                 examples=n_examples,
                 seed=seed,
+                database=database,
                 max_steps=steps_bound,
                 on_example=lambda: tick("explore"),
             )
