@@ -9,9 +9,8 @@ from __future__ import annotations
 import argparse
 import statistics
 
-from harness.examples import EXAMPLES
-
 from harness.check import check
+from harness.examples import EXAMPLES
 from harness.vtime import real_monotonic
 
 TARGET_S = 60.0

@@ -299,6 +299,7 @@ def explore(
     on_example: Callable[[], None] | None = None,
     vary_world: bool = True,
     shrink_budget: int = SHRINK_BUDGET,
+    database: bool = False,
 ) -> list[Violation]:
     """Generate lifecycles until ``examples`` have run; at most one (shrunk) violation per
     property. ``sim`` must be started (``with Simulator(...) as sim``).
@@ -307,7 +308,9 @@ def explore(
     monkeypatchable ``MAX_SHRINKS``, 500 by default): a lifecycle replays up to ``max_steps``
     hook calls, so unbounded shrinking can cost hundreds of runs; the greedy pass afterwards
     still removes every step that is not needed. A count, not a time, so a seed stays
-    reproducible."""
+    reproducible. ``database``: use Hypothesis' example database of the current profile (the
+    pytest plugin does when no seed is given: failing lifecycles are saved and replayed first
+    on the next run)."""
     base = world if world is not None else sim.world
     remaining = set((options or sim.options).properties)
     found: list[Violation] = []
@@ -327,7 +330,10 @@ def explore(
         try:
             with mock.patch.object(conjecture_engine, "MAX_SHRINKS", shrink_budget):
                 run_state_machine_as_test(
-                    machine, settings=hypothesis_settings(examples=budget, max_steps=max_steps)
+                    machine,
+                    settings=hypothesis_settings(
+                        examples=budget, max_steps=max_steps, database=database
+                    ),
                 )
         except (ViolationFound, Flaky, ExceptionGroup):
             pass

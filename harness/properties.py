@@ -5,8 +5,8 @@ Every property is a function ``check(history, options) -> list[Violation]`` that
 invariants after every step, crash enumeration after every replayed step, scenario replay the
 same way: ``PROPERTIES`` maps each stable id to its function.
 
-``exactly_once`` needs event delivery (issue 6); its slot is in ``PROPERTIES`` and it reports
-nothing until then.
+``exactly_once`` judges what the simulator observed right after the step: real, signed
+deliveries of one event per topic, captured per bot (``harness.events``, issue 6).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from harness.events import exactly_once_findings
 from harness.history import (
     BotWorld,
     History,
@@ -589,8 +590,39 @@ def _mentions_id(text: str, rid: str) -> bool:
 
 
 def exactly_once(history: History, options: Options) -> list[Violation]:
-    """Event delivery lands with issue 6; until then there is nothing to observe."""
-    return []
+    """After a fault-free successful ``register`` one event per subscribed topic reaches the
+    bot's webhook_url exactly once; after a fault-free successful ``unregister``, never.
+
+    Judges the probe the simulator made right after the step (``StepRecord.events``: real,
+    signed deliveries from the fake, captured per bot).
+    """
+    record = history.last
+    if record is None or record.faulted or not record.events:
+        return []
+    found: list[Violation] = []
+    for bot, events in sorted(record.events.items()):
+        calls = record.calls_of(bot)
+        if not calls or len({c.operation for c in calls}) > 1:
+            # No call, or register and unregister overlapping: which one "wins" is a race
+            # the platform itself does not order, so there is no expected delivery count.
+            continue
+        tenant = history.tenant_at(record, bot)
+        subscribed = [
+            str(dict(r).get("topic"))
+            for r in record.world.bot(bot).resources
+            if dict(r).get("shop") == "current"
+        ]
+        reference = history.reference.get(bot)
+        expected = [str(dict(r).get("topic")) for r in reference.resources] if reference else []
+        for message in exactly_once_findings(
+            calls[-1].operation,
+            events,
+            subscribed=subscribed,
+            expected=expected,
+            webhook_url=tenant.webhook_url,
+        ):
+            found.append(_violation(history, "exactly_once", message, bot=bot))
+    return found
 
 
 PROPERTIES: dict[str, Check] = {

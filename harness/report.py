@@ -82,6 +82,7 @@ class CheckReport:
     scenarios_passed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     scenarios: dict[int, str] = field(default_factory=dict)  # violation index -> scenario path
+    library: list[tuple[str, bool, str]] = field(default_factory=list)  # (scenario, passed, why)
 
     @property
     def ok(self) -> bool:
@@ -128,6 +129,10 @@ def render_json(report: CheckReport) -> str:
             for i, v in enumerate(report.violations)
         ],
         "scenarios_passed": report.scenarios_passed,
+        "library": [
+            {"scenario": name, "passed": passed, "detail": detail}
+            for name, passed, detail in report.library
+        ],
         "timings": {k: round(v, 4) for k, v in report.timings.items()},
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
@@ -173,7 +178,25 @@ def render_violations(violations: Sequence[Violation]) -> str:
     return "\n\n".join(render_violation(v, i) for i, v in enumerate(violations, start=1))
 
 
+def render_library(report: CheckReport) -> str:
+    """Which library scenarios passed, and why each failed one failed."""
+    if not report.library:
+        return ""
+    passed = [name for name, ok, _ in report.library if ok]
+    failed = [(name, detail) for name, ok, detail in report.library if not ok]
+    lines = [f"scenario library: {len(passed)} of {len(report.library)} passed"]
+    if passed:
+        lines.append(f"  passed: {', '.join(passed)}")
+    lines += [f"  failed: {name}: {detail}" for name, detail in failed]
+    return "\n".join(lines) + "\n"
+
+
 def render_text(report: CheckReport) -> str:
+    library = render_library(report)
+    return _render_text(report) + (f"\n{library}" if library else "")
+
+
+def _render_text(report: CheckReport) -> str:
     total = report.timings.get("total")
     took = f", {total:.1f} s" if total is not None else ""
     seed = f"seed {report.seed}" if report.seed is not None else "no seed"

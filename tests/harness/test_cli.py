@@ -16,6 +16,12 @@ TARGETS = Path(__file__).with_name("lifecycle_targets.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check`` writes a scenario file per violation into the working directory by default."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)
@@ -67,7 +73,9 @@ def test_violations_exit_1_with_summary_and_json(tmp_path: Path) -> None:
         {"kind": "register", "bot": "bot1"},
         {"kind": "register", "bot": "bot1"},
     ]
-    assert idem[0]["scenario"] is None
+    # Recorded into the default directory, inside the working directory.
+    assert idem[0]["scenario"].startswith(".lifecycle-harness/failures/idempotent-")
+    assert (tmp_path / idem[0]["scenario"]).is_file()
     assert idem[0]["message"]
     assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs"}
 
