@@ -481,7 +481,7 @@ class Suite:
         return cls(settings=settings, runner=runner, rootpath=rootpath)
 
     def property_ids(self) -> list[str]:
-        """The properties the harness checks (``exactly_once`` joins once delivery exists)."""
+        """The properties the harness checks, in DESIGN.md order."""
         return sorted(self.runner.options.properties, key=_property_order)
 
     def library_paths(self) -> list[Path]:

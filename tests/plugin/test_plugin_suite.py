@@ -15,6 +15,7 @@ PROPERTY_IDS = (
     "tolerant_unregister",
     "no_secret_leak",
     "tenant_isolation",
+    "exactly_once",
 )
 
 OWN_SCENARIO = """\
@@ -60,7 +61,8 @@ def test_buggy_integration_fails_its_property_with_the_report(
 ) -> None:
     write_repo(pytester, integration="integrations/buggy.py")
     result = run.subprocess("-k", "properties", "--hypothesis-seed=3")
-    result.assert_outcomes(passed=len(PROPERTY_IDS) - 1, failed=1)
+    # Nothing deleted: the subscriptions remain (clean) and events still arrive (exactly_once).
+    result.assert_outcomes(passed=len(PROPERTY_IDS) - 2, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*_ lifecycle property clean _*",
@@ -71,6 +73,7 @@ def test_buggy_integration_fails_its_property_with_the_report(
             "     2. unregister bot=bot1  <- fails here",
             "   fix: *",
             "FAILED pyproject.toml::properties::clean - *",
+            "FAILED pyproject.toml::properties::exactly_once - *",
         ]
     )
     # the simulated runs' captured logs stay out of the report
@@ -79,14 +82,14 @@ def test_buggy_integration_fails_its_property_with_the_report(
     result.stdout.fnmatch_lines(["   reproduce: lifecycle-harness replay *.scenario.yaml"])
     # the minimal failing scenario is recorded, and replaying it reproduces the violation
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
-    assert len(recorded) == 1
+    assert len(recorded) == 2
     from harness.scenario_replay import replay
     from harness.scenarios import load_scenario
 
     replayed = replay(
         load_scenario(recorded[0]), integration=str(pytester.path / "integrations" / "buggy.py")
     )
-    assert [v.property for v in replayed.violations] == ["clean"]
+    assert {v.property for v in replayed.violations} == {"clean", "exactly_once"}
 
 
 def test_keyword_selection_picks_lifecycle_items(pytester: pytest.Pytester, run: Runner) -> None:
