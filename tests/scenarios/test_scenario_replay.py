@@ -357,6 +357,8 @@ CAUGHT = [
     ("two-tenants-at-once", "tenant_isolation", "tenant_isolation"),
     ("same-app-other-bot", "clean", "clean"),
     ("crowded-shop", "clean", "clean"),
+    ("one-event-one-delivery", "exactly_once", "exactly_once"),
+    ("register-five-times", "exactly_once", "exactly_once"),
 ]
 
 
