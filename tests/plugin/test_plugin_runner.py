@@ -94,3 +94,20 @@ def test_file_targets_resolve_against_the_rootdir(tmp_path: Path) -> None:
     )
     assert resolve_target("/abs/good.py", tmp_path) == "/abs/good.py"
     assert resolve_target("pkg.module:attr", tmp_path) == "pkg.module:attr"
+
+
+def test_configuration_setting_reaches_the_world(tmp_path: Path) -> None:
+    (tmp_path / "conf.yaml").write_text("shopName: zeta\nregion: eu\n")
+    lifecycle = Lifecycle.from_settings(
+        settings(tmp_path, configuration="conf.yaml"),
+        overrides={},
+        seed=1,
+        rootpath=tmp_path,
+        fail=fail,
+    )
+    assert lifecycle.configuration == {"shopName": "zeta", "region": "eu"}
+    assert lifecycle.world.template["shopName"] == "zeta"
+    assert lifecycle.world.template["region"] == "eu"
+    # the marker's configuration wins over the setting
+    marked = runner(tmp_path, seed=1, configuration={"shopName": "omega"})
+    assert marked.world.template["shopName"] == "omega"
