@@ -47,7 +47,8 @@ class ScenarioResult:
     ``violations``: of properties the scenario expects to hold (each is a failure);
     ``expected``: of properties in ``expect.violated`` (found, as pinned);
     ``missing``: properties in ``expect.violated`` that held (the pinned bug is gone);
-    ``unchecked``: checked properties this harness cannot check yet (``exactly_once``)."""
+    ``unchecked``: properties the scenario checks that this harness cannot check (as
+    ``exactly_once`` was before event delivery)."""
 
     scenario: Scenario
     violations: list[Violation] = field(default_factory=list)

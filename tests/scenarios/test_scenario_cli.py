@@ -64,16 +64,17 @@ def test_replay_failures_exit_1_with_the_checks_report(tmp_path: Path) -> None:
         "replay", str(path), "--report-json", str(report), "--report-md", str(markdown)
     )
     assert code == 1
-    assert "  FAILED  leaves-things: violated clean" in out
+    assert "  FAILED  leaves-things: violated clean, exactly_once" in out
     assert f"   scenario: {path}" in out
     data = json.loads(report.read_text())
-    (violation,) = data["violations"]
-    assert violation["property"] == "clean"
+    # Nothing deleted: the subscriptions remain (clean) and events still arrive (exactly_once).
+    assert {v["property"] for v in data["violations"]} == {"clean", "exactly_once"}
+    (violation,) = [v for v in data["violations"] if v["property"] == "clean"]
     assert violation["scenario"] == str(path)
     assert [s["kind"] for s in violation["steps"]] == ["register", "unregister"]
-    assert data["scenario_results"][0]["violated"] == ["clean"]
+    assert data["scenario_results"][0]["violated"] == ["clean", "exactly_once"]
     md = markdown.read_text()
-    assert md.startswith("## lifecycle-harness replay: 1 violation in ")
+    assert md.startswith("## lifecycle-harness replay: 2 violations in ")
     assert "```mermaid\nsequenceDiagram\n" in md
     assert "    P->>I: unregister (bot1)" in md
     assert f"lifecycle-harness replay {path}" in md
@@ -138,7 +139,15 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(
-        "check", target("clean"), "--examples", "0", "--no-progress", "--report-md", "report.md"
+        "check",
+        target("clean"),
+        "--examples",
+        "0",
+        "--no-progress",
+        "--report-md",
+        "report.md",
+        "--report-json",
+        "report.json",
     )
     assert code == 1
     assert "scenario library: " in out
@@ -149,7 +158,17 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
     assert (
         f"reproduce: lifecycle-harness replay .lifecycle-harness/failures/{recorded[0].name}" in out
     )
+    data = json.loads((tmp_path / "report.json").read_text())
+    library = {entry["scenario"]: entry for entry in data["library"]}
+    assert library["register-five-times"] == {
+        "scenario": "register-five-times",
+        "passed": False,
+        "detail": "violated clean, exactly_once",
+    }
+    assert library["unregister-nothing-registered"]["passed"] is True
+    assert data["scenarios_passed"] == sum(e["passed"] for e in data["library"])
+    assert all(v["scenario"] for v in data["violations"])  # each one recorded
     md = (tmp_path / "report.md").read_text()
-    assert "| `register-five-times` | **failed** (violated clean) |" in md
+    assert "| `register-five-times` | **failed** (violated clean, exactly_once) |" in md
     assert "```mermaid" in md
     assert "lifecycle-harness replay .lifecycle-harness/failures/clean-" in md

@@ -78,6 +78,7 @@ SHOWS: dict[str, tuple[tuple[Step, ...], WorldDecl]] = {
         (Concurrently((Register("bot1"), Register("bot2"))),),
         WorldDecl(bots=2, shops=2),
     ),
+    "exactly_once": ((Register(),), WorldDecl()),
 }
 
 
@@ -149,7 +150,10 @@ def test_library_replays_are_deterministic(scenario: Scenario) -> None:
 def test_expect_violated_pins_a_known_bug() -> None:
     steps = (Register(), Unregister())
     pinned = Scenario(
-        name="pin", steps=steps, configuration=CONFIG, expect=Expect(violated=("clean",))
+        name="pin",
+        steps=steps,
+        configuration=CONFIG,
+        expect=Expect(properties=("idempotent", "clean", "reported"), violated=("clean",)),
     )
     result = replay(pinned, integration=target("clean"))
     assert result.passed
@@ -172,12 +176,24 @@ def test_expect_properties_limits_what_is_checked() -> None:
     assert not replay(replace(only_idempotent, expect=Expect()), integration=target("clean")).passed
 
 
-def test_exactly_once_is_reported_as_unchecked() -> None:
-    result = replay(
-        Scenario(name="e", steps=(Register(),), configuration=CONFIG), integration=target("correct")
+def test_properties_the_harness_cannot_check_are_reported_as_unchecked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import harness.scenario_replay as module
+
+    # As it was before event delivery existed: exactly_once accepted, not checked.
+    monkeypatch.setattr(module, "IMPLEMENTED_PROPERTIES", IMPLEMENTED_PROPERTIES[:7])
+    scenario = Scenario(
+        name="e",
+        steps=(Register(),),
+        configuration=CONFIG,
+        expect=Expect(violated=("exactly_once",)),
     )
-    assert result.passed
+    result = replay(scenario, integration=target("exactly_once"))
     assert result.unchecked == ("exactly_once",)
+    assert result.missing == ()  # not "gone": it was never looked for
+    assert result.passed
+    assert replay(scenario, integration=target("correct")).unchecked == ("exactly_once",)
 
 
 def test_the_command_line_integration_wins_over_the_files() -> None:
@@ -253,7 +269,7 @@ def test_options_map_to_the_simulators() -> None:
         ),
     )
     opts = options_for(scenario)
-    assert opts.properties == frozenset({"idempotent", "clean"})
+    assert opts.properties == frozenset({"idempotent", "clean", "exactly_once"})
     assert opts.idempotent_level == "requests"
     assert "move_shop" in opts.configure_changes
     assert opts.clean_allowlist == ("settings",)
@@ -341,6 +357,8 @@ CAUGHT = [
     ("two-tenants-at-once", "tenant_isolation", "tenant_isolation"),
     ("same-app-other-bot", "clean", "clean"),
     ("crowded-shop", "clean", "clean"),
+    ("one-event-one-delivery", "exactly_once", "exactly_once"),
+    ("register-five-times", "exactly_once", "exactly_once"),
 ]
 
 

@@ -159,3 +159,24 @@ tenant_isolation = SimpleNamespace(register=_shared_register, unregister=_shared
 
 # A correct integration: find-or-create, delete by address.
 correct = SimpleNamespace(register=_plain_register, unregister=_plain_unregister)
+
+
+# exactly_once: the same topic subscribed at the webhook URL with and without a trailing slash,
+# so every event reaches the bot twice (both addresses are its endpoint).
+def _double_register(ctx: Any, webhook_url: str) -> None:
+    with httpx.Client(base_url=_base(ctx), headers=_headers(ctx)) as client:
+        for address in (webhook_url, webhook_url + "/"):
+            if not _find(client, address):
+                client.post(
+                    "/webhooks.json", json={"webhook": {"topic": TOPIC, "address": address}}
+                ).raise_for_status()
+
+
+def _double_unregister(ctx: Any, webhook_url: str) -> None:
+    with httpx.Client(base_url=_base(ctx), headers=_headers(ctx)) as client:
+        for address in (webhook_url, webhook_url + "/"):
+            for hook in _find(client, address):
+                client.delete(f"/webhooks/{hook['id']}.json").raise_for_status()
+
+
+exactly_once = SimpleNamespace(register=_double_register, unregister=_double_unregister)
