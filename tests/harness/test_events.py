@@ -38,6 +38,7 @@ def test_probe_counts_deliveries_per_bot_and_topic() -> None:
     fake.add_webhook("acme", "bot", topic="orders/create", address=URL1 + "?v=2")
     fake.add_webhook("acme", "bot", topic="orders/paid", address=URL1)
     fake.add_webhook("acme", "bot", topic="orders/create", address=URL2)
+    fake.add_webhook("acme", "bot", topic="orders/create", address="https://bystander.example/h")
     topics = {
         "bot1": ["orders/create", "orders/paid", "products/update"],
         "bot2": ["orders/create"],
@@ -54,9 +55,11 @@ def test_probe_counts_deliveries_per_bot_and_topic() -> None:
         ("products/update", 0),
     )
     assert events["bot2"].count("orders/create") == 1
-    # One event per shop and topic, shared by both bots: 3 events, 4 deliveries.
+    # One event per shop and topic, shared by both bots: 3 events, 4 deliveries; a bystander
+    # subscriber on the shop is not delivered to by the probe.
     assert len(fake.deliveries.events) == 3
     assert len(capture.requests) == 4
+    assert capture.delivered_to("https://bystander.example/h") == []
     secret = fake.backend.app("bot").client_secret
     assert all(
         verify(secret, r.content, r.headers["X-Shopify-Hmac-Sha256"]) for r in capture.requests
