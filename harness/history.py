@@ -231,6 +231,7 @@ class History:
     tenants: dict[str, TenantInfo] = field(default_factory=dict)
     reference: dict[str, BotWorld] = field(default_factory=dict)
     secrets: list[tuple[str, str]] = field(default_factory=list)  # (config key, value), all seen
+    cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def last(self) -> StepRecord | None:

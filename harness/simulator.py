@@ -20,6 +20,7 @@ the integration.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import re
 import threading
@@ -173,7 +174,7 @@ class Session:
     def step(self, step: Step) -> list[Violation]:
         """Execute ``step``, record it, and check every enabled property on it."""
         self.execute(step)
-        return check_all(self.history, self.options)
+        return [v.with_world(self.world_spec) for v in check_all(self.history, self.options)]
 
     def execute(self, step: Step) -> StepRecord:
         before = self.history.records[-1].world if self.history.records else self.history.initial
@@ -618,6 +619,10 @@ class Session:
         )
 
 
+def _asyncio_library() -> str:
+    return "asyncio"
+
+
 def _sync_entry(sim: Simulator) -> Any:
     def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
         return sim.dispatch(request)
@@ -705,6 +710,12 @@ class Simulator:
             # Proxies never matter in-process; httpx would read them from the environment for
             # every client an integration builds.
             stack.enter_context(mock.patch("httpx._client.get_environment_proxies", dict))
+            if importlib.util.find_spec("sniffio") is None:
+                # httpcore retries `import sniffio` (a full sys.path search) for every async
+                # client; without sniffio its answer is always "asyncio" anyway.
+                stack.enter_context(
+                    mock.patch("httpcore._synchronization.current_async_library", _asyncio_library)
+                )
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
@@ -785,7 +796,9 @@ class Simulator:
             session = self.session(world)
             violations: list[Violation] = []
             for step in steps:
-                violations.extend(session.step(step))
+                # Each violation says which world its steps start from (so it can be recorded).
+                spec = session.world_spec
+                violations.extend(v.with_world(spec) for v in session.step(step))
             return RunResult(history=session.history, violations=violations)
 
     def reference(self, world: WorldSpec) -> dict[str, BotWorld]:

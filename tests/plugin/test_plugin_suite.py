@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pluginkit import Runner, write_repo
 
@@ -76,6 +78,7 @@ def test_buggy_integration_fails_its_property_with_the_report(
     )
     # the simulated runs' captured logs stay out of the report
     result.stdout.no_fnmatch_line("*Captured log*")
+    result.stdout.no_fnmatch_line("*shpat_*")  # no provisioned token in the report
     result.stdout.fnmatch_lines(["   reproduce: lifecycle-harness replay *.scenario.yaml"])
     # the minimal failing scenario is recorded, and replaying it reproduces the violation
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
@@ -151,7 +154,7 @@ def test_items_point_at_the_configuration_and_scenario_lines(
     assert line == 3  # the `steps:` key, 0-based
     assert description == "scenario register-then-unregister"
     library = by_id["pyproject.toml::scenarios::token-rotation"]
-    assert library.reportinfo()[0].name == "token-rotation.scenario.yaml"
+    assert Path(library.reportinfo()[0]).name == "token-rotation.scenario.yaml"
 
 
 def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> None:
@@ -168,3 +171,31 @@ def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> 
     assert lines[0] == "tests/test_unit.py::test_unit"
     assert "pyproject.toml::properties::convergent" in lines
     assert "pyproject.toml::scenarios::unregister-twice" in lines
+
+
+def test_scenario_failures_point_at_the_failing_step(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/buggy.py")
+    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    result = run("-k", "register-five-times or register-then-unregister")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*_ scenario register-five-times _*",
+            "*register-five-times.scenario.yaml:16: step 6 violates clean",
+            "*_ scenario register-then-unregister _*",
+            "*scenarios/mine.scenario.yaml:7: step 3 violates clean",
+            "     3. unregister bot=bot1  <- fails here",
+        ]
+    )
+
+
+def test_a_scenario_pinning_a_known_violation_passes(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/buggy.py")
+    pinned = OWN_SCENARIO + "expect:\n  violated: [clean]\n"
+    pytester.makefile(".scenario.yaml", **{"scenarios/pinned": pinned})
+    result = run("scenarios")
+    result.assert_outcomes(passed=1)
