@@ -11,7 +11,7 @@ import pytest
 from harness.check import check
 from harness.cli import main
 from harness.scenario_replay import replay
-from harness.scenarios import Scenario, library_dir, load_scenario, write_scenario
+from harness.scenarios import Expect, Scenario, library_dir, load_scenario, write_scenario
 from harness.steps import Register, Unregister
 
 INTEGRATIONS = Path(__file__).parent / "integrations" / "buggy_integrations.py"
@@ -55,7 +55,11 @@ def test_replay_the_library_against_a_correct_integration(tmp_path: Path) -> Non
 def test_replay_failures_exit_1_with_the_checks_report(tmp_path: Path) -> None:
     path = write_scenario(
         Scenario(
-            name="leaves-things", steps=(Register(), Unregister()), integration=target("clean")
+            name="leaves-things",
+            steps=(Register(), Unregister()),
+            integration=target("clean"),
+            # The leftover subscription also still delivers events; this test is about clean.
+            expect=Expect(properties=("idempotent", "clean", "tolerant_unregister")),
         ),
         tmp_path,
     )
@@ -150,6 +154,7 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
         f"reproduce: lifecycle-harness replay .lifecycle-harness/failures/{recorded[0].name}" in out
     )
     md = (tmp_path / "report.md").read_text()
-    assert "| `register-five-times` | **failed** (violated clean) |" in md
+    # Nothing deleted: subscriptions remain (clean) and events still arrive (exactly_once).
+    assert "| `register-five-times` | **failed** (violated clean, exactly_once) |" in md
     assert "```mermaid" in md
     assert "lifecycle-harness replay .lifecycle-harness/failures/clean-" in md
