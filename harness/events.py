@@ -161,23 +161,24 @@ def exactly_once_findings(
     world) must reach ``webhook_url`` exactly once per event; after a successful ``unregister``
     no event may reach it at all.
     """
-    messages: list[str] = []
     if operation == "unregister":
-        for topic, count in events.counts:
-            if count:
-                messages.append(
-                    f"after unregister, one {topic} event still reached {webhook_url} "
-                    f"{_times(count)} (shop {events.shop})"
-                )
-        return messages
+        wrong = [(topic, count) for topic, count in events.counts if count]
+        if not wrong:
+            return []
+        return [
+            f"after unregister, Shopify events still reach {webhook_url} (shop {events.shop}): "
+            + ", ".join(f"one {topic} event {_times(count)}" for topic, count in wrong)
+        ]
     wanted = set(subscribed) | set(expected)
-    for topic, count in events.counts:
-        if topic in wanted and count != 1:
-            messages.append(
-                f"after register, one {topic} event reached {webhook_url} {_times(count)} "
-                f"instead of once (shop {events.shop})"
-            )
-    return messages
+    wrong = [(topic, count) for topic, count in events.counts if topic in wanted and count != 1]
+    if not wrong:
+        return []
+    # One message per bot and step: one bug, one report, with every topic it affects.
+    return [
+        f"after register, Shopify events do not reach {webhook_url} exactly once "
+        f"(shop {events.shop}): "
+        + ", ".join(f"one {topic} event arrived {_times(count)}" for topic, count in wrong)
+    ]
 
 
 def _times(count: int) -> str:

@@ -97,22 +97,25 @@ def test_fail_until_removed_refuses_a_fake_that_never_removes() -> None:
 def test_exactly_once_findings_after_register_and_unregister() -> None:
     from harness.events import BotEvents, exactly_once_findings
 
-    twice = BotEvents(shop="acme", counts=(("orders/create", 2), ("orders/paid", 1)))
+    twice = BotEvents(
+        shop="acme", counts=(("orders/create", 2), ("orders/paid", 1), ("shop/update", 3))
+    )
     assert exactly_once_findings(
         "register",
         twice,
-        subscribed=["orders/create", "orders/paid"],
+        subscribed=["orders/create", "orders/paid", "shop/update"],
         expected=[],
         webhook_url=URL1,
     ) == [
-        f"after register, one orders/create event reached {URL1} 2 times instead of once "
-        "(shop acme)"
+        f"after register, Shopify events do not reach {URL1} exactly once (shop acme): "
+        "one orders/create event arrived 2 times, one shop/update event arrived 3 times"
     ]
     missing = BotEvents(shop="acme", counts=(("orders/create", 0), ("products/update", 0)))
     assert exactly_once_findings(
         "register", missing, subscribed=[], expected=["orders/create"], webhook_url=URL1
     ) == [
-        f"after register, one orders/create event reached {URL1} 0 times instead of once (shop acme)"
+        f"after register, Shopify events do not reach {URL1} exactly once (shop acme): "
+        "one orders/create event arrived 0 times"
     ]
     assert (
         exactly_once_findings(
@@ -120,7 +123,10 @@ def test_exactly_once_findings_after_register_and_unregister() -> None:
         )
         == []
     )
-    leftover = BotEvents(shop="acme", counts=(("orders/create", 1),))
+    leftover = BotEvents(shop="acme", counts=(("orders/create", 1), ("orders/paid", 2)))
     assert exactly_once_findings(
         "unregister", leftover, subscribed=[], expected=[], webhook_url=URL1
-    ) == [f"after unregister, one orders/create event still reached {URL1} once (shop acme)"]
+    ) == [
+        f"after unregister, Shopify events still reach {URL1} (shop acme): "
+        "one orders/create event once, one orders/paid event 2 times"
+    ]
