@@ -157,6 +157,21 @@ async def _shared_unregister(ctx: Any, webhook_url: str) -> None:
 
 tenant_isolation = SimpleNamespace(register=_shared_register, unregister=_shared_unregister)
 
+
+# exactly_once: two code paths subscribe the same topic, at the URL and at the URL with a
+# trailing slash; each is idempotent and unregister removes both, yet every event arrives twice.
+def _double_register(ctx: Any, webhook_url: str) -> None:
+    _ensure(ctx, webhook_url)
+    _ensure(ctx, webhook_url + "/")
+
+
+def _double_unregister(ctx: Any, webhook_url: str) -> None:
+    _remove_all(ctx, webhook_url)
+    _remove_all(ctx, webhook_url + "/")
+
+
+exactly_once = SimpleNamespace(register=_double_register, unregister=_double_unregister)
+
 # A correct integration: find-or-create, delete by address.
 correct = SimpleNamespace(register=_plain_register, unregister=_plain_unregister)
 
