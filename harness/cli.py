@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -19,6 +20,7 @@ from harness.profiles import PROFILES, ProfileError
 from harness.report import CheckReport, render_json, render_text
 from harness.scenario_cli import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
 from harness.scenario_model import ScenarioError
+from harness.simulator import HookHungError
 
 DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"
 """The bundled port of the platform's documented Shopify example (it has the classic bugs)."""
@@ -38,6 +40,16 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number > 0, got {text}")
     return value
 
 
@@ -77,6 +89,13 @@ def build_parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--report-md", metavar="PATH", help="write a Markdown report to PATH")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        p.add_argument(
+            "--wall-timeout",
+            type=_positive_seconds,
+            metavar="SECONDS",
+            help="real seconds a hook may run before it counts as hung and the run stops "
+            "(default 10; virtual sleeps cost none)",
+        )
         p.add_argument(
             "--strict",
             action="store_true",
@@ -170,6 +189,12 @@ class ProgressBar:
             self.stream.flush()
 
 
+def _options(args: argparse.Namespace) -> Options:
+    opts = Options.strict() if args.strict else Options()
+    wall = getattr(args, "wall_timeout", None)
+    return opts if wall is None else replace(opts, hook_wall_seconds=wall)
+
+
 def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     settings: dict[str, Any] = {}
     if getattr(args, "config", None):
@@ -187,7 +212,7 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
             profile=args.profile,
             record_dir=args.record_dir,
             progress=progress,
-            options=Options.strict() if args.strict else None,
+            options=_options(args),
         )
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
@@ -236,3 +261,8 @@ def main(
     except (UsageError, ScenarioError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
+    except HookHungError as exc:
+        # A hang ends the run at once: every further call would cost another wall timeout.
+        err.write("\n")
+        out.write(f"{PROG}: {exc}\n")
+        return EXIT_VIOLATIONS

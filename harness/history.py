@@ -116,6 +116,7 @@ class CallOutcome:
     exc_text: str | None = None  # its traceback
     crashed: bool = False  # aborted by the harness (``crash`` step)
     timed_out: bool = False  # stopped: too long in virtual time or hanging in wall time
+    hung: bool = False  # stopped because it hung in wall time (the simulator then stops the run)
 
     @property
     def ok(self) -> bool:

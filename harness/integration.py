@@ -32,11 +32,13 @@ import importlib
 import importlib.util
 import inspect
 import os
+import signal
 import sys
+import sysconfig
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import ExitStack
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType, ModuleType
@@ -400,6 +402,7 @@ class HookOutcome:
     exc_text: str | None = None  # its formatted traceback
     crashed: bool = False  # aborted by HookCrash
     timed_out: bool = False  # stopped: virtual budget or wall-time hang
+    hung: bool = False  # stopped because it hung in wall time (the run cannot go on usefully)
     http_status: int = 200  # what the SDK's server answered: 200, 400 or 500
     response: Mapping[str, Any] | None = None  # the error body (RuntimeError.toJSON())
     virtual_seconds: float = 0.0
@@ -565,6 +568,7 @@ class _Run:
         self.exception: BaseException | None = None
         self.timeout_reason: str | None = None  # set when the harness stopped the hook
         self.abandoned = False
+        self.hung = False  # set with timeout_reason when the wall-time deadline stopped it
         self.done = threading.Event()
         self.lock = threading.Lock()
         self.finished = False
@@ -681,6 +685,7 @@ class _Run:
             exc_text=exc_text,
             crashed=crashed,
             timed_out=timed_out,
+            hung=self.hung,
             http_status=http_status,
             response=response,
             virtual_seconds=end_virtual - self.start_virtual,
@@ -788,6 +793,7 @@ def _run_inline(run: _Run, options: _Options) -> None:
     def on_wall_deadline() -> None:
         with run.lock:
             if not run.finished and run.thread_id is not None:
+                run.hung = True
                 run.timeout_reason = (
                     f"{run.label} hung: still running after {options.wall_timeout:g} s of "
                     f"wall time{_thread_location(run.thread_id)}"
@@ -806,6 +812,12 @@ def _run_inline(run: _Run, options: _Options) -> None:
                 flush=True,
             )
 
+    if _can_use_alarm():
+        with _alarm(run, options.wall_timeout):
+            context = contextvars.copy_context()
+            context.run(_options_capture.set, options.capture_stdlib)
+            context.run(_sync_body, run)
+        return
     job = options.vtime.watchdog.arm(options.wall_timeout, on_wall_deadline)
     try:
         context = contextvars.copy_context()
@@ -813,6 +825,46 @@ def _run_inline(run: _Run, options: _Options) -> None:
         context.run(_sync_body, run)
     finally:
         options.vtime.watchdog.disarm(job)
+
+
+def _can_use_alarm() -> bool:
+    # Signal handlers run on the main thread only, and can be installed only from it.
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
+@contextmanager
+def _alarm(run: _Run, seconds: float) -> Iterator[None]:
+    """Stop ``run`` with :class:`HookTimeout` after ``seconds`` of wall time, via SIGALRM.
+
+    Unlike the watchdog thread's asynchronous exception (delivered only between bytecodes), a
+    signal also interrupts a hook blocked in C: lock and ``Event`` waits, ``time.sleep`` of the
+    real clock, socket reads (PEP 475 retries them only if the handler returns; ours raises).
+    The timer repeats every grace period so a hook that swallows the first interrupt with a
+    bare ``except`` gets another. Costs two ``setitimer`` and two ``signal`` calls per hook.
+    """
+
+    def on_alarm(signum: int, frame: FrameType | None) -> None:
+        # No run.lock here: the handler runs on the thread that may hold it.
+        if run.finished:
+            return
+        if not run.hung:
+            run.hung = True
+            run.timeout_reason = (
+                f"{run.label} hung: still running after {seconds:g} s of wall time"
+                f"{_frame_location(frame)}"
+            )
+        raise HookTimeout(run.timeout_reason)
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    old_delay, _ = signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-6), _GRACE_SECONDS)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if old_delay:
+            # Someone else's timer was running: give it back what was left of it.
+            signal.setitimer(signal.ITIMER_REAL, old_delay)
 
 
 def _start_thread(run: _Run, options: _Options) -> None:
@@ -832,6 +884,7 @@ def _join_thread(run: _Run, options: _Options) -> None:
     with run.lock:
         if not run.finished and run.thread_id is not None:
             where = _thread_location(run.thread_id)
+            run.hung = True
             run.timeout_reason = (
                 f"{run.label} hung: still running after {options.wall_timeout:g} s of wall "
                 f"time{where}"
@@ -866,12 +919,28 @@ def _frame_location(frame: FrameType | None) -> str:
 _SKIP_DIRS = (os.path.dirname(__file__), os.path.dirname(asyncio.__file__))
 
 
+_LIBRARY_DIRS = tuple(
+    {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+)
+
+
 def _pick_location(entries: Sequence[traceback.FrameSummary]) -> str:
-    """The innermost frame that is the integration's, not the harness's or asyncio's."""
-    for entry in reversed(entries):
-        if not entry.filename.startswith(_SKIP_DIRS):
-            return f" (at {_short_path(entry.filename)}:{entry.lineno} in {entry.name})"
-    return ""
+    """The innermost frame that is the integration's, not the harness's or asyncio's.
+
+    A hook blocked in a library (``threading.py`` for an ``Event.wait``) is named by its own
+    line first, then by where the library is stuck.
+    """
+    outside = [e for e in entries if not e.filename.startswith(_SKIP_DIRS)]
+    if not outside:
+        return ""
+    inner = outside[-1]
+    mine = [e for e in outside if not e.filename.startswith(_LIBRARY_DIRS)]
+    if mine and mine[-1] is not inner:
+        return (
+            f" (at {_short_path(mine[-1].filename)}:{mine[-1].lineno} in {mine[-1].name}, "
+            f"inside {_short_path(inner.filename)}:{inner.lineno} in {inner.name})"
+        )
+    return f" (at {_short_path(inner.filename)}:{inner.lineno} in {inner.name})"
 
 
 def _task_location(task: asyncio.Task[Any]) -> str:
@@ -905,6 +974,7 @@ def _run_async_group(runs: Sequence[_Run], options: _Options) -> None:
         for run in runs:
             if not run.done.is_set():
                 run.exception = exc
+                run.hung = True
                 run.timeout_reason = run.timeout_reason or f"{run.label} hung"
                 run.finish()
         vtime.discard_loop(loop)
@@ -920,6 +990,7 @@ async def _gather(runs: Sequence[_Run], loop: VirtualEventLoop, options: _Option
         for run in runs:
             if run.task is not None and not run.task.done():
                 where = _task_location(run.task)
+                run.hung = True
                 run.timeout_reason = (
                     f"{run.label} hung: still running after {options.wall_timeout:g} s of "
                     f"wall time{where}"

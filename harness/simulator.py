@@ -59,6 +59,7 @@ from harness.integration import (
 from harness.options import Options
 from harness.properties import Violation, check_all
 from harness.redaction import secret_values
+from harness.report import describe_step
 from harness.steps import (
     Advance,
     Concurrently,
@@ -91,6 +92,30 @@ FOREIGN_SUBSCRIPTION_TOPIC = "orders/create"
 
 class SimulationError(Exception):
     """The simulator cannot execute a step as written (names a bot that does not exist...)."""
+
+
+class HookHungError(BaseException):
+    """A hook hung in wall time: the run (check, exploration, replay) stops at once.
+
+    A ``BaseException`` so that nothing between the hook and the caller mistakes it for a
+    property failure: Hypothesis would shrink it (calling the hanging hook again and again, a
+    wall timeout each time) and library code that catches ``Exception`` would carry on. One
+    hang is enough to report; every further call would cost another wall timeout.
+    """
+
+    def __init__(self, reason: str, *, bot: str, operation: str, steps: Sequence[Step]) -> None:
+        super().__init__(reason)
+        self.reason = reason  # names the hook, the integration, the bot id and file:line
+        self.bot = bot
+        self.operation = operation
+        self.steps = tuple(steps)
+
+    def __str__(self) -> str:
+        lines = [f"stopped: {self.reason}", "steps:"]
+        for i, step in enumerate(self.steps, 1):
+            marker = "  <- hung here" if i == len(self.steps) else ""
+            lines.append(f"  {i}. {describe_step(step)}{marker}")
+        return "\n".join(lines)
 
 
 class UnservedRequestError(httpx.ConnectError):
@@ -181,6 +206,15 @@ class Session:
         fired_before = len(self.fake.faults.fired)
         pfired_before = len(self.store.faults.fired)
         calls = self._dispatch(step)
+        for call in calls:
+            if call.outcome.hung:
+                steps = [r.step for r in self.history.records] + [step]
+                raise HookHungError(
+                    call.outcome.status_reason or f"{call.operation} of {call.bot} hung",
+                    bot=call.bot,
+                    operation=call.operation,
+                    steps=steps,
+                )
         self._learn_secrets()
         # Arming a fault changes nothing until a request meets it.
         world = before if isinstance(step, ShopifyFault | PlatformFault) else self.observe()
@@ -655,6 +689,7 @@ def _outcome(outcome: HookOutcome) -> CallOutcome:
         exc_text=outcome.exc_text,
         crashed=outcome.crashed,
         timed_out=outcome.timed_out,
+        hung=outcome.hung,
     )
 
 
