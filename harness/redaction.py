@@ -36,14 +36,31 @@ class SecretForm:
 def secret_values(
     configuration: Mapping[str, object], *, token_key: str = "access_token"
 ) -> dict[str, str]:
-    """The secrets of ``configuration``: key -> value, for string values long enough to matter."""
+    """The secrets of ``configuration``: key -> value, for string values long enough to matter.
+
+    Nested mappings and lists are walked too: a nested secret is named by its dotted key path
+    (``extra.apiSecret``, ``keys.0``), and everything under a key named like a secret counts.
+    """
     found: dict[str, str] = {}
     for key, value in configuration.items():
-        if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:
-            continue
-        if key == token_key or SECRET_KEY_PATTERN.search(key):
-            found[key] = value
+        _walk(found, str(key), value, secret=key == token_key or _is_secret_name(key))
     return found
+
+
+def _is_secret_name(key: object) -> bool:
+    return isinstance(key, str) and SECRET_KEY_PATTERN.search(key) is not None
+
+
+def _walk(found: dict[str, str], path: str, value: object, *, secret: bool) -> None:
+    if isinstance(value, str):
+        if secret and len(value) >= MIN_SECRET_LENGTH:
+            found[path] = value
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            _walk(found, f"{path}.{key}", inner, secret=secret or _is_secret_name(key))
+    elif isinstance(value, list | tuple):
+        for index, inner in enumerate(value):
+            _walk(found, f"{path}.{index}", inner, secret=secret)
 
 
 def _base64_forms(secret: str) -> set[str]:

@@ -841,7 +841,9 @@ class Simulator:
         """Per bot, the world one fault-free ``register`` reaches on an empty shop (cached)."""
         refs: dict[str, BotWorld] = {}
         for bot in world.bots:
-            key = (world.configuration, world.shop_key, world.token_key, world.app, bot)
+            # A nested configuration holds dicts and lists: key on its canonical JSON text.
+            configuration = json.dumps(dict(world.configuration), sort_keys=True, default=str)
+            key = (configuration, world.shop_key, world.token_key, world.app, bot)
             if key not in self._references:
                 self._references[key] = self._compute_reference(world, bot)
             refs[bot.name] = self._references[key]
