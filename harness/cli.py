@@ -21,6 +21,7 @@ from harness.report import CheckReport, render_json, render_text
 from harness.scenario_cli import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
 from harness.scenario_model import ScenarioError
 from harness.simulator import HookHungError
+from harness.world import WorldError, shop_handle_problem
 
 DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"
 """The bundled port of the platform's documented Shopify example (it has the classic bugs)."""
@@ -153,12 +154,20 @@ def load_config(path: str) -> dict[str, Any]:
                 f"--config {path}: unknown key(s) {', '.join(unknown)}; "
                 "valid: configuration, shop_key, token_key"
             )
-        return {
+        settings = {
             "configuration": conf,
             "shop_key": str(data.get("shop_key", "shopName")),
             "token_key": str(data.get("token_key", "access_token")),
         }
-    return {"configuration": data}
+    else:
+        settings = {"configuration": data}
+    shop_key = settings.get("shop_key", "shopName")
+    conf = settings["configuration"]
+    if shop_key in conf:
+        problem = shop_handle_problem(conf[shop_key])
+        if problem is not None:
+            raise UsageError(f"--config {path}: {shop_key}: {problem}")
+    return settings
 
 
 class ProgressBar:
@@ -258,7 +267,7 @@ def main(
         text = str(exc).strip() or type(exc).__name__
         err.write(f"{PROG}: error: {text}\n")
         return EXIT_USAGE
-    except (UsageError, ScenarioError) as exc:
+    except (UsageError, ScenarioError, WorldError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     except HookHungError as exc:

@@ -71,6 +71,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
+from harness.world import shop_handle_problem
 
 TOP_KEYS = (
     "version",
@@ -477,6 +478,15 @@ class _Reader:
             return self.problem(
                 node, f"expected the configuration as a mapping, got {_describe(node)}"
             )
+        for key_node, value_node in node.value:
+            # The default shop key; a file for another key is checked when its world is built.
+            if isinstance(key_node, ScalarNode) and key_node.value == "shopName":
+                value = self.scalar(value_node) if isinstance(value_node, ScalarNode) else node
+                problem = shop_handle_problem(value)
+                if problem is not None and not isinstance(value_node, ScalarNode):
+                    problem = f"expected a shop handle such as 'acme', got {_describe(value_node)}"
+                if problem is not None:
+                    return self.problem(value_node, f"configuration.shopName: {problem}")
         # A literal secret is accepted (it may be made up); the harness never writes one.
         data = self.data(node, "the configuration")
         if not isinstance(data, dict) or _contains_bad(data):

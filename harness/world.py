@@ -13,6 +13,7 @@ Admin API token per shop); bots on different shops have different tokens.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -29,6 +30,27 @@ OTHER_APP_TOPICS = ("orders/create", "products/create", "app/uninstalled")
 
 class WorldError(ValueError):
     """A world specification that cannot be provisioned (say what was found and expected)."""
+
+
+_SHOP_HANDLE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")  # as the simulator routes hosts
+
+
+def shop_handle_problem(value: object) -> str | None:
+    """Why ``value`` is not a shop handle (``acme``), or ``None`` when it is one.
+
+    A domain (``acme.myshopify.com``) is refused rather than normalised: the harness passes the
+    configuration to the integration with its own handle there, so accepting a domain would
+    change what the integration receives. The message says what to write instead.
+    """
+    if not isinstance(value, str):
+        return f"expected a shop handle such as 'acme' (a string), got {value!r}"
+    if _SHOP_HANDLE.fullmatch(value):
+        return None
+    if "." in value:
+        first = value.split("//")[-1].split(".")[0]
+        hint = f"; write {first!r}" if _SHOP_HANDLE.fullmatch(first) else ""
+        return f"expected a shop handle, not a domain or URL, got {value!r}{hint}"
+    return f"expected a shop handle (letters, digits and '-', e.g. 'acme'), got {value!r}"
 
 
 def derived_token(shop: str, app: str, generation: int = 0) -> str:
@@ -111,8 +133,10 @@ def default_world(
     base = template.get(shop_key)
     if base is None:
         base = DEFAULT_SHOP
-    if not isinstance(base, str) or not base:
-        raise WorldError(f"configuration key {shop_key!r} must be a shop handle, got {base!r}")
+    problem = shop_handle_problem(base)
+    if problem is not None:
+        raise WorldError(f"configuration key {shop_key!r}: {problem}")
+    assert isinstance(base, str)
     template[shop_key] = base
     handles = [base] + [f"{base}-{i}" for i in range(2, shops + 1)]
     shop_specs = tuple(
