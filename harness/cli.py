@@ -154,17 +154,17 @@ def load_config(path: str) -> dict[str, Any]:
                 f"--config {path}: unknown key(s) {', '.join(unknown)}; "
                 "valid: configuration, shop_key, token_key"
             )
-        settings = {
+        settings: dict[str, Any] = {
             "configuration": conf,
             "shop_key": str(data.get("shop_key", "shopName")),
             "token_key": str(data.get("token_key", "access_token")),
         }
     else:
         settings = {"configuration": data}
-    shop_key = settings.get("shop_key", "shopName")
-    conf = settings["configuration"]
-    if shop_key in conf:
-        problem = shop_handle_problem(conf[shop_key])
+    shop_key = str(settings.get("shop_key", "shopName"))
+    configuration: dict[str, Any] = settings["configuration"]
+    if shop_key in configuration:
+        problem = shop_handle_problem(configuration[shop_key])
         if problem is not None:
             raise UsageError(f"--config {path}: {shop_key}: {problem}")
     return settings
