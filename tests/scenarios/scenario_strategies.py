@@ -131,6 +131,7 @@ def steps(bots: int = 3) -> st.SearchStrategy[Step]:
 
 
 names = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9._-]{0,30}\Z")
+shop_handles = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9-]{0,30}\Z")  # the loader checks shopName
 
 
 @st.composite
@@ -204,7 +205,7 @@ options = st.builds(
 
 # Secret values as the loader produces them (placeholders mapped back), so a round trip is exact.
 configurations = st.none() | st.fixed_dictionaries(
-    {"shopName": names, "access_token": st.just(placeholder_value("access_token"))},
+    {"shopName": shop_handles, "access_token": st.just(placeholder_value("access_token"))},
     optional={"api_key": st.just(placeholder_value("api_key")), "region": texts},
 )
 
