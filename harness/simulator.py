@@ -56,6 +56,7 @@ from harness.integration import (
     Integration,
     call_hooks_concurrently,
 )
+from harness.netblock import SocketAttempt, blocked_network
 from harness.options import Options
 from harness.properties import Violation, check_all
 from harness.redaction import secret_values
@@ -571,6 +572,23 @@ class Session:
             recorder.exchanges.append(exchange)
         raise error
 
+    def refuse_socket(self, attempt: SocketAttempt) -> None:
+        """A connection that bypassed httpx: recorded as a refused request (never sent)."""
+        recorder = self._recorder()
+        if recorder is None:
+            return
+        port = f":{attempt.port}" if attempt.port is not None else ""
+        recorder.exchanges.append(
+            HttpExchange(
+                method=attempt.method or "CONNECT",
+                url=attempt.url or f"{attempt.host}{port}",
+                host=attempt.host,
+                error=f"NetworkBlockedError: no fake serves {attempt.host}{port} "
+                f"(socket {attempt.via}); the request was not sent",
+                served=False,
+            )
+        )
+
     def _recorder(self) -> _Recorder | None:
         deadline = current_deadline.get()
         if deadline is None:
@@ -755,6 +773,8 @@ class Simulator:
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
+            # HTTP that bypasses httpx (urllib, raw sockets) must not reach the real network.
+            stack.enter_context(blocked_network(self._refuse_socket))
         except BaseException:
             stack.close()
             raise
@@ -817,6 +837,11 @@ class Simulator:
                 request=request,
             )
         return session.refuse(request)
+
+    def _refuse_socket(self, attempt: SocketAttempt) -> None:
+        session = self._session
+        if session is not None:
+            session.refuse_socket(attempt)
 
     # -- lifecycles --------------------------------------------------------------------------
 
