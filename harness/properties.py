@@ -529,7 +529,7 @@ def no_secret_leak(history: History, options: Options) -> list[Violation]:
                         "no_secret_leak",
                         f"{call.operation} of {call.bot} leaked <{leak.name}>{form} in {where}",
                         bot=call.bot,
-                        kind=f"{where.split(' (')[0]}|{leak.form}",
+                        kind=f"{where.split(' (')[0]}|{leak.name}|{leak.form}",
                     )
                 )
     return found
