@@ -20,7 +20,7 @@ from harness.profiles import PROFILES, ProfileError
 from harness.report import CheckReport, render_json, render_text
 from harness.scenario_cli import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
 from harness.scenario_model import ScenarioError
-from harness.simulator import HookHungError
+from harness.simulator import HookHungError, SimulationError
 from harness.world import WorldError, shop_handle_problem
 
 DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"
@@ -267,7 +267,7 @@ def main(
         text = str(exc).strip() or type(exc).__name__
         err.write(f"{PROG}: error: {text}\n")
         return EXIT_USAGE
-    except (UsageError, ScenarioError, WorldError) as exc:
+    except (UsageError, ScenarioError, WorldError, SimulationError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     except HookHungError as exc:

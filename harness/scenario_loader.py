@@ -574,7 +574,19 @@ class _Reader:
         if value.tzinfo is None:
             # YAML timestamps without an offset are UTC by the YAML spec; PyYAML drops the zone.
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:
+            value = CLOCK_MAX.replace(year=9999)  # beyond any bound: reported just below
+        if not CLOCK_MIN <= value <= CLOCK_MAX:
+            # The virtual clock must be able to advance (sleeps, latency, advance steps) without
+            # leaving datetime's range, and API versions are derived from it.
+            return self.problem(
+                node,
+                f"expected world.clock from {CLOCK_MIN:%Y-%m-%dT%H:%M:%SZ} to "
+                f"{CLOCK_MAX:%Y-%m-%dT%H:%M:%SZ}, got {value:%Y-%m-%dT%H:%M:%SZ}",
+            )
+        return value
 
     def bot(self, node: Node, what: str) -> str | _Bad:
         value = self.string(node, what)
@@ -997,6 +1009,11 @@ def _contains_bad(value: object) -> bool:
     if isinstance(value, list):
         return any(_contains_bad(v) for v in value)
     return False
+
+
+CLOCK_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+CLOCK_MAX = datetime(2999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""Bounds of ``world.clock``: far from datetime's limits, so advancing cannot overflow."""
 
 
 def _literal_reader(what: str, choices: tuple[str, ...]) -> Callable[[_Reader, Node], object]:

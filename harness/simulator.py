@@ -74,7 +74,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
-from harness.vtime import VirtualTime, current_deadline
+from harness.vtime import ClockRangeError, VirtualTime, current_deadline
 from harness.world import (
     BotSpec,
     ShopSpec,
@@ -379,7 +379,10 @@ class Session:
         elif isinstance(step, PlatformFault):
             self.store.faults.arm(step.status, method=step.method, schedule=step.schedule)
         elif isinstance(step, Advance):
-            self.vtime.advance(step.seconds)
+            try:
+                self.vtime.advance(step.seconds)
+            except ClockRangeError as exc:
+                raise SimulationError(f"step {describe_step(step)}: {exc}") from None
         else:  # pragma: no cover - the Step union is closed
             raise SimulationError(f"unknown step {step!r}")
         return []

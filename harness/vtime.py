@@ -87,6 +87,10 @@ _EXTRA_IGNORE = ("hypothesis", "_hypothesis")
 _KEEP_REAL_ALIASES = ("_pytest.", "pluggy")
 
 
+class ClockRangeError(ValueError):
+    """Virtual time was asked to move beyond what ``datetime`` can represent."""
+
+
 class HookTimeout(BaseException):
     """A hook ran past its virtual time budget or hung in wall time.
 
@@ -155,7 +159,16 @@ class VirtualTime:
             raise ValueError(f"virtual time cannot go backwards (advance({seconds}))")
         if seconds == 0:
             return
-        self._set(_micro_ceil(seconds))
+        try:
+            delta = _micro_ceil(seconds)
+            if self._now + delta > _dt.datetime.max.replace(tzinfo=_dt.UTC):
+                raise OverflowError
+        except OverflowError:
+            raise ClockRangeError(
+                f"virtual time cannot advance {seconds:g} s from {self._now.isoformat()}: "
+                "that is past the year 9999, the last time Python can represent"
+            ) from None
+        self._set(delta)
 
     # -- freezegun-style movement --------------------------------------------------------------
 
