@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -198,6 +199,48 @@ class ProgressBar:
             self.stream.flush()
 
 
+def check_outputs(args: argparse.Namespace) -> None:
+    """Fail before the run, not after it, when a report or record path cannot be written."""
+    for flag, attr in (("--report-json", "report_json"), ("--report-md", "report_md")):
+        path = getattr(args, attr, None)
+        if path:
+            _check_writable_file(flag, Path(path))
+    record_dir = getattr(args, "record_dir", None)
+    if record_dir:
+        _check_writable_dir("--record-dir", Path(record_dir))
+
+
+def _check_writable_file(flag: str, path: Path) -> None:
+    if path.is_dir():
+        raise UsageError(f"cannot write {flag} {path}: it is a directory")
+    existed = path.exists()
+    try:
+        # Opening for append is the honest test (permissions, read-only mounts, root or not);
+        # a file created only for the test is removed again.
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {flag} {path}: {exc.strerror or exc}") from None
+    if not existed:
+        path.unlink(missing_ok=True)
+
+
+def _check_writable_dir(flag: str, path: Path) -> None:
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"cannot write {flag} {path}: it is not a directory")
+    # The nearest directory that exists must accept new files (the record dir is made later).
+    probe_dir = path
+    while not probe_dir.exists() and probe_dir != probe_dir.parent:
+        probe_dir = probe_dir.parent
+    if not probe_dir.is_dir():
+        raise UsageError(f"cannot write {flag} {path}: {probe_dir} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=probe_dir):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write {flag} {path}: {exc.strerror or exc}") from None
+
+
 def _options(args: argparse.Namespace) -> Options:
     opts = Options.strict() if args.strict else Options()
     wall = getattr(args, "wall_timeout", None)
@@ -252,6 +295,7 @@ def main(
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
+        check_outputs(args)
         if args.command == "demo":
             err.write(
                 f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "
