@@ -114,8 +114,14 @@ class _Bad:
 BAD = _Bad()
 
 
-def loads_scenario(text: str, *, source: str = "<string>") -> Scenario:
-    """Read a scenario from YAML text; ``source`` names it in error messages."""
+def loads_scenario(
+    text: str, *, source: str = "<string>", file_name: str | None = None
+) -> Scenario:
+    """Read a scenario from YAML text; ``source`` names it in error messages.
+
+    ``file_name``: the name of the file the text came from; a ``<name>.scenario.yaml`` file
+    must hold the scenario ``name`` (the file is how people find a scenario by its name).
+    """
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
@@ -127,7 +133,11 @@ def loads_scenario(text: str, *, source: str = "<string>") -> Scenario:
         ) from None
     except yaml.YAMLError as exc:  # e.g. a reader error: bytes that are not text
         raise ScenarioSyntaxError(ScenarioProblem(source, 1, 1, f"not valid YAML: {exc}")) from None
-    return _Reader(source).scenario(root)
+    reader = _Reader(source)
+    suffix = ".scenario.yaml"
+    if file_name is not None and file_name.endswith(suffix):
+        reader.expected_name = file_name[: -len(suffix)]
+    return reader.scenario(root)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -139,7 +149,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ScenarioSyntaxError(
             ScenarioProblem(str(path), 1, 1, f"not UTF-8 text: {exc.reason}")
         ) from None
-    scenario = loads_scenario(text, source=str(path))
+    scenario = loads_scenario(text, source=str(path), file_name=path.name)
     return _with_source(scenario, path)
 
 
@@ -180,6 +190,7 @@ class _Reader:
         self.constructor = yaml.SafeLoader("")  # a constructor for scalars and free data
         self.world = WorldDecl()
         self.secrets: dict[str, str] = {}
+        self.expected_name: str | None = None  # from the file name, when it has one
 
     # -- problems -------------------------------------------------------------------------
 
@@ -400,6 +411,12 @@ class _Reader:
                 top["name"],
                 "expected the scenario name to be letters, digits, '.', '_' or '-' "
                 f"(it names the file and the test), got {name!r}",
+            )
+        elif isinstance(name, str) and self.expected_name not in (None, name):
+            name = self.problem(
+                top["name"],
+                f"the scenario name {name!r} differs from its file name "
+                f"{self.expected_name}.scenario.yaml; rename one so they match",
             )
         description = (
             self.string(top["description"], "the description", allow_empty=True)

@@ -33,7 +33,7 @@ def test_collects_one_item_per_property_and_scenario(
     pytester: pytest.Pytester, run: Runner
 ) -> None:
     write_repo(pytester, integration="integrations/good.py")
-    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    pytester.makefile(".scenario.yaml", **{"scenarios/register-then-unregister": OWN_SCENARIO})
     pytester.makepyfile(test_unit="def test_unit():\n    assert True\n")
     result = run("--collect-only", "-q")
     lines = result.stdout.lines
@@ -41,7 +41,7 @@ def test_collects_one_item_per_property_and_scenario(
         assert f"pyproject.toml::properties::{property_id}" in lines
     assert "pyproject.toml::scenarios::register-five-times" in lines
     assert "pyproject.toml::scenarios::token-rotation" in lines
-    assert "scenarios/mine.scenario.yaml::register-then-unregister" in lines
+    assert "scenarios/register-then-unregister.scenario.yaml::register-then-unregister" in lines
     assert "test_unit.py::test_unit" in lines
 
 
@@ -136,7 +136,7 @@ def test_items_point_at_the_configuration_and_scenario_lines(
     pytester: pytest.Pytester, run: Runner
 ) -> None:
     write_repo(pytester, integration="integrations/good.py")
-    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    pytester.makefile(".scenario.yaml", **{"scenarios/register-then-unregister": OWN_SCENARIO})
     items, _ = pytester.inline_genitems(*run.args())
     by_id = {item.nodeid: item for item in items}
     clean = by_id["pyproject.toml::properties::clean"]
@@ -150,9 +150,9 @@ def test_items_point_at_the_configuration_and_scenario_lines(
         .startswith("integration = ")
     )
     assert description == "lifecycle property clean"
-    mine = by_id["scenarios/mine.scenario.yaml::register-then-unregister"]
+    mine = by_id["scenarios/register-then-unregister.scenario.yaml::register-then-unregister"]
     path, line, description = mine.reportinfo()
-    assert path == pytester.path / "scenarios" / "mine.scenario.yaml"
+    assert path == pytester.path / "scenarios" / "register-then-unregister.scenario.yaml"
     assert line == 3  # the `steps:` key, 0-based
     assert description == "scenario register-then-unregister"
     library = by_id["pyproject.toml::scenarios::token-rotation"]
@@ -179,7 +179,7 @@ def test_scenario_failures_point_at_the_failing_step(
     pytester: pytest.Pytester, run: Runner
 ) -> None:
     write_repo(pytester, integration="integrations/buggy.py")
-    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    pytester.makefile(".scenario.yaml", **{"scenarios/register-then-unregister": OWN_SCENARIO})
     result = run("-k", "register-five-times or register-then-unregister")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines_random(
@@ -187,7 +187,7 @@ def test_scenario_failures_point_at_the_failing_step(
             "*_ scenario register-five-times _*",
             "*register-five-times.scenario.yaml:16: step 6 violates clean",
             "*_ scenario register-then-unregister _*",
-            "*scenarios/mine.scenario.yaml:7: step 3 violates clean",
+            "*scenarios/register-then-unregister.scenario.yaml:7: step 3 violates clean",
             "     3. unregister bot=bot1  <- fails here",
         ]
     )
@@ -198,7 +198,8 @@ def test_a_scenario_pinning_a_known_violation_passes(
 ) -> None:
     write_repo(pytester, integration="integrations/buggy.py")
     # nothing deleted: subscriptions remain (clean) and events still arrive (exactly_once)
-    pinned = OWN_SCENARIO + "expect:\n  violated: [clean, exactly_once]\n"
+    pinned = OWN_SCENARIO.replace("name: register-then-unregister", "name: pinned")
+    pinned += "expect:\n  violated: [clean, exactly_once]\n"
     pytester.makefile(".scenario.yaml", **{"scenarios/pinned": pinned})
     result = run("scenarios")
     result.assert_outcomes(passed=1)

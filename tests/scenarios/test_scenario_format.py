@@ -455,7 +455,7 @@ def test_yaml_syntax_errors_have_a_position() -> None:
 
 def test_load_scenario_names_the_file(tmp_path: Path) -> None:
     path = tmp_path / "broken.scenario.yaml"
-    path.write_text("version: 1\nname: x\nsteps: [registr]\n")
+    path.write_text("version: 1\nname: broken\nsteps: [registr]\n")
     with pytest.raises(ScenarioSchemaError) as info:
         load_scenario(path)
     assert str(info.value).splitlines()[1].strip().startswith(f"{path}:3:9: expected a step")
