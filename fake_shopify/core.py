@@ -334,13 +334,18 @@ class FakeShopify:
         Raises :class:`UnservedRequestError` for a host that is not ``*.myshopify.com``, and
         the httpx exceptions (or anything a :class:`Raise` fault makes) of armed faults.
         """
-        url = request.url
-        host = url.host
+        host = request.url.host
         if not host.endswith(_SHOP_SUFFIX):
             raise UnservedRequestError(request, served=self._served_domains())
+        return self._handle_shop(request, host)
+
+    def _handle_shop(self, request: httpx.Request, host: str) -> httpx.Response:
+        """:meth:`handle` for a host already known to end in ``.myshopify.com`` (the respx
+        adapter checks the host to pick the fake; it need not be checked twice)."""
         # Sync integrations may run hooks in threads: one request at a time through the state.
+        # An uncontended RLock costs about 0.2 us, under 0.5% of a round trip: always taken.
         with self._lock:
-            return self._handle(request, url, host[: -len(_SHOP_SUFFIX)])
+            return self._handle(request, request.url, host[: -len(_SHOP_SUFFIX)])
 
     def _handle(self, request: httpx.Request, url: httpx.URL, handle: str) -> httpx.Response:
         method = request.method
