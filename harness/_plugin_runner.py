@@ -208,6 +208,9 @@ class Lifecycle:
     seed: int | None
     record_dir: Path
     fail: Callable[[str], NoReturn]
+    library: bool = True
+    """Whether ``check`` replays the shipped scenario library first (the zero-code suite has an
+    item per scenario instead)."""
 
     @classmethod
     def from_settings(
@@ -287,11 +290,15 @@ class Lifecycle:
             token_key=self.world.token_key,
             examples=self.examples if examples is None else examples,
             seed=self.seed,
+            # Without a seed, Hypothesis' example database replays earlier failures first (as
+            # for any Hypothesis test); with one, the run is fixed and the database stays out.
+            database=self.seed is None,
             max_steps=self.profile.max_steps,
             options=self.options,
             record_dir=self.record_dir,
+            library=self.library,
         )
-        return record_missing(report, self.record_dir, integration=self.integration)
+        return record_missing(report, self)
 
     def explore(self, *, examples: int | None = None) -> list[Violation]:
         """Hypothesis exploration alone; each violation comes with its minimal steps."""
@@ -303,6 +310,7 @@ class Lifecycle:
                 options=self.options,
                 examples=self.examples if examples is None else examples,
                 seed=self.seed,
+                database=self.seed is None,
                 max_steps=self.profile.max_steps,
             )
 
@@ -351,9 +359,7 @@ class Lifecycle:
             return
         violations = self.run(steps).violations
         if violations:
-            recorded = [
-                record(v, self.record_dir, integration=self.integration) for v in violations
-            ]
+            recorded = [record(v, self) for v in violations]
             self.fail(report_text(violations, recorded))
 
     async def aassert_holds(self, steps: Iterable[Step] | None = None) -> None:
@@ -385,25 +391,34 @@ def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]
     return "\n".join(parts).rstrip("\n")
 
 
-def record_missing(
-    report: CheckReport, record_dir: Path, *, integration: Integration
-) -> CheckReport:
+def record_missing(report: CheckReport, runner: Lifecycle) -> CheckReport:
     """Record every violation of ``report`` that ``check`` has not written a scenario file for
     (so the plugin's promise holds whatever ``check`` records by itself)."""
     scenarios = dict(report.scenarios)
     for index, violation in enumerate(report.violations):
         if index not in scenarios:
-            path = record(violation, record_dir, integration=integration)
+            path = record(violation, runner)
             if path is not None:
                 scenarios[index] = str(path)
     return dataclasses.replace(report, scenarios=scenarios)
 
 
-def record(violation: Violation, record_dir: Path, *, integration: Integration) -> Path | None:
-    """Write ``violation`` as a minimal scenario file in ``record_dir``."""
+def record(violation: Violation, runner: Lifecycle) -> Path | None:
+    """Write ``violation`` as a minimal scenario file in the runner's record directory; None when
+    the scenario format cannot express it (the report still shows the steps)."""
     from harness.scenario_replay import record_violation
+    from harness.scenario_writer import ScenarioWriteError
 
-    return Path(record_violation(violation, record_dir, integration=integration.name))
+    try:
+        return record_violation(
+            violation,
+            runner.record_dir,
+            integration=runner.integration.name,
+            options=runner.options,
+            world=runner.world,
+        )
+    except ScenarioWriteError:
+        return None
 
 
 def step_line(path: Path, index: int) -> int | None:
@@ -466,13 +481,16 @@ class Suite:
         return cls(settings=settings, runner=runner, rootpath=rootpath)
 
     def property_ids(self) -> list[str]:
-        """The properties the harness checks (``exactly_once`` joins once delivery exists)."""
+        """The properties the harness checks, in DESIGN.md order."""
         return sorted(self.runner.options.properties, key=_property_order)
 
     def library_paths(self) -> list[Path]:
-        from harness.scenarios import discover, library_dir
+        from harness.scenarios import ScenarioError, discover, library_dir
 
-        return discover([library_dir()])
+        try:
+            return discover([library_dir()])
+        except ScenarioError as e:
+            raise ScenarioLoadFailure(str(e)) from None
 
     def config_line(self) -> int | None:
         """The 0-based line of the setting that names the integration, for ``reportinfo``."""
@@ -486,7 +504,9 @@ class Suite:
 
     def check_property(self, property_id: str) -> None:
         """Probes, crash enumeration and exploration with only ``property_id`` enabled."""
-        runner = dataclasses.replace(self.runner, options=self.runner.options.only(property_id))
+        runner = dataclasses.replace(
+            self.runner, options=self.runner.options.only(property_id), library=False
+        )
         report = runner.check()
         if report.violations:
             raise LifecycleFailure(render_check(report))

@@ -8,7 +8,8 @@ Order of work, cheapest and most telling first:
 2. crash enumeration (``harness.exploration.enumerate_crashes``);
 3. Hypothesis exploration for the properties nothing has violated yet, with the example budget.
 
-Scenario files (issue 4) slot in beside the probes; ``record_dir`` is where they will be written.
+Before all of them, the shipped scenario library is replayed (``library=False`` skips it); every
+violation found is written as a minimal scenario file into ``record_dir`` when one is given.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from harness.options import PROPERTY_IDS, Options
 from harness.profiles import profile as get_profile
 from harness.properties import Violation
 from harness.report import CheckReport
+from harness.scenario_cli import record, replay_all
+from harness.scenarios import load_library
 from harness.simulator import Simulator
 from harness.steps import (
     Concurrently,
@@ -52,7 +55,7 @@ __all__ = ["CheckReport", "Probe", "Progress", "check", "probes"]
 class Progress:
     """Reported to the ``progress`` callback as work advances."""
 
-    phase: str  # "probes" | "crashes" | "explore" | "done"
+    phase: str  # "library" | "probes" | "crashes" | "explore" | "done"
     done: int
     total: int
     violations: int
@@ -147,14 +150,17 @@ def check(
     token_key: str = "access_token",
     examples: int | None = None,
     seed: int | None = 0,
+    database: bool = False,
     max_steps: int | None = None,
     profile: str | None = None,
     options: Options | None = None,
     record_dir: str | Path | None = None,
+    library: bool = True,
     progress: Callable[[Progress], None] | None = None,
 ) -> CheckReport:
     """Check an integration against every enabled property; see the module docstring.
 
+    ``database``: Hypothesis' example database in the exploration (see ``explore``).
     Raises ``harness.integration.IntegrationLoadError`` for a target that cannot be loaded.
     """
     started = real_monotonic()
@@ -172,13 +178,31 @@ def check(
     probe_list = probes()
     found: list[Violation] = []
     done = 0
-    total = len(probe_list) + n_examples  # crash plans are added once counted
+    scenarios = load_library() if library else []
+    total = len(scenarios) + len(probe_list) + n_examples  # crash plans are added once counted
 
     def tick(phase: str, step: int = 1) -> None:
         nonlocal done
         done += step
         if progress is not None:
             progress(Progress(phase, min(done, total), total, len(dedupe(found))))
+
+    # The scenario library first: each scenario on a simulator of its own (its own clock).
+    t0 = real_monotonic()
+    replayed = replay_all(
+        scenarios,
+        integration=integration,
+        configuration=configuration,
+        shop_key=shop_key,
+        token_key=token_key,
+        options=opts,
+        on_scenario=lambda _: tick("library"),
+    )
+    # Kept aside until the end: probes, crashes and exploration run as if the library had found
+    # nothing, and their shrunk witnesses stand for every property they found; the library adds
+    # the properties they missed (its own results are in ``CheckReport.library`` either way).
+    from_library = [v for outcome in replayed for v in outcome.violations]
+    timings["library"] = real_monotonic() - t0
 
     with Simulator(integration, world=world, options=opts) as sim:
         t0 = real_monotonic()
@@ -214,20 +238,28 @@ def check(
                 options=replace(opts, properties=frozenset(remaining)),
                 examples=n_examples,
                 seed=seed,
+                database=database,
                 max_steps=steps_bound,
                 on_example=lambda: tick("explore"),
             )
             found.extend(explored)
         timings["explore"] = real_monotonic() - t0
 
+    elsewhere = {v.property for v in found}
+    found.extend(v for v in from_library if v.property not in elsewhere)
     violations = sorted(dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps)))
     timings["total"] = real_monotonic() - started
     if progress is not None:
         progress(Progress("done", total, total, len(violations)))
-    return CheckReport(
+    report = CheckReport(
         integration=integration.name,
         seed=seed,
         examples=n_examples,
         violations=violations,
         timings=timings,
+        scenarios_passed=sum(1 for r in replayed if r.passed),
+        library=[(r.scenario.name, r.passed, "" if r.passed else r.summary()) for r in replayed],
     )
+    if record_dir is not None:
+        record(report, record_dir, options=opts)
+    return report

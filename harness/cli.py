@@ -1,4 +1,4 @@
-"""``lifecycle-harness`` (also ``python -m harness``): check, demo.
+"""``lifecycle-harness`` (also ``python -m harness``): check, replay, demo.
 
 Exit codes: 0 nothing violated, 1 violations found, 2 bad usage (unknown option, unreadable
 config, a target that cannot be loaded: one clear line on stderr).
@@ -13,9 +13,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness.check import Progress, check
-from harness.integration import IntegrationLoadError
+from harness.integration import IntegrationLoadError, load_integration
+from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
 from harness.report import CheckReport, render_json, render_text
+from harness.scenario_cli import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
+from harness.scenario_model import ScenarioError
 
 DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"
 """The bundled port of the platform's documented Shopify example (it has the classic bugs)."""
@@ -43,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find the lifecycle bugs of a bot-platform integration before production does.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,demo}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -68,9 +71,18 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--record-dir",
             metavar="DIR",
-            help="directory for scenario files of failures (written once scenario files exist)",
+            default=DEFAULT_RECORD_DIR,
+            help=f"directory the scenario file of each violation is written to "
+            f"(default: ./{DEFAULT_RECORD_DIR})",
         )
+        p.add_argument("--report-md", metavar="PATH", help="write a Markdown report to PATH")
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+        p.add_argument(
+            "--strict",
+            action="store_true",
+            help="opt-in levels too: no mutating request on a second register; configuration "
+            "saves that move the bot to another shop",
+        )
 
     p_check = sub.add_parser("check", help="check an integration against every property")
     p_check.add_argument(
@@ -78,13 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TARGET",
         help="package.module, package.module:attribute, or path/to/file.py",
     )
-    p_check.add_argument(
-        "--config",
-        metavar="FILE",
-        help="YAML/JSON: the configuration mapping, or {configuration: ..., "
-        "shop_key: ..., token_key: ...}",
-    )
+
+    def config(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--config",
+            metavar="FILE",
+            help="YAML/JSON: the configuration mapping, or {configuration: ..., "
+            "shop_key: ..., token_key: ...}",
+        )
+
+    config(p_check)
     common(p_check)
+    add_replay_parser(sub, add_config=config)
 
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
     common(p_demo)
@@ -158,9 +175,10 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
     if getattr(args, "config", None):
         settings = load_config(args.config)
     progress: Callable[[Progress], None] | None = None if args.no_progress else ProgressBar(err)
+    integration = load_integration(target)
     try:
         report: CheckReport = check(
-            target,
+            integration,
             configuration=settings.get("configuration"),
             shop_key=settings.get("shop_key", "shopName"),
             token_key=settings.get("token_key", "access_token"),
@@ -169,6 +187,7 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
             profile=args.profile,
             record_dir=args.record_dir,
             progress=progress,
+            options=Options.strict() if args.strict else None,
         )
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
@@ -180,6 +199,11 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
             raise UsageError(
                 f"cannot write --report-json {args.report_json}: {exc.strerror}"
             ) from None
+    if args.report_md:
+        try:
+            write_markdown(args.report_md, report, integration=integration)
+        except OSError as exc:
+            raise UsageError(f"cannot write --report-md {args.report_md}: {exc.strerror}") from None
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
@@ -200,12 +224,15 @@ def main(
                 "example ported to Python\n"
             )
             return _run_check(DEMO_TARGET, args, out, err)
+        if args.command == "replay":
+            settings = load_config(args.config) if args.config else {}
+            return run_replay(args, out, settings=settings)
         return _run_check(args.target, args, out, err)
     except IntegrationLoadError as exc:
         # One line says what is wrong; an import failure adds the import's traceback below it.
         text = str(exc).strip() or type(exc).__name__
         err.write(f"{PROG}: error: {text}\n")
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, ScenarioError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE

@@ -17,10 +17,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
 
 import hypothesis
 from hypothesis import strategies as st
 from hypothesis.errors import Flaky
+from hypothesis.internal.conjecture import engine as conjecture_engine
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -63,6 +65,7 @@ FAULT_ACTIONS = ("list_webhooks", "create_webhook", "delete_webhook", "get_webho
 ADVANCE_SECONDS = (1.0, 60.0, 3600.0)  # bounded: the clock runs on across a whole exploration
 CROWDS = (0, 3, 60, 260)  # 260 > 250 subscriptions: several pages even at the maximum limit
 MAX_BOTS = 3
+SHRINK_BUDGET = 10
 
 
 class ViolationFound(AssertionError):
@@ -295,9 +298,19 @@ def explore(
     max_steps: int = 10,
     on_example: Callable[[], None] | None = None,
     vary_world: bool = True,
+    shrink_budget: int = SHRINK_BUDGET,
+    database: bool = False,
 ) -> list[Violation]:
     """Generate lifecycles until ``examples`` have run; at most one (shrunk) violation per
-    property. ``sim`` must be started (``with Simulator(...) as sim``)."""
+    property. ``sim`` must be started (``with Simulator(...) as sim``).
+
+    ``shrink_budget`` bounds Hypothesis' successful shrinks per failure (its documented,
+    monkeypatchable ``MAX_SHRINKS``, 500 by default): a lifecycle replays up to ``max_steps``
+    hook calls, so unbounded shrinking can cost hundreds of runs; the greedy pass afterwards
+    still removes every step that is not needed. A count, not a time, so a seed stays
+    reproducible. ``database``: use Hypothesis' example database of the current profile (the
+    pytest plugin does when no seed is given: failing lifecycles are saved and replayed first
+    on the next run)."""
     base = world if world is not None else sim.world
     remaining = set((options or sim.options).properties)
     found: list[Violation] = []
@@ -315,9 +328,13 @@ def explore(
         if seed is not None:
             machine = hypothesis.seed(seed + attempt)(machine)
         try:
-            run_state_machine_as_test(
-                machine, settings=hypothesis_settings(examples=budget, max_steps=max_steps)
-            )
+            with mock.patch.object(conjecture_engine, "MAX_SHRINKS", shrink_budget):
+                run_state_machine_as_test(
+                    machine,
+                    settings=hypothesis_settings(
+                        examples=budget, max_steps=max_steps, database=database
+                    ),
+                )
         except (ViolationFound, Flaky, ExceptionGroup):
             pass
         finally:

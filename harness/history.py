@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from harness.events import BotEvents
 from harness.steps import Step
 
 LEVELS = ("debug", "info", "warn", "error")
@@ -212,6 +213,9 @@ class StepRecord:
     calls: list[HookCall] = field(default_factory=list)
     faulted: bool = False  # any fault fired during the step
     tenants: Mapping[str, TenantInfo] = field(default_factory=dict)  # as of the end of the step
+    # exactly_once: per bot whose hook call this step judged, what one event per topic did
+    # (deliveries reaching its webhook_url), probed right after the step (harness.events).
+    events: Mapping[str, BotEvents] = field(default_factory=dict)
 
     def calls_of(self, bot: str) -> list[HookCall]:
         return [c for c in self.calls if c.bot == bot]
@@ -227,6 +231,7 @@ class History:
     tenants: dict[str, TenantInfo] = field(default_factory=dict)
     reference: dict[str, BotWorld] = field(default_factory=dict)
     secrets: list[tuple[str, str]] = field(default_factory=list)  # (config key, value), all seen
+    cache: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def last(self) -> StepRecord | None:

@@ -23,8 +23,8 @@ PROPERTY_IDS: tuple[str, ...] = (
 )
 """Stable property identifiers (reports, options, scenario files), in DESIGN.md order."""
 
-IMPLEMENTED_PROPERTIES: tuple[str, ...] = PROPERTY_IDS[:7]
-"""``exactly_once`` needs event delivery (issue 6); until then it is accepted but not checked."""
+IMPLEMENTED_PROPERTIES: tuple[str, ...] = PROPERTY_IDS
+"""Every property is checked by default (``exactly_once`` since issue 6, event delivery)."""
 
 IdempotentLevel = Literal["world", "requests"]
 

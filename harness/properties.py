@@ -5,8 +5,8 @@ Every property is a function ``check(history, options) -> list[Violation]`` that
 invariants after every step, crash enumeration after every replayed step, scenario replay the
 same way: ``PROPERTIES`` maps each stable id to its function.
 
-``exactly_once`` needs event delivery (issue 6); its slot is in ``PROPERTIES`` and it reports
-nothing until then.
+``exactly_once`` judges what the simulator observed right after the step: real, signed
+deliveries of one event per topic, captured per bot (``harness.events``, issue 6).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from harness.events import exactly_once_findings
 from harness.history import (
     BotWorld,
     History,
@@ -107,7 +108,14 @@ Check = Callable[[History, Options], list[Violation]]
 
 
 def redactor_for(history: History) -> Redactor:
-    return Redactor(history.secrets)
+    """The history's redactor, rebuilt only when a secret was learnt (token rotation)."""
+    cached = history.cache.get("redactor")
+    if isinstance(cached, Redactor) and history.cache.get("redactor_for") == len(history.secrets):
+        return cached
+    redactor = Redactor(history.secrets)
+    history.cache["redactor"] = redactor
+    history.cache["redactor_for"] = len(history.secrets)
+    return redactor
 
 
 def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) -> Evidence:
@@ -538,56 +546,40 @@ def tenant_isolation(history: History, options: Options) -> list[Violation]:
         others = {
             name: history.tenant_at(record, name) for name in history.tenants if name != call.bot
         }
-        reported_keys: set[str] = set()
+        reported_kinds: set[str] = set()
         for ex in call.exchanges:
             if not ex.served:
                 continue
             token = ex.header("X-Shopify-Access-Token")
-            messages: list[tuple[str, str]] = []
+            # What went wrong with this one request, folded into one report.
+            wrongs: dict[str, str] = {}
             if token and token not in me.tokens:
                 for name, other in others.items():
                     if token in other.tokens:
-                        messages.append(
-                            (
-                                f"token:{name}",
-                                f"{call.operation} of {call.bot} sent {name}'s access token: "
-                                f"{ex.line}",
-                            )
-                        )
+                        wrongs["token"] = f"sent {name}'s access token"
             if ex.shop and ex.shop not in me.shops:
                 for name, other in others.items():
                     if ex.shop in other.shops:
-                        messages.append(
-                            (
-                                f"shop:{name}",
-                                f"{call.operation} of {call.bot} sent a request to {name}'s shop "
-                                f"{ex.shop}: {ex.line}",
-                            )
-                        )
+                        wrongs["shop"] = f"reached {name}'s shop {ex.shop}"
             if ex.mutating:
-                path = urlsplit(ex.url).path + " " + ex.request_body
+                text = urlsplit(ex.url).path + " " + ex.request_body
                 for name in others:
                     ids = record.before.bot(name).resource_ids
-                    if any(_mentions_id(path, rid) for rid in ids):
-                        messages.append(
-                            (
-                                f"touch:{name}",
-                                f"{call.operation} of {call.bot} changed a subscription of "
-                                f"{name}: {ex.line}",
-                            )
-                        )
-            for key, message in messages:
-                if key not in reported_keys:
-                    reported_keys.add(key)
-                    found.append(
-                        _violation(
-                            history,
-                            "tenant_isolation",
-                            message,
-                            bot=call.bot,
-                            kind=key.split(":")[0],
-                        )
-                    )
+                    if any(_mentions_id(text, rid) for rid in ids):
+                        wrongs["touch"] = f"changed a subscription of {name}"
+            kind = "+".join(sorted(wrongs))
+            if not wrongs or kind in reported_kinds:
+                continue
+            reported_kinds.add(kind)
+            found.append(
+                _violation(
+                    history,
+                    "tenant_isolation",
+                    f"{call.operation} of {call.bot} {' and '.join(wrongs.values())}: {ex.line}",
+                    bot=call.bot,
+                    kind=kind,
+                )
+            )
     return found
 
 
@@ -598,8 +590,39 @@ def _mentions_id(text: str, rid: str) -> bool:
 
 
 def exactly_once(history: History, options: Options) -> list[Violation]:
-    """Event delivery lands with issue 6; until then there is nothing to observe."""
-    return []
+    """After a fault-free successful ``register`` one event per subscribed topic reaches the
+    bot's webhook_url exactly once; after a fault-free successful ``unregister``, never.
+
+    Judges the probe the simulator made right after the step (``StepRecord.events``: real,
+    signed deliveries from the fake, captured per bot).
+    """
+    record = history.last
+    if record is None or record.faulted or not record.events:
+        return []
+    found: list[Violation] = []
+    for bot, events in sorted(record.events.items()):
+        calls = record.calls_of(bot)
+        if not calls or len({c.operation for c in calls}) > 1:
+            # No call, or register and unregister overlapping: which one "wins" is a race
+            # the platform itself does not order, so there is no expected delivery count.
+            continue
+        tenant = history.tenant_at(record, bot)
+        subscribed = [
+            str(dict(r).get("topic"))
+            for r in record.world.bot(bot).resources
+            if dict(r).get("shop") == "current"
+        ]
+        reference = history.reference.get(bot)
+        expected = [str(dict(r).get("topic")) for r in reference.resources] if reference else []
+        for message in exactly_once_findings(
+            calls[-1].operation,
+            events,
+            subscribed=subscribed,
+            expected=expected,
+            webhook_url=tenant.webhook_url,
+        ):
+            found.append(_violation(history, "exactly_once", message, bot=bot))
+    return found
 
 
 PROPERTIES: dict[str, Check] = {

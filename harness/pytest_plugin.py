@@ -315,7 +315,11 @@ class LibraryGroup(pytest.Collector):
 
         suite = _suite(self.config)
         assert suite is not None
-        for path in suite.library_paths():
+        try:
+            paths = suite.library_paths()
+        except ScenarioLoadFailure as e:
+            raise self.CollectError(str(e)) from None
+        for path in paths:
             try:
                 scenario = suite.load_scenario(path)
             except ScenarioLoadFailure as e:

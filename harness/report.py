@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from harness.properties import Violation
 from harness.steps import Concurrently, Step, step_kind
+from harness.world import WorldSpec
 
 REPORT_VERSION = 1
 
@@ -81,6 +82,7 @@ class CheckReport:
     scenarios_passed: int = 0
     timings: dict[str, float] = field(default_factory=dict)
     scenarios: dict[int, str] = field(default_factory=dict)  # violation index -> scenario path
+    library: list[tuple[str, bool, str]] = field(default_factory=list)  # (scenario, passed, why)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +102,18 @@ def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str,
             "exchanges": list(v.evidence.exchanges),
             "logs": list(v.evidence.logs),
         },
+        "world": None if v.world is None else world_to_data(v.world),
         "scenario": scenario,
+    }
+
+
+def world_to_data(world: WorldSpec) -> dict[str, object]:
+    """The initial world of a violation, without the configuration (it holds the secrets)."""
+    return {
+        "bots": [{"name": b.name, "shop": b.shop} for b in world.bots],
+        "shops": [
+            {"handle": s.handle, "crowd": s.crowd, "other_apps": s.other_apps} for s in world.shops
+        ],
     }
 
 
@@ -116,6 +129,10 @@ def render_json(report: CheckReport) -> str:
             for i, v in enumerate(report.violations)
         ],
         "scenarios_passed": report.scenarios_passed,
+        "library": [
+            {"scenario": name, "passed": passed, "detail": detail}
+            for name, passed, detail in report.library
+        ],
         "timings": {k: round(v, 4) for k, v in report.timings.items()},
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
@@ -124,6 +141,10 @@ def render_json(report: CheckReport) -> str:
 def render_violation(v: Violation, number: int | None = None, *, indent: str = "   ") -> str:
     head = f"{number}. " if number is not None else ""
     lines = [f"{head}[{v.property}] {v.message}"]
+    if v.world is not None and (
+        len(v.world.bots) > 1 or any(s.crowd or s.other_apps for s in v.world.shops)
+    ):
+        lines.append(f"{indent}world: {describe_world(v.world)}")
     lines.append(f"{indent}minimal steps:")
     for i, step in enumerate(v.steps, start=1):
         marker = "  <- fails here" if i - 1 == v.step_index else ""
@@ -138,11 +159,44 @@ def render_violation(v: Violation, number: int | None = None, *, indent: str = "
     return "\n".join(lines)
 
 
+def describe_world(world: WorldSpec) -> str:
+    """``bot1, bot2 on acme (crowd 60, 3 of other apps); bot3 on acme-2``."""
+    parts = []
+    for shop in world.shops:
+        bots = [b.name for b in world.bots if b.shop == shop.handle]
+        extra = []
+        if shop.crowd:
+            extra.append(f"{shop.crowd} subscriptions of other bots of the app")
+        if shop.other_apps:
+            extra.append(f"{shop.other_apps} of other apps")
+        label = f"{', '.join(bots) or 'no bot'} on {shop.handle}"
+        parts.append(label + (f" ({'; '.join(extra)})" if extra else ""))
+    return "; ".join(parts)
+
+
 def render_violations(violations: Sequence[Violation]) -> str:
     return "\n\n".join(render_violation(v, i) for i, v in enumerate(violations, start=1))
 
 
+def render_library(report: CheckReport) -> str:
+    """Which library scenarios passed, and why each failed one failed."""
+    if not report.library:
+        return ""
+    passed = [name for name, ok, _ in report.library if ok]
+    failed = [(name, detail) for name, ok, detail in report.library if not ok]
+    lines = [f"scenario library: {len(passed)} of {len(report.library)} passed"]
+    if passed:
+        lines.append(f"  passed: {', '.join(passed)}")
+    lines += [f"  failed: {name}: {detail}" for name, detail in failed]
+    return "\n".join(lines) + "\n"
+
+
 def render_text(report: CheckReport) -> str:
+    library = render_library(report)
+    return _render_text(report) + (f"\n{library}" if library else "")
+
+
+def _render_text(report: CheckReport) -> str:
     total = report.timings.get("total")
     took = f", {total:.1f} s" if total is not None else ""
     seed = f"seed {report.seed}" if report.seed is not None else "no seed"

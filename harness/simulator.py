@@ -20,6 +20,7 @@ the integration.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import re
 import threading
@@ -36,6 +37,7 @@ from fake_shopify.faults import Latency, Match, Nth, Raise
 from fake_shopify.transports import suspend as _suspend
 from harness import platform as rt
 from harness._sslcache import cached_ssl_contexts
+from harness.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
 from harness.history import (
     BotWorld,
     CallOutcome,
@@ -148,7 +150,10 @@ class Session:
         self.world_spec = world
         self.options = simulator.options
         self.vtime = simulator.vtime
-        self.fake = FakeShopify(clock=self.vtime)
+        # Deliveries to the bots' webhook_urls are captured (exactly_once, issue 6).
+        self.capture = DeliveryCapture()
+        self.fake = FakeShopify(clock=self.vtime, delivery_sender=self.capture)
+        self._seen_topics: dict[str, set[str]] = {}
         self.store = rt.StateStore(clock=self.vtime)
         self.sink = rt.LogSink(clock=self.vtime)
         self.tenants: dict[str, Tenant] = {t.name: t for t in provision(self.fake, world)}
@@ -169,7 +174,7 @@ class Session:
     def step(self, step: Step) -> list[Violation]:
         """Execute ``step``, record it, and check every enabled property on it."""
         self.execute(step)
-        return check_all(self.history, self.options)
+        return [v.with_world(self.world_spec) for v in check_all(self.history, self.options)]
 
     def execute(self, step: Step) -> StepRecord:
         before = self.history.records[-1].world if self.history.records else self.history.initial
@@ -177,18 +182,45 @@ class Session:
         pfired_before = len(self.store.faults.fired)
         calls = self._dispatch(step)
         self._learn_secrets()
+        # Arming a fault changes nothing until a request meets it.
+        world = before if isinstance(step, ShopifyFault | PlatformFault) else self.observe()
+        faulted = any(c.faulted for c in calls) or self._faults_reached(fired_before, pfired_before)
         record = StepRecord(
             index=len(self.history.records),
             step=step,
             before=before,
-            world=self.observe(),
+            world=world,
             calls=calls,
-            faulted=any(c.faulted for c in calls)
-            or self._faults_reached(fired_before, pfired_before),
+            faulted=faulted,
             tenants={name: self._info(t) for name, t in self.tenants.items()},
+            events=self._probe(world, calls, faulted),
         )
         self.history.records.append(record)
         return record
+
+    def _probe(
+        self, world: WorldSnapshot, calls: Sequence[HookCall], faulted: bool
+    ) -> dict[str, BotEvents]:
+        """Fire one event per topic of interest for each bot whose hook call ``exactly_once``
+        judges (fault-free, ended ok) and count what reached its webhook_url."""
+        for name in self.tenants:
+            seen = self._seen_topics.setdefault(name, set())
+            seen.update(str(dict(r).get("topic")) for r in world.bot(name).resources)
+            reference = self.history.reference.get(name)
+            if reference is not None:
+                seen.update(str(dict(r).get("topic")) for r in reference.resources)
+        if faulted or not self.options.enabled("exactly_once"):
+            return {}
+        judged = {c.bot for c in calls if c.outcome.ok and not c.faulted}
+        judged -= {c.bot for c in calls if not c.outcome.ok or c.faulted}
+        bots = {
+            name: (self.tenants[name].shop, self.tenants[name].webhook_url)
+            for name in sorted(judged)
+            if self._seen_topics.get(name)
+        }
+        if not bots:
+            return {}
+        return probe_events(self.fake, self.capture, bots, lambda b: self._seen_topics[b])
 
     # -- world observation -------------------------------------------------------------------
 
@@ -367,7 +399,11 @@ class Session:
         ]
         if mine:
             victim = mine[step.index % len(mine)]
-            self.fake.remove_webhook(victim.shop, victim.id)
+            if step.change == "delivery_failures":
+                # The bot's endpoint fails events of that topic until Shopify gives up on it.
+                fail_until_removed(self.fake, self.capture, victim)
+            else:
+                self.fake.remove_webhook(victim.shop, victim.id)
 
     def _crash(self, step: Crash) -> list[HookCall]:
         tenant = self._tenant(step.bot)
@@ -584,6 +620,10 @@ class Session:
         )
 
 
+def _asyncio_library() -> str:
+    return "asyncio"
+
+
 def _sync_entry(sim: Simulator) -> Any:
     def handle_request(transport: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
         return sim.dispatch(request)
@@ -671,6 +711,12 @@ class Simulator:
             # Proxies never matter in-process; httpx would read them from the environment for
             # every client an integration builds.
             stack.enter_context(mock.patch("httpx._client.get_environment_proxies", dict))
+            if importlib.util.find_spec("sniffio") is None:
+                # httpcore retries `import sniffio` (a full sys.path search) for every async
+                # client; without sniffio its answer is always "asyncio" anyway.
+                stack.enter_context(
+                    mock.patch("httpcore._synchronization.current_async_library", _asyncio_library)
+                )
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
@@ -751,7 +797,9 @@ class Simulator:
             session = self.session(world)
             violations: list[Violation] = []
             for step in steps:
-                violations.extend(session.step(step))
+                # Each violation says which world its steps start from (so it can be recorded).
+                spec = session.world_spec
+                violations.extend(v.with_world(spec) for v in session.step(step))
             return RunResult(history=session.history, violations=violations)
 
     def reference(self, world: WorldSpec) -> dict[str, BotWorld]:

@@ -51,4 +51,14 @@ EXAMPLES: dict[str, Example] = {
 }
 """Every bundled example by name; the demo checks ``shopify_docs_port``."""
 
-__all__ = ["EXAMPLES", "Example"]
+GRAPHQL_EXAMPLES: dict[str, Example] = {
+    # Integrations that manage their subscriptions through the GraphQL Admin API (issue 6).
+    "graphql_correct": _example("graphql_correct"),
+    "graphql_nonce_urls": _example(
+        "graphql_nonce_urls", "exactly_once", "idempotent", "clean", "convergent"
+    ),
+    "graphql_double_path": _example("graphql_double_path", "exactly_once"),
+}
+"""The GraphQL examples; ``graphql_double_path`` breaks nothing but ``exactly_once``."""
+
+__all__ = ["EXAMPLES", "GRAPHQL_EXAMPLES", "Example"]

@@ -1,6 +1,7 @@
 """Buggy, async, GraphQL: two modules subscribe the same topic, one URL with a trailing slash.
 
-The bug: the integration has an order-sync module and a notifications module, and each makes
+The bug (platform-lifecycle.md section 4.3, A6: matching by URL string alone): the integration
+has an order-sync module and a notifications module, and each makes
 sure of its own ``ORDERS_CREATE`` subscription, idempotently (find by ``uri``, create if
 missing). One builds the callback URL as ``webhook_url``, the other as ``webhook_url + "/"``.
 Shopify sees two addresses, so both subscriptions exist and every order reaches the bot twice.

@@ -1,14 +1,16 @@
 """Buggy, sync, GraphQL: a fresh "version" query string in the callback URL on every register.
 
 The bug (DESIGN.md section 1, "create a duplicate webhook on every register", in its GraphQL
-form): the integration versions its callback URL (``{webhook_url}?v={n}``) so it can tell
-deliveries of old and new registrations apart, bumps ``n`` on every ``register`` and never
-removes the older subscriptions. Shopify's duplicate check is on topic + address + format, so
-every register adds one more subscription per topic: after two registers each event reaches the
-bot twice. It also ignores ``userErrors`` and ``unregister`` deletes only the subscriptions of the
-latest registration.
+form; platform-lifecycle.md section 4.3, A5 "N registers -> N x webhooks", and A6, where
+GitHub's integration registered with a fresh ``secret-${Math.random()}`` each time): the
+integration versions its callback URL (``{webhook_url}?v={n}``) so it can tell deliveries of old
+and new registrations apart, bumps ``n`` on every ``register`` and never removes the older
+subscriptions. Shopify's duplicate check is on topic + address + format, so every register adds
+one more subscription per topic: after two registers each event reaches the bot twice. It also
+ignores ``userErrors``, and ``unregister`` deletes only the subscriptions of the latest
+registration.
 
-A check must report ``exactly_once`` (and finds ``idempotent`` and ``clean`` too).
+A check must report ``exactly_once``, ``idempotent``, ``clean`` and ``convergent``.
 """
 
 from __future__ import annotations

@@ -18,6 +18,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+
+from fake_shopify import FakeShopify
+from harness.examples import EXAMPLES
 from harness.platform import (
     AsyncPlatformClient,
     Context,
@@ -27,9 +30,6 @@ from harness.platform import (
     PlatformLogger,
     StateStore,
 )
-
-from fake_shopify import FakeShopify
-from harness.examples import EXAMPLES
 
 APP = "botpress"
 INTEGRATION_ID = "intshopify"

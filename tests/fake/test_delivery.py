@@ -210,3 +210,12 @@ def test_any_2xx_is_success(status: int) -> None:
     recorder.respond(BOT, status)
     assert [d.ok for d in deliveries.fire("acme", "shop/update").deliveries] == [True]
     assert deliveries.pending() == []
+
+
+def test_only_restricts_an_event_to_the_accepted_subscriptions() -> None:
+    backend, deliveries, recorder, _ = world()
+    backend.create_webhook("acme", "bot", topic="shop/update", address=BOT)
+    backend.create_webhook("acme", "bot", topic="shop/update", address="https://x.example/h")
+    event = deliveries.fire("acme", "shop/update", only=lambda w: w.address == BOT)
+    assert [str(r.url) for r in recorder.requests] == [BOT]
+    assert [d.address for d in event.deliveries] == [BOT]

@@ -16,6 +16,12 @@ TARGETS = Path(__file__).with_name("lifecycle_targets.py")
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check`` writes a scenario file per violation into the working directory by default."""
+    monkeypatch.chdir(tmp_path)
+
+
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(argv), out=out, err=err)
@@ -67,7 +73,9 @@ def test_violations_exit_1_with_summary_and_json(tmp_path: Path) -> None:
         {"kind": "register", "bot": "bot1"},
         {"kind": "register", "bot": "bot1"},
     ]
-    assert idem[0]["scenario"] is None
+    # Recorded into the default directory, inside the working directory.
+    assert idem[0]["scenario"].startswith(".lifecycle-harness/failures/idempotent-")
+    assert (tmp_path / idem[0]["scenario"]).is_file()
     assert idem[0]["message"]
     assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs"}
 
@@ -182,3 +190,29 @@ def test_demo_reports_the_ported_examples_bugs(tmp_path: Path) -> None:
     found = {v["property"] for v in json.loads(report.read_text())["violations"]}
     assert {"clean", "no_secret_leak"} <= found
     assert "shopify_docs_port" in out
+
+
+def test_strict_flags_mutations_of_a_world_idempotent_integration(tmp_path: Path) -> None:
+    target = "harness.examples.correct.delete_and_recreate"
+    pytest.importorskip(target)
+    code, _, _ = run("check", target, "--examples", "5", "--no-progress")
+    assert code == 0
+    report = tmp_path / "strict.json"
+    code, out, _ = run(
+        "check",
+        target,
+        "--examples",
+        "5",
+        "--no-progress",
+        "--strict",
+        "--report-json",
+        str(report),
+    )
+    assert code == 1
+    assert "mutating request" in out
+    data = json.loads(report.read_text())
+    v = next(v for v in data["violations"] if v["property"] == "idempotent")
+    assert v["world"] == {
+        "bots": [{"name": "bot1", "shop": "acme"}],
+        "shops": [{"handle": "acme", "crowd": 0, "other_apps": 0}],
+    }

@@ -38,6 +38,7 @@ def test_probe_counts_deliveries_per_bot_and_topic() -> None:
     fake.add_webhook("acme", "bot", topic="orders/create", address=URL1 + "?v=2")
     fake.add_webhook("acme", "bot", topic="orders/paid", address=URL1)
     fake.add_webhook("acme", "bot", topic="orders/create", address=URL2)
+    fake.add_webhook("acme", "bot", topic="orders/create", address="https://bystander.example/h")
     topics = {
         "bot1": ["orders/create", "orders/paid", "products/update"],
         "bot2": ["orders/create"],
@@ -54,9 +55,11 @@ def test_probe_counts_deliveries_per_bot_and_topic() -> None:
         ("products/update", 0),
     )
     assert events["bot2"].count("orders/create") == 1
-    # One event per shop and topic, shared by both bots: 3 events, 4 deliveries.
+    # One event per shop and topic, shared by both bots: 3 events, 4 deliveries; a bystander
+    # subscriber on the shop is not delivered to by the probe.
     assert len(fake.deliveries.events) == 3
     assert len(capture.requests) == 4
+    assert capture.delivered_to("https://bystander.example/h") == []
     secret = fake.backend.app("bot").client_secret
     assert all(
         verify(secret, r.content, r.headers["X-Shopify-Hmac-Sha256"]) for r in capture.requests
@@ -94,22 +97,25 @@ def test_fail_until_removed_refuses_a_fake_that_never_removes() -> None:
 def test_exactly_once_findings_after_register_and_unregister() -> None:
     from harness.events import BotEvents, exactly_once_findings
 
-    twice = BotEvents(shop="acme", counts=(("orders/create", 2), ("orders/paid", 1)))
+    twice = BotEvents(
+        shop="acme", counts=(("orders/create", 2), ("orders/paid", 1), ("shop/update", 3))
+    )
     assert exactly_once_findings(
         "register",
         twice,
-        subscribed=["orders/create", "orders/paid"],
+        subscribed=["orders/create", "orders/paid", "shop/update"],
         expected=[],
         webhook_url=URL1,
     ) == [
-        f"after register, one orders/create event reached {URL1} 2 times instead of once "
-        "(shop acme)"
+        f"after register, Shopify events do not reach {URL1} exactly once (shop acme): "
+        "one orders/create event arrived 2 times, one shop/update event arrived 3 times"
     ]
     missing = BotEvents(shop="acme", counts=(("orders/create", 0), ("products/update", 0)))
     assert exactly_once_findings(
         "register", missing, subscribed=[], expected=["orders/create"], webhook_url=URL1
     ) == [
-        f"after register, one orders/create event reached {URL1} 0 times instead of once (shop acme)"
+        f"after register, Shopify events do not reach {URL1} exactly once (shop acme): "
+        "one orders/create event arrived 0 times"
     ]
     assert (
         exactly_once_findings(
@@ -117,7 +123,10 @@ def test_exactly_once_findings_after_register_and_unregister() -> None:
         )
         == []
     )
-    leftover = BotEvents(shop="acme", counts=(("orders/create", 1),))
+    leftover = BotEvents(shop="acme", counts=(("orders/create", 1), ("orders/paid", 2)))
     assert exactly_once_findings(
         "unregister", leftover, subscribed=[], expected=[], webhook_url=URL1
-    ) == [f"after unregister, one orders/create event still reached {URL1} once (shop acme)"]
+    ) == [
+        f"after unregister, Shopify events still reach {URL1} (shop acme): "
+        "one orders/create event once, one orders/paid event 2 times"
+    ]

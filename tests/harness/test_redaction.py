@@ -85,3 +85,11 @@ def test_text_without_secrets_is_untouched() -> None:
     assert r.find("nothing to see") == []
     assert r.redact("nothing to see") == "nothing to see"
     assert Redactor().redact("x") == "x"
+
+
+def test_the_front_door_exports_what_it_lists() -> None:
+    import harness
+
+    assert len(set(harness.__all__)) == len(harness.__all__)
+    for name in harness.__all__:
+        assert getattr(harness, name) is not None

@@ -240,3 +240,29 @@ def test_violation_evidence_is_redacted() -> None:
     leak = next(v for v in result.violations if v.property == "no_secret_leak")
     assert token not in repr(leak)
     assert any("<access_token>" in line for line in leak.evidence.logs)
+
+
+@pytest.mark.parametrize("name", ["Good", "GoodSync"])
+def test_overlapping_calls_of_several_bots_are_attributed_to_each_call(name: str) -> None:
+    steps: list[Step] = [
+        Concurrently((Register("bot1"), Register("bot2"), Register("bot3"))),
+        Concurrently((Unregister("bot1"), Unregister("bot2"), Unregister("bot3"))),
+    ]
+    with Simulator(target(name)) as sim:
+        result = sim.run(steps, world=default_world(bots=3, shops=2))
+    assert result.violations == []
+    first = result.history.records[0]
+    shops = {"bot1": "acme", "bot2": "acme-2", "bot3": "acme"}
+    for call in first.calls:
+        assert call.exchanges, call.bot
+        assert {e.shop for e in call.exchanges} == {shops[call.bot]}
+    assert all(first.world.bot(b).resources for b in shops)
+    assert all(result.history.records[1].world.bot(b).empty for b in shops)
+
+
+def test_violations_carry_the_world_they_start_from() -> None:
+    world = default_world(crowd=3)
+    with Simulator(target("Duplicates")) as sim:
+        result = sim.run([Register(), Register()], world=world)
+    assert result.violations
+    assert all(v.world == world for v in result.violations)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pluginkit import Runner, write_repo
 
@@ -13,6 +15,7 @@ PROPERTY_IDS = (
     "tolerant_unregister",
     "no_secret_leak",
     "tenant_isolation",
+    "exactly_once",
 )
 
 OWN_SCENARIO = """\
@@ -58,7 +61,8 @@ def test_buggy_integration_fails_its_property_with_the_report(
 ) -> None:
     write_repo(pytester, integration="integrations/buggy.py")
     result = run.subprocess("-k", "properties", "--hypothesis-seed=3")
-    result.assert_outcomes(passed=len(PROPERTY_IDS) - 1, failed=1)
+    # Nothing deleted: the subscriptions remain (clean) and events still arrive (exactly_once).
+    result.assert_outcomes(passed=len(PROPERTY_IDS) - 2, failed=2)
     result.stdout.fnmatch_lines(
         [
             "*_ lifecycle property clean _*",
@@ -69,21 +73,25 @@ def test_buggy_integration_fails_its_property_with_the_report(
             "     2. unregister bot=bot1  <- fails here",
             "   fix: *",
             "FAILED pyproject.toml::properties::clean - *",
+            "FAILED pyproject.toml::properties::exactly_once - *",
         ]
     )
     # the simulated runs' captured logs stay out of the report
     result.stdout.no_fnmatch_line("*Captured log*")
+    result.stdout.no_fnmatch_line("*shpat_*")  # no provisioned token in the report
     result.stdout.fnmatch_lines(["   reproduce: lifecycle-harness replay *.scenario.yaml"])
     # the minimal failing scenario is recorded, and replaying it reproduces the violation
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
-    assert len(recorded) == 1
+    # one file per distinct finding, named after its property
+    assert {path.name.split("-")[0] for path in recorded} == {"clean", "exactly_once"}
     from harness.scenario_replay import replay
     from harness.scenarios import load_scenario
 
+    clean = next(path for path in recorded if path.name.startswith("clean-"))
     replayed = replay(
-        load_scenario(recorded[0]), integration=str(pytester.path / "integrations" / "buggy.py")
+        load_scenario(clean), integration=str(pytester.path / "integrations" / "buggy.py")
     )
-    assert [v.property for v in replayed.violations] == ["clean"]
+    assert "clean" in {v.property for v in replayed.violations}
 
 
 def test_keyword_selection_picks_lifecycle_items(pytester: pytest.Pytester, run: Runner) -> None:
@@ -148,7 +156,7 @@ def test_items_point_at_the_configuration_and_scenario_lines(
     assert line == 3  # the `steps:` key, 0-based
     assert description == "scenario register-then-unregister"
     library = by_id["pyproject.toml::scenarios::token-rotation"]
-    assert library.reportinfo()[0].name == "token-rotation.scenario.yaml"
+    assert Path(library.reportinfo()[0]).name == "token-rotation.scenario.yaml"
 
 
 def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> None:
@@ -165,3 +173,32 @@ def test_suite_joins_a_testpaths_run(pytester: pytest.Pytester, run: Runner) -> 
     assert lines[0] == "tests/test_unit.py::test_unit"
     assert "pyproject.toml::properties::convergent" in lines
     assert "pyproject.toml::scenarios::unregister-twice" in lines
+
+
+def test_scenario_failures_point_at_the_failing_step(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/buggy.py")
+    pytester.makefile(".scenario.yaml", **{"scenarios/mine": OWN_SCENARIO})
+    result = run("-k", "register-five-times or register-then-unregister")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*_ scenario register-five-times _*",
+            "*register-five-times.scenario.yaml:16: step 6 violates clean",
+            "*_ scenario register-then-unregister _*",
+            "*scenarios/mine.scenario.yaml:7: step 3 violates clean",
+            "     3. unregister bot=bot1  <- fails here",
+        ]
+    )
+
+
+def test_a_scenario_pinning_a_known_violation_passes(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    write_repo(pytester, integration="integrations/buggy.py")
+    # nothing deleted: subscriptions remain (clean) and events still arrive (exactly_once)
+    pinned = OWN_SCENARIO + "expect:\n  violated: [clean, exactly_once]\n"
+    pytester.makefile(".scenario.yaml", **{"scenarios/pinned": pinned})
+    result = run("scenarios")
+    result.assert_outcomes(passed=1)

@@ -28,6 +28,7 @@ from fake_shopify.faults import (
 from harness.scenarios import (
     FORMAT_VERSION,
     PROPERTY_IDS,
+    STRICTNESS_LEVELS,
     Expect,
     Scenario,
     ScenarioError,
@@ -472,3 +473,13 @@ def test_loading_never_half_applies() -> None:
     assert len(info.value.problems) == 1
     assert "expected the seconds to advance at least 0, got -1" in str(info.value)
     assert info.value.__traceback__ is not None
+
+
+def test_property_ids_and_levels_agree_with_the_simulators_options() -> None:
+    from typing import get_args
+
+    from harness import options
+
+    assert PROPERTY_IDS == options.PROPERTY_IDS
+    assert set(STRICTNESS_LEVELS["idempotent"]) == set(get_args(options.IdempotentLevel))
+    assert STRICTNESS_LEVELS["idempotent"][0] == options.Options().idempotent_level

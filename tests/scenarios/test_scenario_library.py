@@ -32,7 +32,8 @@ def test_each_scenario_is_described_with_its_source(scenario: Scenario) -> None:
     assert len(scenario.description.split()) >= 30, "say where the failure mode comes from"
     # Every description cites a section of the reference notes or the design.
     assert re.search(
-        r"(shopify-admin-api\.md|platform-lifecycle\.md|DESIGN\.md) §\d", scenario.description
+        r"(shopify-admin-api\.md|platform-lifecycle\.md|DESIGN\.md),? (§|section )\d",
+        scenario.description,
     )
     # Library scenarios run against any target: its own configuration and integration.
     assert scenario.configuration is None

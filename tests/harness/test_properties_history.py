@@ -373,10 +373,10 @@ def test_tenant_isolation_catches_foreign_token_and_shop() -> None:
     )
     b = Builder(bots=2).step(Register(), call(exchanges=(ex,)))
     found = tenant_isolation(b.history, OPTS)
-    assert sorted(v.message.split(":")[0] for v in found) == [
-        "register of bot1 sent a request to bot2's shop acme-2",
-        "register of bot1 sent bot2's access token",
+    assert [v.message.split(":")[0] for v in found] == [
+        "register of bot1 sent bot2's access token and reached bot2's shop acme-2"
     ]
+    assert found[0].kind == "shop+token"
     assert all(TOKEN_B not in repr(v) for v in found)
 
 

@@ -1,0 +1,278 @@
+"""The scenario side of the command line: ``replay``, ``--report-md``, recording, the library.
+
+``harness.cli`` owns the parser and the exit codes; this module adds the ``replay`` subcommand
+and the helpers ``check`` and ``replay`` share (the library replay, the Markdown report), so the
+CLI and ``check`` need only a few lines each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from harness.history import StepRecord
+from harness.integration import Integration, load_integration
+from harness.options import Options
+from harness.properties import Violation
+from harness.redaction import Redactor
+from harness.report import CheckReport, render_json, render_violation
+from harness.report_md import LibraryResult, render_markdown
+from harness.scenario_model import Scenario, ScenarioError
+from harness.scenario_replay import ScenarioResult, record_violations, replay
+from harness.scenarios import discover, load_library, load_scenario
+from harness.simulator import Simulator
+
+DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
+"""Where ``check`` writes the scenario files of the violations it finds, relative to the
+working directory, unless ``--record-dir`` says otherwise (the pytest plugin's default too)."""
+
+EXIT_OK, EXIT_VIOLATIONS = 0, 1
+
+
+def add_replay_parser(
+    sub: Any, *, add_config: Callable[[argparse.ArgumentParser], None]
+) -> argparse.ArgumentParser:
+    """``replay SCENARIO... [--integration TARGET] [--config FILE] [--report-json PATH]
+    [--report-md PATH]``."""
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "replay",
+        help="replay scenario files (or directories of them) deterministically",
+        description="Replay scenario files deterministically; exit 0 when every one passes, "
+        "1 when one fails, 2 on bad usage.",
+    )
+    parser.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO",
+        help="*.scenario.yaml files or directories (searched recursively)",
+    )
+    parser.add_argument(
+        "--integration",
+        metavar="TARGET",
+        help="the integration to replay against (default: the one each file names)",
+    )
+    add_config(parser)
+    parser.add_argument("--report-json", metavar="PATH", help="write the JSON report to PATH")
+    parser.add_argument("--report-md", metavar="PATH", help="write a Markdown report to PATH")
+    return parser
+
+
+def load_scenarios(paths: Sequence[str]) -> list[Scenario]:
+    """Every scenario named on the command line; any unreadable file fails them all."""
+    files = discover(paths)
+    if not files:
+        raise ScenarioError(f"no *.scenario.yaml files in {', '.join(paths)}")
+    return [load_scenario(path) for path in files]
+
+
+def replay_all(
+    scenarios: Sequence[Scenario],
+    *,
+    integration: Integration | str | None,
+    configuration: Mapping[str, object] | None = None,
+    shop_key: str = "shopName",
+    token_key: str = "access_token",
+    options: Options | None = None,
+    on_scenario: Callable[[ScenarioResult], None] | None = None,
+) -> list[ScenarioResult]:
+    """Replay each scenario (a fresh simulator each); the target is loaded once."""
+    loaded = load_integration(integration) if isinstance(integration, str) else integration
+    results = []
+    for scenario in scenarios:
+        result = replay(
+            scenario,
+            integration=loaded,
+            configuration=configuration,
+            shop_key=shop_key,
+            token_key=token_key,
+            options=options,
+        )
+        results.append(result)
+        if on_scenario is not None:
+            on_scenario(result)
+    return results
+
+
+def replay_library(
+    integration: Integration | str,
+    **kwargs: Any,
+) -> list[ScenarioResult]:
+    """Replay the shipped library against ``integration`` (what ``check`` does first)."""
+    return replay_all(load_library(), integration=integration, **kwargs)
+
+
+def library_results(results: Sequence[ScenarioResult]) -> list[LibraryResult]:
+    return [
+        LibraryResult(r.scenario.name, r.passed, "" if r.passed else r.summary()) for r in results
+    ]
+
+
+def failing_records(
+    integration: Integration,
+    violations: Sequence[Violation],
+    *,
+    options: Options | None = None,
+) -> tuple[dict[int, StepRecord], Callable[[str], str]]:
+    """The record of each violation's failing step, by replaying its minimal steps on its world
+    (deterministic, so the record is the one that failed), and a redactor for their text."""
+    records: dict[int, StepRecord] = {}
+    secrets: list[tuple[str, str]] = []
+    for index, violation in enumerate(violations):
+        if violation.world is None or not violation.steps:
+            continue
+        sim = Simulator(integration, world=violation.world, options=options)
+        history = sim.run(violation.steps).history
+        secrets.extend(history.secrets)
+        if violation.step_index < len(history.records):
+            records[index] = history.records[violation.step_index]
+    return records, Redactor(secrets).redact
+
+
+def write_markdown(
+    path: str | Path,
+    report: CheckReport,
+    *,
+    integration: Integration,
+    options: Options | None = None,
+) -> None:
+    """``check --report-md``: the report, with each failing step replayed for its diagram."""
+    records, redact = failing_records(integration, report.violations, options=options)
+    library = [LibraryResult(name, passed, detail) for name, passed, detail in report.library]
+    text = render_markdown(report, records=records, redact=redact, library=library)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def replay_report(results: Sequence[ScenarioResult], *, integration: str) -> CheckReport:
+    """The ``check``-shaped report of a replay: every unexpected violation, each with the
+    scenario file it came from."""
+    violations: list[Violation] = []
+    scenarios: dict[int, str] = {}
+    for result in results:
+        for violation in result.violations:
+            if result.scenario.source is not None:
+                scenarios[len(violations)] = str(result.scenario.source)
+            violations.append(violation)
+    return CheckReport(
+        integration=integration,
+        seed=None,
+        examples=0,
+        violations=violations,
+        scenarios_passed=sum(1 for r in results if r.passed),
+        scenarios=scenarios,
+    )
+
+
+def results_data(results: Sequence[ScenarioResult]) -> list[dict[str, object]]:
+    return [
+        {
+            "name": r.scenario.name,
+            "path": str(r.scenario.source) if r.scenario.source is not None else None,
+            "passed": r.passed,
+            "violated": sorted({v.property for v in r.violations}),
+            "expected": sorted({v.property for v in r.expected}),
+            "missing": list(r.missing),
+            "unchecked": list(r.unchecked),
+        }
+        for r in results
+    ]
+
+
+def render_replay_text(results: Sequence[ScenarioResult], report: CheckReport) -> str:
+    failed = [r for r in results if not r.passed]
+    lines = [
+        f"{report.integration}: {len(results) - len(failed)} of {len(results)} scenario"
+        f"{'s' if len(results) != 1 else ''} passed"
+    ]
+    for r in results:
+        mark = "passed" if r.passed else "FAILED"
+        detail = "" if r.passed else f": {r.summary()}"
+        lines.append(f"  {mark:6}  {r.scenario.name}{detail}")
+    for i, violation in enumerate(report.violations, start=1):
+        lines += ["", render_violation(violation, i)]
+        scenario = report.scenarios.get(i - 1)
+        if scenario:
+            lines.append(f"   scenario: {scenario}")
+    return "\n".join(lines) + "\n"
+
+
+def run_replay(
+    args: argparse.Namespace,
+    out: IO[str],
+    *,
+    settings: Mapping[str, Any],
+) -> int:
+    """``lifecycle-harness replay``; raises ``ScenarioError`` (and the integration's load
+    errors) for bad usage, which the CLI turns into exit code 2."""
+    scenarios = load_scenarios(args.scenarios)
+    if args.integration is None:
+        unnamed = [s.name for s in scenarios if s.integration is None]
+        if unnamed:
+            subject = (
+                f"scenarios {', '.join(unnamed)} name"
+                if len(unnamed) > 1
+                else (f"scenario {unnamed[0]} names")
+            )
+            raise ScenarioError(f"{subject} no integration; pass one with --integration TARGET")
+    integration = load_integration(args.integration) if args.integration else None
+    results = replay_all(
+        scenarios,
+        integration=integration,
+        configuration=settings.get("configuration"),
+        shop_key=settings.get("shop_key", "shopName"),
+        token_key=settings.get("token_key", "access_token"),
+    )
+    name = integration.name if integration is not None else _targets(scenarios)
+    report = replay_report(results, integration=name)
+    out.write(render_replay_text(results, report))
+    if args.report_json:
+        data = json.loads(render_json(report))
+        data["scenario_results"] = results_data(results)
+        _write(args.report_json, json.dumps(data, indent=2) + "\n", "--report-json")
+    if args.report_md:
+        records: dict[int, StepRecord] = {}
+        secrets: list[tuple[str, str]] = []
+        for index, violation in enumerate(report.violations):
+            for result in results:
+                if violation in result.violations:
+                    record = result.record(violation.step_index)
+                    if record is not None:
+                        records[index] = record
+                    if result.history is not None:
+                        secrets.extend(result.history.secrets)
+        text = render_markdown(
+            report,
+            records=records,
+            redact=Redactor(secrets).redact,
+            library=library_results(results),
+            title="lifecycle-harness replay",
+        )
+        _write(args.report_md, text, "--report-md")
+    return EXIT_OK if all(r.passed for r in results) else EXIT_VIOLATIONS
+
+
+def _targets(scenarios: Sequence[Scenario]) -> str:
+    names = sorted({s.integration for s in scenarios if s.integration is not None})
+    return ", ".join(names)
+
+
+def _write(path: str, text: str, option: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot write {option} {path}: {exc.strerror}") from None
+
+
+def record(
+    report: CheckReport,
+    record_dir: str | Path,
+    *,
+    options: Options | None = None,
+) -> None:
+    """Write each violation of ``report`` as a scenario file; fill ``report.scenarios``."""
+    written = record_violations(
+        report.violations, record_dir, integration=report.integration, options=options
+    )
+    report.scenarios.update({i: str(p) for i, p in written.items()})

@@ -1,0 +1,339 @@
+"""Replay scenario files on the simulator, and record violations as scenario files.
+
+Replay is deterministic and independent of Hypothesis: a fresh ``Simulator`` (fresh fake, state
+store and virtual clock) runs the file's steps on the file's world, checking the enabled
+properties after every step exactly as exploration does (``harness.properties``).
+
+Recording turns a violation (minimal steps and the world they start from) into a scenario file
+that reproduces it: the file expects every property the run checked to hold, so it fails while
+the bug is there and passes once it is fixed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from harness.exploration import dedupe
+from harness.history import History, StepRecord
+from harness.integration import Integration, load_integration
+from harness.options import IMPLEMENTED_PROPERTIES, Options
+from harness.properties import Violation
+from harness.redaction import secret_values
+from harness.scenario_model import (
+    PROPERTY_IDS,
+    STRICTNESS_LEVELS,
+    Expect,
+    Scenario,
+    ScenarioError,
+    ScenarioOptions,
+    WorldDecl,
+)
+from harness.scenario_writer import ScenarioWriteError, dumps_scenario, scenario_data
+from harness.simulator import Session, Simulator
+from harness.steps import Concurrently, Configure, Step
+from harness.vtime import VirtualTime
+from harness.world import WorldSpec, default_world
+
+OTHER_APP = "scenario-other-app"  # the app of `app: other` world subscriptions
+
+
+@dataclass
+class ScenarioResult:
+    """The outcome of one replay.
+
+    ``violations``: of properties the scenario expects to hold (each is a failure);
+    ``expected``: of properties in ``expect.violated`` (found, as pinned);
+    ``missing``: properties in ``expect.violated`` that held (the pinned bug is gone);
+    ``unchecked``: properties the scenario checks that this harness cannot check (as
+    ``exactly_once`` was before event delivery)."""
+
+    scenario: Scenario
+    violations: list[Violation] = field(default_factory=list)
+    expected: list[Violation] = field(default_factory=list)
+    missing: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
+    history: History | None = None
+    world: WorldSpec | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.violations and not self.missing
+
+    def summary(self) -> str:
+        """One line: ``passed`` or what failed."""
+        if self.passed:
+            pinned = f" (pinned: {', '.join(sorted({v.property for v in self.expected}))})"
+            return "passed" + (pinned if self.expected else "")
+        parts = []
+        if self.violations:
+            parts.append("violated " + ", ".join(sorted({v.property for v in self.violations})))
+        if self.missing:
+            parts.append("expected violation gone: " + ", ".join(self.missing))
+        return "; ".join(parts)
+
+    def record(self, index: int) -> StepRecord | None:
+        """The record of step ``index`` of the replay (for reports)."""
+        if self.history is None or not 0 <= index < len(self.history.records):
+            return None
+        return self.history.records[index]
+
+
+def world_spec(
+    scenario: Scenario,
+    *,
+    configuration: Mapping[str, object] | None = None,
+    shop_key: str = "shopName",
+    token_key: str = "access_token",
+) -> WorldSpec:
+    """The simulator's world for ``scenario``: the file's configuration, else the run's."""
+    chosen = scenario.configuration if scenario.configuration is not None else configuration
+    w = scenario.world
+    return default_world(
+        chosen,
+        bots=w.bots,
+        shops=w.shops,
+        crowd=w.crowd,
+        other_apps=w.other_apps,
+        shop_key=shop_key,
+        token_key=token_key,
+    )
+
+
+def options_for(scenario: Scenario, base: Options | None = None) -> Options:
+    """The simulator's options for ``scenario`` (properties, strictness, allowlist)."""
+    # What the run checks (``check``'s options) bounds what a scenario checks, and the run's
+    # stricter levels apply to the scenario too.
+    base = base if base is not None else Options()
+    checked = frozenset(
+        p
+        for p in scenario.expect.properties
+        if p in IMPLEMENTED_PROPERTIES and p in base.properties
+    )
+    level = scenario.options.level("idempotent")
+    if base.idempotent_level == "requests":
+        level = "requests"
+    changes = base.configure_changes
+    if any(_moves_shop(step) for step in scenario.steps) and "move_shop" not in changes:
+        changes = (*changes, "move_shop")
+    return replace(
+        base,
+        properties=checked,
+        idempotent_level="requests" if level == "requests" else "world",
+        configure_changes=changes,
+        clean_allowlist=scenario.options.clean_allowlist or base.clean_allowlist,
+    )
+
+
+def _moves_shop(step: Step) -> bool:
+    if isinstance(step, Concurrently):
+        return any(_moves_shop(s) for s in step.steps)
+    return isinstance(step, Configure) and step.change == "move_shop"
+
+
+def replay(
+    scenario: Scenario,
+    *,
+    integration: Integration | str | object | None = None,
+    configuration: Mapping[str, object] | None = None,
+    shop_key: str = "shopName",
+    token_key: str = "access_token",
+    options: Options | None = None,
+) -> ScenarioResult:
+    """Run ``scenario`` once on a fresh simulator and judge it against its expectations.
+
+    ``integration`` (the command line's ``--integration``: a target string, a loaded
+    ``Integration`` or an object with the hooks) wins over the file's own; one of them must
+    name the target. Raises ``ScenarioError`` when neither does, and
+    ``harness.integration.IntegrationLoadError`` when the target cannot be loaded."""
+    target = integration if integration is not None else scenario.integration
+    if target is None:
+        raise ScenarioError(
+            f"scenario {scenario.name!r} names no integration; pass one with --integration"
+        )
+    # A target string, a loaded Integration, or any object with the hooks (as load_integration).
+    loaded = target if isinstance(target, Integration) else load_integration(target)
+    spec = world_spec(scenario, configuration=configuration, shop_key=shop_key, token_key=token_key)
+    opts = options_for(scenario, options)
+    sim = Simulator(loaded, world=spec, options=opts)
+    if scenario.world.clock is not None:
+        # The simulator reads its clock only once started, so a scenario may choose where
+        # virtual time begins (API-version support is computed from it).
+        sim.vtime = VirtualTime(start=scenario.world.clock)
+    with sim.running():
+        session = sim.session(spec)
+        _seed(session, scenario)
+        found: list[Violation] = []
+        for step in scenario.steps:
+            found.extend(session.step(step))
+        history = session.history
+    found = [v.with_world(spec) for v in dedupe(found)]
+    violated = set(scenario.expect.violated)
+    return ScenarioResult(
+        scenario=scenario,
+        violations=[v for v in found if v.property not in violated],
+        expected=[v for v in found if v.property in violated],
+        missing=tuple(
+            p
+            for p in scenario.expect.violated
+            if p in IMPLEMENTED_PROPERTIES and not any(v.property == p for v in found)
+        ),
+        unchecked=tuple(p for p in scenario.expect.properties if p not in IMPLEMENTED_PROPERTIES),
+        history=history,
+        world=spec,
+    )
+
+
+def _seed(session: Session, scenario: Scenario) -> None:
+    """Apply what ``WorldSpec`` does not carry: the fake's options, seeded subscriptions and
+    platform states; then observe the initial world again so the seeds are part of it."""
+    fake = session.fake
+    options = scenario.options
+    fake.malformed_version = options.malformed_version
+    fake.topic_update = options.topic_update
+    fake.backend.topic_update = options.topic_update
+    world = scenario.world
+    if not world.subscriptions and not world.states:
+        return
+    handles = [shop.handle for shop in session.world_spec.shops]
+    app = session.world_spec.app
+    other_installed: set[str] = set()
+    other_added = False
+    for seed in world.subscriptions:
+        handle = handles[int(seed.shop.removeprefix("shop")) - 1]
+        address = seed.address
+        for name, tenant in session.tenants.items():
+            address = address.replace(f"<webhook_url:{name}>", tenant.webhook_url)
+        owner = app
+        if seed.app == "other":
+            owner = OTHER_APP
+            if not other_added:
+                fake.add_app(OTHER_APP)
+                other_added = True
+            if handle not in other_installed:
+                fake.install(handle, OTHER_APP)
+                other_installed.add(handle)
+        fake.add_webhook(handle, owner, topic=seed.topic, address=address)
+    for state in world.states:
+        tenant = session.tenants[state.bot]
+        if not isinstance(state.payload, dict):
+            raise ScenarioError(f"the payload of state {state.name!r} must be a mapping")
+        session.store.set(
+            tenant.bot_id,
+            tenant.integration_id,
+            state.type,
+            state.id if state.id is not None else tenant.integration_id,
+            state.name,
+            state.payload,
+        )
+    session.history.initial = session.observe()
+
+
+# -- recording ---------------------------------------------------------------------------------
+
+
+def world_decl(spec: WorldSpec) -> WorldDecl:
+    """The scenario-file world of a simulator world (the inverse of ``world_spec``).
+
+    Raises ``ScenarioWriteError`` for a world the file format cannot express: bots not spread
+    round-robin over the shops, or a crowd on another shop than the first."""
+    shops = [s.handle for s in spec.shops]
+    bots = len(spec.bots)
+    for i, bot in enumerate(spec.bots):
+        if bot.name != f"bot{i + 1}" or bot.shop != shops[i % len(shops)]:
+            raise ScenarioWriteError(
+                f"bots {[(b.name, b.shop) for b in spec.bots]} are not bot1..botN spread "
+                f"round-robin over {shops}; a scenario file cannot express that world"
+            )
+    if any(s.crowd or s.other_apps for s in spec.shops[1:]):
+        raise ScenarioWriteError("a crowd on another shop than the first cannot be written")
+    return WorldDecl(
+        bots=bots,
+        shops=len(shops),
+        crowd=spec.shops[0].crowd,
+        other_apps=spec.shops[0].other_apps,
+    )
+
+
+def scenario_for(
+    violation: Violation,
+    *,
+    integration: str | None,
+    options: Options | None = None,
+    world: WorldSpec | None = None,
+) -> Scenario:
+    """A minimal scenario that reproduces ``violation``: its steps on its world, checking what
+    the run checked. Its name is the property and a digest of what it does (same bug, same
+    file)."""
+    spec = violation.world if violation.world is not None else world
+    if spec is None:
+        raise ScenarioWriteError("the violation does not say which world its steps start from")
+    opts = options if options is not None else Options()
+    checked = tuple(p for p in PROPERTY_IDS if p in opts.properties)
+    strictness: tuple[tuple[str, str], ...] = ()
+    if opts.idempotent_level != STRICTNESS_LEVELS["idempotent"][0]:
+        strictness = (("idempotent", opts.idempotent_level),)
+    lines = [f"Recorded by lifecycle-harness: {violation.property} does not hold."]
+    lines += ["", violation.message, "", f"Fix: {violation.fix_hint}"]
+    draft = Scenario(
+        name="draft",
+        description="\n".join(lines) + "\n",
+        integration=integration,
+        configuration=spec.template,
+        world=world_decl(spec),
+        expect=Expect(properties=checked if checked else PROPERTY_IDS),
+        options=ScenarioOptions(strictness=strictness, clean_allowlist=opts.clean_allowlist),
+        steps=violation.steps,
+    )
+    digest_source = repr(
+        (violation.property, scenario_data(replace(draft, description=""))["steps"], draft.world)
+    )
+    digest = hashlib.sha256(digest_source.encode()).hexdigest()[:8]
+    return replace(draft, name=f"{violation.property}-{digest}")
+
+
+def record_violation(
+    violation: Violation,
+    record_dir: str | Path,
+    *,
+    integration: str | None,
+    options: Options | None = None,
+    world: WorldSpec | None = None,
+) -> Path:
+    """Write ``violation`` as a minimal scenario file into ``record_dir``; return its path."""
+    scenario = scenario_for(violation, integration=integration, options=options, world=world)
+    spec = violation.world if violation.world is not None else world
+    assert spec is not None  # scenario_for checked
+    secrets = secret_values(spec.template, token_key=spec.token_key)
+    directory = Path(record_dir)
+    path = directory / f"{scenario.name}.scenario.yaml"
+    command = f"lifecycle-harness replay {path}"
+    if integration is not None:
+        command += f" --integration {integration}"
+    header = f"{violation.property}: minimal steps found by lifecycle-harness.\nReplay: {command}"
+    text = dumps_scenario(scenario, secrets=secrets, header=header)
+    directory.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def record_violations(
+    violations: Sequence[Violation],
+    record_dir: str | Path,
+    *,
+    integration: str | None,
+    options: Options | None = None,
+    world: WorldSpec | None = None,
+) -> dict[int, Path]:
+    """Record each violation (by index); those the format cannot express are skipped."""
+    written: dict[int, Path] = {}
+    for index, violation in enumerate(violations):
+        try:
+            written[index] = record_violation(
+                violation, record_dir, integration=integration, options=options, world=world
+            )
+        except ScenarioWriteError:
+            continue
+    return written
