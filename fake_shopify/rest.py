@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 import httpx
 
+from fake_shopify._headers import find
 from fake_shopify.errors import BadRequestError, InvalidJsonError, ValidationError
 from fake_shopify.ratelimit import RateLimiter
 from fake_shopify.state import UNSET, Installation, Origin, Shop, ShopifyBackend, Webhook
@@ -34,14 +35,12 @@ _NO_QUERY: Final = httpx.QueryParams()
 
 
 def header(request: httpx.Request, name: bytes) -> str | None:
-    """The value of header ``name`` (lower-case bytes), scanning the raw list once.
+    """The value of header ``name`` (lower-case bytes), scanning the headers once.
 
     ``Headers.get`` recomputes the headers' encoding on every lookup; this is the hot path.
     """
-    for key, value in request.headers.raw:
-        if key.lower() == name:
-            return value.decode("latin-1")
-    return None
+    value = find(request.headers, name)
+    return None if value is None else value.decode("latin-1")
 
 
 @dataclass(slots=True)
@@ -79,7 +78,10 @@ class Call:
 
 @dataclass(slots=True)
 class Reply:
-    """What a handler answers: status, JSON-able body, extra headers."""
+    """What a handler answers: status, JSON-able body, extra headers.
+
+    A ``bytes`` body is JSON already encoded and is sent as is (fixed shapes skip the encoder).
+    """
 
     status: int
     body: object
@@ -329,7 +331,8 @@ def count_webhooks(call: Call) -> Reply:
     count = call.backend.count_webhooks(
         call.shop, call.installation.app, topic=query.get("topic"), address=query.get("address")
     )
-    return Reply(200, {"count": count})
+    # A fixed shape: formatted directly, no JSON encoder (this is the cheapest, busiest call).
+    return Reply(200, b'{"count":%d}' % count)
 
 
 def get_webhook(call: Call) -> Reply:
@@ -379,7 +382,7 @@ def update_webhook(call: Call) -> Reply:
 def delete_webhook(call: Call) -> Reply:
     """DELETE webhooks/{id}.json: 200 ``{}``."""
     call.backend.delete_webhook(call.shop, call.installation.app, _webhook_id(call))
-    return Reply(200, {})
+    return Reply(200, b"{}")
 
 
 # -- shop and access scopes ---------------------------------------------------------------------

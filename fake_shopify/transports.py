@@ -52,8 +52,9 @@ class Interceptor(respx.MockRouter):
         self._other_hosts = other_hosts
 
     def _dispatch(self, request: httpx.Request) -> Any:
-        if request.url.host.endswith(_SHOP_SUFFIX):
-            return self._fake.handle(request)
+        host = request.url.host
+        if host.endswith(_SHOP_SUFFIX):
+            return self._fake._handle_shop(request, host)  # one host check per request
         if self._other_hosts is not None:
             return self._other_hosts(request)
         raise UnservedByThisFake(
@@ -62,6 +63,8 @@ class Interceptor(respx.MockRouter):
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         response = self._dispatch(request)
+        if type(response) is httpx.Response:
+            return response  # the fake's answer: nothing to check (the common case, first)
         if inspect.isawaitable(response):
             close = getattr(response, "close", None)
             if close is not None:

@@ -25,15 +25,12 @@ from typing import Any
 import httpx
 
 from harness.examples._protocols import Context, Logger
+from harness.examples._shopify_rest import MAX_ATTEMPTS, TOPICS, retry_after, shopify
 from harness.platform import RuntimeError
-
-API_VERSION = "2025-10"
-TOPICS = ("orders/create", "orders/cancelled", "customers/create")
-MAX_ATTEMPTS = 5  # per request, for 429 (rate limited) only
 
 
 async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
-    async with _shopify(ctx) as http:
+    async with shopify(ctx) as http:
         try:
             for topic in TOPICS:
                 if not await _list(http, {"topic": topic, "address": webhook_url}):
@@ -47,7 +44,7 @@ async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
 
 
 async def unregister(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
-    async with _shopify(ctx) as http:
+    async with shopify(ctx) as http:
         try:
             for hook in await _list(http, {"address": webhook_url}):
                 response = await _request(http, "DELETE", f"webhooks/{hook['id']}.json")
@@ -77,6 +74,9 @@ def _dump(exc: httpx.HTTPError) -> str:
     return json.dumps(details)
 
 
+# The listing and the request helper are this module's own, not ``_shopify_rest``'s: they let
+# httpx's errors escape (``raise_for_status``, transport errors unwrapped) so that ``_dump`` can
+# serialise them, which is the bug.
 async def _list(http: httpx.AsyncClient, filters: Mapping[str, str]) -> list[dict[str, Any]]:
     hooks: list[dict[str, Any]] = []
     response = await _request(http, "GET", "webhooks.json", params={**filters, "limit": 250})
@@ -95,24 +95,5 @@ async def _request(http: httpx.AsyncClient, method: str, url: str, **kwargs: Any
         if response.status_code != 429 or attempt == MAX_ATTEMPTS:
             return response
         # Shopify's leaky bucket is full: wait as long as it says, then try again.
-        await asyncio.sleep(_retry_after(response))
+        await asyncio.sleep(retry_after(response))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _retry_after(response: httpx.Response) -> float:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "2.0")))
-    except ValueError:
-        return 2.0
-
-
-def _shopify(ctx: Context) -> httpx.AsyncClient:
-    shop = ctx.configuration.get("shopName")
-    token = ctx.configuration.get("access_token")
-    if not shop or not token:
-        raise RuntimeError("Missing Shopify configuration: shopName and access_token are required")
-    return httpx.AsyncClient(
-        base_url=f"https://{shop}.myshopify.com/admin/api/{API_VERSION}/",
-        headers={"X-Shopify-Access-Token": str(token)},
-        timeout=10.0,
-    )

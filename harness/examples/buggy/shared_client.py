@@ -18,17 +18,18 @@ as ``RuntimeError`` without the token, ``unregister`` limited to this bot's addr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
 
 import httpx
 
 from harness.examples._protocols import Context, Logger
+from harness.examples._shopify_rest import (
+    API_VERSION,
+    TOPICS,
+    create_webhook,
+    delete_webhook,
+    list_webhooks,
+)
 from harness.platform import RuntimeError
-
-API_VERSION = "2025-10"
-TOPICS = ("orders/create", "orders/cancelled", "customers/create")
-MAX_ATTEMPTS = 5  # per request, for 429 (rate limited) only
 
 # BUG: process-wide mutable client state. A client per call (or the token passed as a header of
 # each request) keeps every bot's token with its own requests.
@@ -45,12 +46,9 @@ async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
 
 async def unregister(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
     http, base = _authenticated(ctx)
-    for hook in await _list(http, f"{base}/webhooks.json", {"address": webhook_url}):
-        response = await _send(http, "DELETE", f"{base}/webhooks/{hook['id']}.json")
-        if response.status_code == 404:
-            logger.for_bot().warning("Shopify webhook %s was already deleted", hook["id"])
-        elif response.status_code != 200:
-            raise _failure(response)
+    for hook in await list_webhooks(http, {"address": webhook_url}, url=f"{base}/webhooks.json"):
+        url = f"{base}/webhooks/{hook['id']}.json"
+        await delete_webhook(http, logger, hook["id"], url=url)
 
 
 def _authenticated(ctx: Context) -> tuple[httpx.AsyncClient, str]:
@@ -66,66 +64,8 @@ def _authenticated(ctx: Context) -> tuple[httpx.AsyncClient, str]:
 
 
 async def _ensure(http: httpx.AsyncClient, base: str, *, topic: str, address: str) -> None:
+    # Absolute URLs: the shared client has no base URL, since bots on other shops use it too.
     url = f"{base}/webhooks.json"
-    if await _list(http, url, {"topic": topic, "address": address}):
+    if await list_webhooks(http, {"topic": topic, "address": address}, url=url):
         return
-    body = {"webhook": {"topic": topic, "address": address, "format": "json"}}
-    response = await _send(http, "POST", url, json=body)
-    if response.status_code == 201:
-        return
-    taken = response.status_code == 422 and "already been taken" in response.text
-    if taken and await _list(http, url, {"topic": topic, "address": address}):
-        return
-    raise _failure(response)
-
-
-async def _list(
-    http: httpx.AsyncClient, url: str, filters: Mapping[str, str]
-) -> list[dict[str, Any]]:
-    hooks: list[dict[str, Any]] = []
-    response = await _send(http, "GET", url, params={**filters, "limit": 250})
-    while True:
-        if response.status_code != 200:
-            raise _failure(response)
-        hooks.extend(h for h in response.json()["webhooks"] if h["address"] == filters["address"])
-        next_url = response.links.get("next", {}).get("url")
-        if not next_url:
-            return hooks
-        response = await _send(http, "GET", next_url)
-
-
-async def _send(
-    http: httpx.AsyncClient,
-    method: str,
-    url: str,
-    *,
-    params: Mapping[str, str | int] | None = None,
-    json: object = None,
-) -> httpx.Response:
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        try:
-            response = await http.request(method, url, params=params, json=json)
-        except httpx.TransportError as exc:
-            raise RuntimeError(
-                f"Could not reach Shopify for {method} {httpx.URL(url).path}: {type(exc).__name__}"
-            ) from exc
-        if response.status_code != 429 or attempt == MAX_ATTEMPTS:
-            return response
-        # Shopify's leaky bucket is full: wait as long as it says, then try again.
-        await asyncio.sleep(_retry_after(response))
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def _retry_after(response: httpx.Response) -> float:
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "2.0")))
-    except ValueError:
-        return 2.0
-
-
-def _failure(response: httpx.Response) -> RuntimeError:
-    request = response.request
-    return RuntimeError(
-        f"Shopify answered {response.status_code} to {request.method} {request.url.path}: "
-        f"{response.text[:300]}"
-    )
+    await create_webhook(http, topic=topic, address=address, url=url)
