@@ -6,27 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from fake_shopify.faults import HttpError, Match, Nth
+from harness.properties import Evidence, Violation
 from harness.report_md import LibraryResult, describe, render_markdown, sequence_diagram
 from harness.steps import Concurrently, Register, ShopifyFault, Step, Unregister
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
-
-
-@dataclass(frozen=True)
-class Evidence:
-    exchanges: tuple[str, ...] = ()
-    logs: tuple[str, ...] = ()
-    outcomes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Violation:
-    property: str
-    message: str
-    step_index: int
-    steps: tuple[Step, ...]
-    fix_hint: str = "log err.message, never the request"
-    evidence: Evidence = field(default_factory=Evidence)
 
 
 @dataclass
@@ -88,6 +72,7 @@ LEAK = Violation(
     message="the access token appears in a log record at error level",
     step_index=1,
     steps=STEPS,
+    fix_hint="log err.message, never the request",
     evidence=Evidence(
         exchanges=("POST https://acme.myshopify.com/admin/api/2024-07/webhooks.json -> 403",),
         logs=("[error] failed: headers {'X-Shopify-Access-Token': '<access_token>'}",),
@@ -200,7 +185,13 @@ def test_without_a_record_the_diagram_comes_from_the_evidence() -> None:
 
 def test_concurrent_calls_are_drawn_in_parallel_blocks() -> None:
     step = Concurrently((Register("bot1"), Register("bot2")))
-    violation = Violation("tenant_isolation", "bot1's token was sent to acme-2", 0, (step,))
+    violation = Violation(
+        "tenant_isolation",
+        "bot1's token was sent to acme-2",
+        0,
+        (step,),
+        fix_hint="per-call client",
+    )
     record = Record(
         step=step,
         calls=[
@@ -222,7 +213,12 @@ def test_no_violations() -> None:
 
 def test_labels_are_one_short_line() -> None:
     long = Violation(
-        "reported", "x", 0, (Register(),), evidence=Evidence(logs=("a\nb",), outcomes=("y" * 500,))
+        "reported",
+        "x",
+        0,
+        (Register(),),
+        fix_hint="log it",
+        evidence=Evidence(logs=("a\nb",), outcomes=("y" * 500,)),
     )
     lines = sequence_diagram(long)
     assert all("\n" not in line for line in lines)
