@@ -71,6 +71,10 @@ class TestCA:
         self.ca_cert_path = self._dir / "ca.pem"
         self.ca_cert_path.write_bytes(self.ca_pem)
 
+    def issue(self, *hostnames: str) -> trustme.LeafCert:
+        """Another certificate signed by this CA (tests of trust scoping)."""
+        return self._ca.issue_cert(*hostnames)
+
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._cert.configure_cert(context)
