@@ -27,6 +27,8 @@ open sockets without the ``socket`` module, and child processes.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import ipaddress
 import socket
 import ssl
@@ -119,6 +121,9 @@ _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_wrap_socket = ssl.SSLContext.wrap_socket
 _real_wrap_bio = ssl.SSLContext.wrap_bio
+_real_sendall = ssl.SSLSocket.sendall
+_real_recv_into = ssl.SSLSocket.recv_into
+_ORIGIN_ATTR = "_fake_shopify_origin_port"
 
 _lock = threading.RLock()
 _active: list[NetworkGuard] = []
@@ -266,11 +271,65 @@ def _target(sock: socket.socket, address: Any, via: str) -> Any:
 
 
 def _connect(self: socket.socket, address: Any) -> None:
-    return _real_connect(self, _target(self, address, "connect"))
+    target = _target(self, address, "connect")
+    try:
+        _real_connect(self, target)
+    finally:  # a non-blocking connect (asyncio) raises BlockingIOError with the port bound
+        _note_origin(self, target)
 
 
 def _connect_ex(self: socket.socket, address: Any) -> int:
-    return _real_connect_ex(self, _target(self, address, "connect_ex"))
+    target = _target(self, address, "connect_ex")
+    result = _real_connect_ex(self, target)
+    _note_origin(self, target)
+    return result
+
+
+def _note_origin(sock: socket.socket, target: Any) -> None:
+    """Remember the caller's context for a connection to the served fake (by local port)."""
+    if not isinstance(target, tuple) or len(target) < 2 or not is_loopback(target[0]):
+        return
+    guard = _server_guard()
+    if guard is None or guard._served is None or target[1] != guard._served.port:
+        return
+    try:
+        port = sock.getsockname()[1]
+    except OSError:  # pragma: no cover - the connect failed outright
+        return
+    guard._origins[port] = contextvars.copy_context()
+
+
+def _sendall(self: ssl.SSLSocket, data: Any, flags: int = 0) -> None:
+    port = getattr(self, _ORIGIN_ATTR, None)
+    if port is not None:
+        guard = _server_guard()
+        if guard is not None:
+            # Each request runs in the context of the code that sent it (keep-alive
+            # connections outlive the call that opened them).
+            guard._origins[port] = contextvars.copy_context()
+    return _real_sendall(self, data, flags)
+
+
+def _recv_into(self: ssl.SSLSocket, buffer: Any, nbytes: int | None = None, flags: int = 0) -> int:
+    port = getattr(self, _ORIGIN_ATTR, None)
+    try:
+        received = _real_recv_into(self, buffer, nbytes, flags)
+    except OSError:
+        if port is not None:
+            _deliver_crash(port)
+        raise
+    if received == 0 and port is not None:
+        _deliver_crash(port)
+    return received
+
+
+def _deliver_crash(port: int) -> None:
+    """Raise, in the caller's thread, an exception a ``Raise`` fault made for its request."""
+    guard = _server_guard()
+    if guard is not None and guard._served is not None:
+        crash = guard._served.crashes.pop(port, None)
+        if crash is not None:
+            raise crash
 
 
 def _shop_context(context: ssl.SSLContext, server_hostname: object) -> ssl.SSLContext | None:
@@ -288,7 +347,10 @@ def _wrap_socket(self: ssl.SSLContext, sock: socket.socket, *args: Any, **kwargs
     if not server_side and hostname is not None:
         context = _shop_context(self, hostname)
         if context is not None and _peer_is_served(sock):
-            return _real_wrap_socket(context, sock, *args, **kwargs)
+            wrapped = _real_wrap_socket(context, sock, *args, **kwargs)
+            with contextlib.suppress(OSError, AttributeError):
+                setattr(wrapped, _ORIGIN_ATTR, wrapped.getsockname()[1])
+            return wrapped
     return _real_wrap_socket(self, sock, *args, **kwargs)
 
 
@@ -322,6 +384,8 @@ def _install() -> None:
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
     ssl.SSLContext.wrap_socket = _wrap_socket  # type: ignore[method-assign]
     ssl.SSLContext.wrap_bio = _wrap_bio  # type: ignore[method-assign]
+    ssl.SSLSocket.sendall = _sendall  # type: ignore[method-assign]
+    ssl.SSLSocket.recv_into = _recv_into  # type: ignore[method-assign]
 
 
 def _uninstall() -> None:
@@ -332,6 +396,8 @@ def _uninstall() -> None:
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
     ssl.SSLContext.wrap_socket = _real_wrap_socket  # type: ignore[method-assign]
     ssl.SSLContext.wrap_bio = _real_wrap_bio  # type: ignore[method-assign]
+    ssl.SSLSocket.sendall = _real_sendall  # type: ignore[method-assign]
+    ssl.SSLSocket.recv_into = _real_recv_into  # type: ignore[method-assign]
 
 
 class NetworkGuard:
@@ -357,6 +423,8 @@ class NetworkGuard:
         self.blocked: list[BlockedConnection] = []
         self._contexts: dict[tuple[bool, int], ssl.SSLContext] = {}
         self._served_lock = threading.Lock()
+        # Local port of an in-process connection to the served fake -> the sender's context.
+        self._origins: dict[int, contextvars.Context] = {}
 
     @property
     def serves_shops(self) -> bool:
@@ -372,8 +440,15 @@ class NetworkGuard:
             if self._served is None:
                 if self._serve is None:  # pragma: no cover - callers check serves_shops
                     raise RuntimeError("this guard serves no fake")
-                self._served = self._serve().start()
+                served = self._serve()
+                served.origin = self._origin
+                self._served = served.start()
             return self._served.address
+
+    def _origin(self, client_address: Any) -> contextvars.Context | None:
+        if isinstance(client_address, tuple) and len(client_address) > 1:
+            return self._origins.get(client_address[1])
+        return None  # pragma: no cover - TCP peers are tuples
 
     def _trusting(self, context: ssl.SSLContext) -> ssl.SSLContext:
         """A client context like ``context`` (verification on or off) that trusts only the

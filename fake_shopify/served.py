@@ -27,6 +27,7 @@ exception escaping the fake is a ``500`` naming it, and is kept in :attr:`Served
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import shutil
 import socket
 import ssl
@@ -34,6 +35,7 @@ import struct
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -144,8 +146,13 @@ class _Handler(BaseHTTPRequestHandler):
         request = httpx.Request(
             self.command, served._url(host, self.path), headers=raw_headers, content=content
         )
+        origin = served.origin(self.client_address) if served.origin is not None else None
         try:
-            response = served.fake.handle(request)
+            if origin is None:
+                response = served.fake.handle(request)
+            else:
+                # An in-process sender: serve in (a copy of) its context, as in-process.
+                response = origin.copy().run(served.fake.handle, request)
         except UnservedRequestError as exc:  # pragma: no cover - the host was checked above
             self._write(421, [(b"Content-Type", b"text/plain")], str(exc).encode())
             return
@@ -158,7 +165,11 @@ class _Handler(BaseHTTPRequestHandler):
                 # request was applied and the client never gets the answer.
                 raise _Abort(reset=False) from exc
             if not isinstance(exc, Exception) or isinstance(effect, Raise):
-                served.errors.append(exc)
+                if origin is not None:
+                    # The sender is in this process: its next read raises the exception.
+                    served.crashes[self.client_address[1]] = exc
+                else:
+                    served.errors.append(exc)
                 raise _Abort(reset=True) from exc
             served.errors.append(exc)
             message = f"fake_shopify served mode: the fake raised {type(exc).__name__}: {exc}"
@@ -271,6 +282,11 @@ class ServedShopify:
         self.host = host
         self.latency_scale = latency_scale
         self.errors: list[BaseException] = []
+        # Set by a NetworkGuard for in-process senders: the contextvars context of the code
+        # that sent the request from ``client_address``; a Raise fault's exception for such a
+        # sender waits in ``crashes`` (by its local port) for the sender's next read.
+        self.origin: Callable[[Any], contextvars.Context | None] | None = None
+        self.crashes: dict[int, BaseException] = {}
         self._requested_port = port
         self._own_ca = ca is None
         self.ca = ca if ca is not None else TestCA()

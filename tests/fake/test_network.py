@@ -335,3 +335,49 @@ def test_host_classification() -> None:
         assert is_loopback(host), host
     for host in ("10.0.0.1", "0.0.0.0", "example.com", "::ffff:8.8.8.8", "", None):
         assert not is_loopback(host), host
+
+
+def test_served_requests_run_in_the_senders_context(fake: FakeShopify) -> None:
+    """A request that went over the socket is handled in the context of the code that sent it,
+    as in-process: context-dependent bookkeeping (the harness's per-hook records) sees it."""
+    import contextvars
+
+    caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="nobody")
+    seen: list[str] = []
+    real_handle = fake.handle
+
+    def spying_handle(request: httpx.Request) -> httpx.Response:
+        seen.append(caller.get())
+        return real_handle(request)
+
+    fake.handle = spying_handle  # type: ignore[method-assign]
+    with fake.intercept():
+        session = requests.Session()  # one keep-alive connection for both callers
+        for name in ("first hook", "second hook"):
+            token = caller.set(name)
+            try:
+                assert session.get(HOOKS, headers=TOKEN, timeout=5).status_code == 200
+            finally:
+                caller.reset(token)
+        session.close()
+    assert seen == ["first hook", "second hook"]
+
+
+def test_a_raise_fault_reaches_an_in_process_sender_as_its_exception(fake: FakeShopify) -> None:
+    class Crash(BaseException):
+        pass
+
+    from fake_shopify import Raise
+
+    fake.faults.arm(Raise(lambda request: Crash("aborted")), match=Match(action="create_webhook"))
+    with fake.intercept():
+        for send in (
+            lambda: requests.post(HOOKS, json=HOOK, headers=TOKEN, timeout=5),
+            lambda: urllib.request.urlopen(
+                urllib.request.Request(HOOKS, data=json.dumps(HOOK).encode(), headers=TOKEN)
+            ),
+        ):
+            with pytest.raises(Crash, match="aborted"):
+                send()
+            fake.faults.arm(Raise(lambda request: Crash("aborted")))
+    assert _addresses(fake) == []
