@@ -10,11 +10,11 @@ Loading::
 
 Calling: :func:`call_hook` (one call) and :func:`call_hooks_concurrently` (overlapping calls)
 inject ``ctx``, ``client``, ``logger`` and ``webhook_url`` by name, give ``async def`` hooks an
-:class:`~harness.platform.AsyncPlatformClient` and plain ones a
-:class:`~harness.platform.PlatformClient`, and map what escapes as the platform SDK does
+:class:`~harness.runtime.AsyncPlatformClient` and plain ones a
+:class:`~harness.runtime.PlatformClient`, and map what escapes as the platform SDK does
 (platform-lifecycle.md section 1.4) into a :class:`HookOutcome`.
 
-Where hooks run: async hooks on the calling thread's :class:`~harness.vtime.VirtualEventLoop`;
+Where hooks run: async hooks on the calling thread's :class:`~harness.runtime.vtime.VirtualEventLoop`;
 a single plain hook on the calling thread, interrupted by the run's watchdog if it spins;
 overlapping plain hooks (or any with ``isolate_sync=True``) on worker threads started with
 ``_thread`` (freezegun gives the real time to callers near ``threading`` frames, so not
@@ -44,8 +44,7 @@ from pathlib import Path
 from types import FrameType, ModuleType
 from typing import Any, Literal
 
-from harness._sslcache import cached_ssl_contexts
-from harness.platform import (
+from harness.runtime import (
     AsyncPlatformClient,
     Context,
     LogRecord,
@@ -58,7 +57,8 @@ from harness.platform import (
     default_webhook_url,
     is_api_error,
 )
-from harness.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
+from harness.runtime.sslcache import cached_ssl_contexts
+from harness.runtime.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
 
 __all__ = [
     "ALLOWED_PARAMETERS",
@@ -439,7 +439,7 @@ class HookInvocation:
 
 
 def call_label(integration: Integration, operation: str, bot_id: str) -> str:
-    """How a hook call is named in messages and in ``harness.vtime.current_deadline().label``
+    """How a hook call is named in messages and in ``harness.runtime.vtime.current_deadline().label``
     (the simulator attributes requests to calls by it): ``"register of shop.py for bot1"``."""
     return f"{operation} of {integration.name} for {bot_id}"
 
@@ -465,7 +465,7 @@ def call_hook(
     costs freezegun's start, milliseconds). ``budget_seconds``: virtual seconds the hook may
     take (``None``: unlimited). ``wall_timeout``: real seconds before the hook counts as hung.
     ``cache_ssl``: httpx clients built during the call share cached SSL contexts
-    (``harness._sslcache``), so a client per call costs microseconds, not tens of ms.
+    (``harness.runtime.sslcache``), so a client per call costs microseconds, not tens of ms.
     ``isolate_sync``: run a plain hook on a thread of its own even when it is called alone.
     By default it runs on the calling thread (five times cheaper); a hook that spins is still
     interrupted there, but one blocked forever in a C call (a lock, ``queue.get()``) can only
@@ -916,7 +916,8 @@ def _frame_location(frame: FrameType | None) -> str:
     return _pick_location(list(traceback.extract_stack(frame)))
 
 
-_SKIP_DIRS = (os.path.dirname(__file__), os.path.dirname(asyncio.__file__))
+_HARNESS_DIR = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))  # harness/
+_SKIP_DIRS = (_HARNESS_DIR, os.path.dirname(asyncio.__file__))
 
 
 _LIBRARY_DIRS = tuple(
