@@ -712,14 +712,16 @@ class FakeShopify:
             if not guard:
                 yield
                 return
-            with NetworkGuard(self._served_for_guard):
+            from fake_shopify.served import ServedShopify, shared_ca
+
+            ca = shared_ca()  # now, before any freezegun block of the test's freezes time
+
+            def serve() -> ServedShopify:
+                # The fake's clock semantics, as in-process: Latency moves the clock only.
+                return ServedShopify(self, latency_scale=0, ca=ca)
+
+            with NetworkGuard(serve):
                 yield
-
-    def _served_for_guard(self) -> Any:
-        from fake_shopify.served import ServedShopify
-
-        # The fake's clock semantics, as in-process: Latency moves the clock, not the wall.
-        return ServedShopify(self, latency_scale=0)
 
     def __enter__(self) -> FakeShopify:
         if self._active_interceptor is not None:

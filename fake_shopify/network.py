@@ -34,6 +34,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ __all__ = [
     "NetworkBlockedError",
     "NetworkEscapeError",
     "NetworkGuard",
+    "awaiting_served_response",
     "current_guard",
     "is_loopback",
     "is_shop_host",
@@ -124,6 +126,10 @@ _real_wrap_bio = ssl.SSLContext.wrap_bio
 _real_sendall = ssl.SSLSocket.sendall
 _real_recv_into = ssl.SSLSocket.recv_into
 _ORIGIN_ATTR = "_fake_shopify_origin_port"
+_SERVED_ATTR = "_fake_shopify_served"
+_real_bio_write = ssl.SSLObject.write
+_real_bio_read = ssl.SSLObject.read
+_real_bio_handshake = ssl.SSLObject.do_handshake
 
 _lock = threading.RLock()
 _active: list[NetworkGuard] = []
@@ -274,7 +280,12 @@ def _connect(self: socket.socket, address: Any) -> None:
     target = _target(self, address, "connect")
     try:
         _real_connect(self, target)
-    finally:  # a non-blocking connect (asyncio) raises BlockingIOError with the port bound
+    except BlockingIOError:
+        # A non-blocking connect (asyncio) to the served fake: in flight until TLS starts.
+        if target is not address and isinstance(target, tuple):
+            _connecting[id(self)] = _real_monotonic()
+        raise
+    finally:  # the local port is bound either way
         _note_origin(self, target)
 
 
@@ -361,8 +372,64 @@ def _wrap_bio(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
     if not server_side and hostname is not None:
         context = _shop_context(self, hostname)
         if context is not None:
-            return _real_wrap_bio(context, *args, **kwargs)
+            wrapped = _real_wrap_bio(context, *args, **kwargs)
+            with contextlib.suppress(AttributeError):
+                setattr(wrapped, _SERVED_ATTR, True)
+            _connecting.clear()  # the connect that led here is done (approximate, bounded)
+            _awaiting[id(wrapped)] = _real_monotonic()  # the handshake is next
+            return wrapped
     return _real_wrap_bio(self, *args, **kwargs)
+
+
+# In-process asyncio clients of the served fake waiting for it: id(SSLObject) -> since (a
+# handshake or a request without its answer yet), id(socket) -> since (a connect in flight).
+_awaiting: dict[int, float] = {}
+_connecting: dict[int, float] = {}
+_AWAIT_LIMIT = 10.0  # real seconds after which a wait no longer counts (a dropped connection)
+_real_monotonic = time.monotonic  # captured at import: freezegun replaces time.monotonic
+
+
+def awaiting_served_response() -> bool:
+    """Whether an in-process asyncio client has sent the served fake a request it has not had
+    an answer to yet: a virtual event loop must then wait for real I/O, not jump its clock."""
+    if not _awaiting and not _connecting:
+        return False
+    now = _real_monotonic()
+    for pending in (_awaiting, _connecting):
+        for key, since in list(pending.items()):
+            if now - since > _AWAIT_LIMIT:
+                pending.pop(key, None)
+    return bool(_awaiting or _connecting)
+
+
+def _bio_handshake(self: ssl.SSLObject) -> None:
+    try:
+        _real_bio_handshake(self)
+    except ssl.SSLWantReadError:
+        raise  # the server's part of the handshake is still to come
+    except BaseException:
+        _awaiting.pop(id(self), None)
+        raise
+    _awaiting.pop(id(self), None)
+
+
+def _bio_write(self: ssl.SSLObject, data: Any) -> int:
+    if getattr(self, _SERVED_ATTR, False):
+        _awaiting[id(self)] = _real_monotonic()
+    return _real_bio_write(self, data)
+
+
+def _bio_read(self: ssl.SSLObject, len: int = 1024, buffer: Any = None) -> Any:
+    try:
+        got = _real_bio_read(self, len, buffer) if buffer is not None else _real_bio_read(self, len)
+    except ssl.SSLWantReadError:
+        raise  # nothing yet: still waiting
+    except BaseException:
+        _awaiting.pop(id(self), None)
+        raise
+    if getattr(self, _SERVED_ATTR, False):
+        _awaiting.pop(id(self), None)  # an answer (or the end of the connection) arrived
+    return got
 
 
 def _peer_is_served(sock: socket.socket) -> bool:
@@ -386,6 +453,9 @@ def _install() -> None:
     ssl.SSLContext.wrap_bio = _wrap_bio  # type: ignore[method-assign]
     ssl.SSLSocket.sendall = _sendall  # type: ignore[method-assign]
     ssl.SSLSocket.recv_into = _recv_into  # type: ignore[method-assign]
+    ssl.SSLObject.write = _bio_write  # type: ignore[method-assign]
+    ssl.SSLObject.read = _bio_read  # type: ignore[method-assign]
+    ssl.SSLObject.do_handshake = _bio_handshake  # type: ignore[method-assign]
 
 
 def _uninstall() -> None:
@@ -398,6 +468,11 @@ def _uninstall() -> None:
     ssl.SSLContext.wrap_bio = _real_wrap_bio  # type: ignore[method-assign]
     ssl.SSLSocket.sendall = _real_sendall  # type: ignore[method-assign]
     ssl.SSLSocket.recv_into = _real_recv_into  # type: ignore[method-assign]
+    ssl.SSLObject.write = _real_bio_write  # type: ignore[method-assign]
+    ssl.SSLObject.read = _real_bio_read  # type: ignore[method-assign]
+    ssl.SSLObject.do_handshake = _real_bio_handshake  # type: ignore[method-assign]
+    _awaiting.clear()
+    _connecting.clear()
 
 
 class NetworkGuard:

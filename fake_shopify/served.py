@@ -26,6 +26,7 @@ exception escaping the fake is a ``500`` naming it, and is kept in :attr:`Served
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import contextvars
 import shutil
@@ -39,7 +40,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 import trustme
@@ -47,10 +48,14 @@ import trustme
 from fake_shopify.errors import UnservedRequestError
 from fake_shopify.faults import Latency, LostResponse, Raise, TransportError, fault_of
 
-if TYPE_CHECKING:
-    from fake_shopify.core import FakeShopify
 
-__all__ = ["ServedShopify", "TestCA"]
+class Handles(Protocol):
+    """What is served: a :class:`~fake_shopify.FakeShopify`, or anything with its ``handle``."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response: ...
+
+
+__all__ = ["Handles", "ServedShopify", "TestCA", "shared_ca"]
 
 _HOP_BY_HOP = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
 _LINGER_RESET = struct.pack("ii", 1, 0)
@@ -89,6 +94,25 @@ class TestCA:
 
     def cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_shared: TestCA | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_ca() -> TestCA:
+    """One test CA for the process, made on first use and removed at exit.
+
+    The in-process modes (``intercept()``, the harness's runs) share it: making a CA costs a few
+    milliseconds, and signing cannot happen while freezegun freezes time (``cryptography``
+    refuses its fake datetimes), so callers make it before time is frozen.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = TestCA()
+            atexit.register(_shared.cleanup)
+        return _shared
 
 
 class _Abort(Exception):
@@ -265,7 +289,7 @@ class ServedShopify:
 
     def __init__(
         self,
-        fake: FakeShopify,
+        fake: Handles,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
