@@ -18,6 +18,22 @@ from harness.simulator import Simulator
 from harness.steps import Register, Unregister
 from harness.targets.python import load_integration
 
+# pyactiveresource (under ShopifyAPI) raises its errors while handling urllib's HTTPError and
+# never closes that error's response, so the connection's socket is closed only by the garbage
+# collector, with a ResourceWarning (pytest: an unraisable-exception warning). The library's
+# leak, not the harness's or the example's: tolerated for those examples only.
+LIBRARY_LEAKS_SOCKETS = pytest.mark.filterwarnings(
+    "ignore::pytest.PytestUnraisableExceptionWarning", "ignore::ResourceWarning"
+)
+
+
+def _params(names: list[str]) -> list[object]:
+    return [
+        pytest.param(n, marks=LIBRARY_LEAKS_SOCKETS) if n.startswith("shopifyapi") else n
+        for n in names
+    ]
+
+
 CORRECT = sorted(name for name, example in STACK_EXAMPLES.items() if example.correct)
 BUGGY = sorted(name for name, example in STACK_EXAMPLES.items() if not example.correct)
 STACKS = ("requests", "urllib3", "urllib", "http_client", "aiohttp", "shopifyapi")
@@ -29,13 +45,13 @@ def test_every_stack_has_a_correct_and_a_buggy_example() -> None:
         assert [name for name in BUGGY if name.startswith(f"{stack}_")], stack
 
 
-@pytest.mark.parametrize("name", CORRECT)
+@pytest.mark.parametrize("name", _params(CORRECT))
 def test_correct_stack_example_passes_a_whole_check(name: str) -> None:
     report = check(STACK_EXAMPLES[name].target, examples=8, seed=0)
     assert report.violations == [], render_violations(report.violations)
 
 
-@pytest.mark.parametrize("name", BUGGY)
+@pytest.mark.parametrize("name", _params(BUGGY))
 def test_buggy_stack_example_is_found_by_the_property_meant_for_it(name: str) -> None:
     example = STACK_EXAMPLES[name]
     report = check(example.target, examples=20, seed=0, options=Options().only(*example.violates))
