@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from harness.common.project import TABLE, shown_path
 from harness.plugin import config as cfg
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def header_lines(settings: cfg.PluginSettings, *, seed: int | None) -> list[str]
             where.get("examples", "default"),
             where.get("configuration", "provisioned by the harness"),
         ),
-        f"lifecycle-harness: failing scenarios recorded in {settings.record_dir}",
+        f"lifecycle-harness: failing scenarios recorded in {shown_path(settings.record_dir)}",
     ]
     reproduce = ["pytest", f"--lifecycle-integration={settings.integration}"]
     base = settings.profile.removeprefix("lifecycle-")
@@ -231,7 +232,7 @@ class Lifecycle:
             raise ValueError(
                 "no integration configured; name one with @pytest.mark.lifecycle(integration=...),"
                 " --lifecycle-integration, the ini key lifecycle_integration or "
-                f"[{cfg.TABLE}] integration in pyproject.toml"
+                f"[{TABLE}] integration in pyproject.toml"
             )
         try:
             integration = load_integration(
@@ -386,7 +387,7 @@ def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]
     for number, (violation, path) in enumerate(zip(violations, recorded, strict=True), start=1):
         parts.append(render_violation(violation, number))
         if path is not None:
-            parts.append(f"   reproduce: lifecycle-harness replay {path}")
+            parts.append(f"   reproduce: lifecycle-harness replay {shown_path(path)}")
         parts.append("")
     return "\n".join(parts).rstrip("\n")
 

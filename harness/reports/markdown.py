@@ -22,6 +22,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from fake_shopify.faults import Match, Next
+from harness.common.project import shown_path, shown_target
 from harness.steps import Concurrently, ShopifyFault, Step, step_kind
 
 MAX_LABEL = 90  # characters of one diagram message; Mermaid lines get unreadable beyond this
@@ -208,9 +209,11 @@ def render_violation_markdown(
         lines += ["", "</details>"]
     lines += ["", f"Fix: {_inline(violation.fix_hint)}"]
     if scenario is not None:
-        command = ["lifecycle-harness", "replay", scenario]
+        # Relative to the project root: the command runs as printed from a checkout of the
+        # pull request, wherever the report was made (a CI runner's absolute path would not).
+        command = ["lifecycle-harness", "replay", shown_path(scenario)]
         if target is not None:
-            command += ["--integration", target]
+            command += ["--integration", shown_target(target)]
         lines += ["", "Replay:", "", "```bash", shlex.join(command), "```"]
     return "\n".join(lines)
 

@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from harness.common.project import shown_path, shown_target
 from harness.properties import Violation
 from harness.steps import describe_step, step_to_data
 from harness.world import WorldSpec
@@ -71,7 +72,7 @@ def render_json(report: CheckReport) -> str:
         "examples": report.examples,
         "ok": report.ok,
         "violations": [
-            violation_to_data(v, scenario=report.scenarios.get(i))
+            violation_to_data(v, scenario=_shown(report.scenarios.get(i)))
             for i, v in enumerate(report.violations)
         ],
         "scenarios_passed": report.scenarios_passed,
@@ -82,6 +83,10 @@ def render_json(report: CheckReport) -> str:
         "timings": {k: round(v, 4) for k, v in report.timings.items()},
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def _shown(path: str | None) -> str | None:
+    return None if path is None else shown_path(path)
 
 
 def render_violation(v: Violation, number: int | None = None, *, indent: str = "   ") -> str:
@@ -163,10 +168,11 @@ def _render_text(report: CheckReport) -> str:
         parts.append(render_violation(v, i))
         scenario = report.scenarios.get(i - 1)
         if scenario:
-            parts.append(f"   reproduce: lifecycle-harness replay {scenario}")
+            parts.append(f"   reproduce: lifecycle-harness replay {shown_path(scenario)}")
         parts.append("")
     if report.seed is not None:
         parts.append(
-            f"reproduce: lifecycle-harness check {report.integration} --seed {report.seed}"
+            f"reproduce: lifecycle-harness check {shown_target(report.integration)} "
+            f"--seed {report.seed}"
         )
     return "\n".join(parts) + "\n"

@@ -73,8 +73,9 @@ def test_violations_exit_1_with_summary_and_json(tmp_path: Path) -> None:
         {"kind": "register", "bot": "bot1"},
         {"kind": "register", "bot": "bot1"},
     ]
-    # Recorded into the default directory, inside the working directory.
-    assert idem[0]["scenario"].startswith(".lifecycle-harness/failures/idempotent-")
+    # Recorded into the default directory under the project root (here the working directory:
+    # no pyproject.toml above it), shown relative to the root.
+    assert idem[0]["scenario"].startswith("tests/lifecycle-failures/idempotent-")
     assert (tmp_path / idem[0]["scenario"]).is_file()
     assert idem[0]["message"]
     assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs"}
@@ -145,7 +146,6 @@ def test_a_wrong_target_is_one_clear_line_and_exit_2(argv: list[str], needle: st
 @pytest.mark.parametrize(
     "argv",
     [
-        ["check"],
         ["check", "x", "--examples", "-1"],
         ["check", "x", "--bogus"],
         ["frobnicate"],
@@ -155,6 +155,15 @@ def test_a_wrong_target_is_one_clear_line_and_exit_2(argv: list[str], needle: st
 def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+def test_check_without_a_target_outside_a_configured_project_says_how_to_name_one() -> None:
+    # A TARGET may come from [tool.lifecycle-harness] now; without either, one clear line.
+    code, out, err = run("check", "--no-progress")
+    assert code == 2
+    assert out == ""
+    assert err.startswith("lifecycle-harness: error: no TARGET given and no [tool.lifecycle-harness]")
+    assert 'integration = "mypackage.integration"' in err
 
 
 def test_unreadable_or_wrong_config_exits_2(tmp_path: Path) -> None:
