@@ -82,9 +82,10 @@ class Project:
         value = self.table.get("examples")
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        # As the plugin reads it: a positive whole number (--examples 0 is for the command line).
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ProjectSettingError(
-                f"{self.where('examples')} must be a whole number >= 0, got {value!r}"
+                f"{self.where('examples')} must be a positive whole number, got {value!r}"
             )
         return value
 

@@ -85,9 +85,7 @@ def write_markdown(
 
 def write_junit(path: str | Path, report: CheckReport, *, options: Options | None = None) -> None:
     """``check --junit-xml``: a test case per enabled property and per library scenario."""
-    cases = [
-        ScenarioCase(name, passed, detail, None) for name, passed, detail in report.library
-    ]
+    cases = [ScenarioCase(name, passed, detail, None) for name, passed, detail in report.library]
     properties = (options or Options()).properties
     text = render_junit(report, scenarios=cases, properties=properties)
     Path(path).write_text(text, encoding="utf-8")
