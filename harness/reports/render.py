@@ -71,6 +71,7 @@ def render_json(report: CheckReport) -> str:
         "seed": report.seed,
         "examples": report.examples,
         "ok": report.ok,
+        "summary": summary_data(report),
         "violations": [
             violation_to_data(v, scenario=_shown(report.scenarios.get(i)))
             for i, v in enumerate(report.violations)
@@ -135,11 +136,45 @@ def render_library(report: CheckReport) -> str:
         return ""
     passed = [name for name, ok, _ in report.library if ok]
     failed = [(name, detail) for name, ok, detail in report.library if not ok]
-    lines = [f"scenario library: {len(passed)} of {len(report.library)} passed"]
+    lines = [f"scenario library: {library_summary(report)}"]
     if passed:
         lines.append(f"  passed: {', '.join(passed)}")
     lines += [f"  failed: {name}: {detail}" for name, detail in failed]
     return "\n".join(lines) + "\n"
+
+
+def count_text(count: int) -> str:
+    return f"{count} violation{'s' if count != 1 else ''}"
+
+
+def library_summary(report: CheckReport) -> str:
+    """The library's line, in the headline's terms: a library scenario is a way to reach a
+    bug, not a bug; every property a failed scenario violates is among the report's
+    violations (``check`` adds a library violation of a property nothing else found)."""
+    total = len(report.library)
+    failed = sum(1 for _, ok, _ in report.library if not ok)
+    text = f"{total - failed} of {total} scenarios passed"
+    if failed:
+        text += (
+            f"; the {failed} that failed {'violate' if failed > 1 else 'violates'} only "
+            "properties of the "
+            f"{count_text(len(report.violations))} above"
+        )
+    return text
+
+
+def summary_data(report: CheckReport) -> dict[str, object]:
+    """The counts every report shows, in one place (text headline, library line, Markdown,
+    JSON and the last progress line agree)."""
+    return {
+        "violations": len(report.violations),
+        "properties": sorted({v.property for v in report.violations}),
+        "library": {
+            "scenarios": len(report.library),
+            "passed": sum(1 for _, ok, _ in report.library if ok),
+            "failed": sum(1 for _, ok, _ in report.library if not ok),
+        },
+    }
 
 
 def render_text(report: CheckReport) -> str:
@@ -160,7 +195,7 @@ def _render_text(report: CheckReport) -> str:
     count = len(report.violations)
     props = sorted({v.property for v in report.violations})
     head = (
-        f"{report.integration}: {count} violation{'s' if count != 1 else ''} "
+        f"{report.integration}: {count_text(count)} "
         f"({', '.join(props)}) in {report.examples} generated lifecycles ({seed}{took})"
     )
     parts = [head, ""]
