@@ -2,7 +2,7 @@
 
 Order of work, cheapest and most telling first:
 
-1. probes: a dozen fixed lifecycles that show each bug class of DESIGN.md section 1 in a few
+1. probes: a dozen fixed lifecycles that show each bug class of docs/examples.md in a few
    steps (repeated registers, drift, lost state, token rotation, faults on creation, a crowded
    shop, several bots on one shop and on several shops); their failures are shrunk greedily;
 2. crash enumeration (``harness.exploration.enumerate_crashes``);
@@ -75,7 +75,7 @@ class Probe:
 
 
 def probes() -> tuple[Probe, ...]:
-    """The fixed lifecycles ``check`` runs first (each targets a bug class of DESIGN.md §1)."""
+    """The fixed lifecycles ``check`` runs first (each targets a bug class of docs/examples.md)."""
     b1, b2 = "bot1", "bot2"
     return (
         Probe(

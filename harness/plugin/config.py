@@ -81,7 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
         f"directory minimal failing scenarios are written to (default: {DEFAULT_RECORD_DIR})",
     ),
     # The profile's command-line option is Hypothesis' own --hypothesis-profile: the plugin reads
-    # it and never registers a second one (STYLE.md: do not reinvent what Hypothesis owns).
+    # it and never registers a second one (do not reinvent what Hypothesis owns).
     Setting(
         "profile",
         "--hypothesis-profile",

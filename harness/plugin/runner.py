@@ -482,7 +482,7 @@ class Suite:
         return cls(settings=settings, runner=runner, rootpath=rootpath)
 
     def property_ids(self) -> list[str]:
-        """The properties the harness checks, in DESIGN.md order."""
+        """The properties the harness checks, in the documented order."""
         return sorted(self.runner.options.properties, key=_property_order)
 
     def library_paths(self) -> list[Path]:

@@ -1,4 +1,4 @@
-"""Violation reports: plain text for people, JSON for machines (DESIGN.md section 6).
+"""Violation reports: plain text for people, JSON for machines (the README).
 
 Everything here is already redacted: violations carry redacted messages and evidence, and the
 step data never holds a configuration (tokens live in the world, not in steps).
