@@ -7,6 +7,7 @@ config, a target that cannot be loaded: one clear line on stderr).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -17,7 +18,13 @@ from typing import IO, Any
 from harness.check import Progress, check
 from harness.cli.project import Project, open_project
 from harness.cli.replay import add_replay_parser, run_replay, write_junit, write_markdown
-from harness.common.project import DEFAULT_RECORD_DIR, TABLE, ProjectError, shown_path
+from harness.common.project import (
+    DEFAULT_RECORD_DIR,
+    TABLE,
+    ProjectError,
+    shown_path,
+    shown_target,
+)
 from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
 from harness.reports.render import CheckReport, render_json, render_text
@@ -316,6 +323,7 @@ def _run_check(
         )
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    report.command = _reproduce(target, args)
     out.write(render_text(report))
     if args.junit_xml:
         write_junit(args.junit_xml, report, options=_options(args))
@@ -334,6 +342,30 @@ def _run_check(
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
+def _reproduce(target: str, args: argparse.Namespace) -> str:
+    """The command that repeats this check, paths relative to the project root; options that
+    came from [tool.lifecycle-harness] are left to the table."""
+    if getattr(args, "command", None) == "demo":
+        argv = ["lifecycle-harness", "demo"]
+    else:
+        argv = ["lifecycle-harness", "check"]
+        if getattr(args, "target", None):
+            argv.append(shown_target(target))
+    argv += ["--seed", str(args.seed)]
+    given = getattr(args, "given", {})
+    if given.get("examples") is not None:
+        argv += ["--examples", str(given["examples"])]
+    if given.get("profile") is not None:
+        argv += ["--profile", given["profile"]]
+    if getattr(args, "config", None):
+        argv += ["--config", shown_path(args.config)]
+    if args.strict:
+        argv.append("--strict")
+    if getattr(args, "wall_timeout", None) is not None:
+        argv += ["--wall-timeout", str(args.wall_timeout)]
+    return shlex.join(argv)
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: IO[str] | None = None
 ) -> int:
@@ -350,6 +382,7 @@ def main(
             if args.record_dir is None:
                 # The demo's findings are not the user's: never into their project unasked.
                 args.record_dir = tempfile.mkdtemp(prefix="lifecycle-harness-demo-")
+            args.given = {"examples": args.examples, "profile": args.profile}
             check_outputs(args)
             err.write(
                 f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "
@@ -372,6 +405,7 @@ def main(
                 "; pass one (package.module, package.module:attribute or path/to/file.py) or "
                 f'add it to pyproject.toml: [{TABLE}] integration = "mypackage.integration"'
             )
+        args.given = {"examples": args.examples, "profile": args.profile}
         if args.examples is None:
             args.examples = project.examples()
         if args.profile is None:

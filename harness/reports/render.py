@@ -30,6 +30,9 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)
     scenarios: dict[int, str] = field(default_factory=dict)  # violation index -> scenario path
     library: list[tuple[str, bool, str]] = field(default_factory=list)  # (scenario, passed, why)
+    command: str | None = None
+    """The command that repeats this run, as the command line was given it (``None``: the
+    target and seed alone)."""
 
     @property
     def ok(self) -> bool:
@@ -205,7 +208,9 @@ def _render_text(report: CheckReport) -> str:
         if scenario:
             parts.append(f"   reproduce: lifecycle-harness replay {shown_path(scenario)}")
         parts.append("")
-    if report.seed is not None:
+    if report.command is not None:
+        parts.append(f"reproduce: {report.command}")
+    elif report.seed is not None:
         parts.append(
             f"reproduce: lifecycle-harness check {shown_target(report.integration)} "
             f"--seed {report.seed}"

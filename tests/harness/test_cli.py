@@ -270,3 +270,26 @@ def test_the_demo_writes_into_a_temporary_directory_and_says_where(tmp_path: Pat
     assert list(Path(where).glob("*.scenario.yaml"))
     assert f"reproduce: lifecycle-harness replay {Path(where).as_posix()}/" in out
     shutil.rmtree(where)
+
+
+def test_the_reproduce_line_repeats_the_options_given(tmp_path: Path) -> None:
+    config = tmp_path / "conf.yaml"
+    config.write_text("shopName: bravo\n")
+    code, out, _ = run(
+        "check",
+        f"{TARGETS}:Duplicates",
+        "--examples",
+        "2",
+        "--seed",
+        "5",
+        "--strict",
+        "--config",
+        str(config),
+        "--no-progress",
+    )
+    assert code == 1
+    (line,) = [x for x in out.splitlines() if x.startswith("reproduce: lifecycle-harness check ")]
+    # The options given, paths relative to the project root (the working directory here).
+    assert line.endswith(
+        "lifecycle_targets.py:Duplicates --seed 5 --examples 2 --config conf.yaml --strict"
+    )

@@ -93,7 +93,8 @@ def test_check_alone_works_and_every_printed_command_replays(project: Path) -> N
     commands = re.findall(r"^ *reproduce: (lifecycle-harness .*)$", out, flags=re.M)
     replays = [c for c in commands if c.startswith("lifecycle-harness replay ")]
     assert replays, out
-    assert "lifecycle-harness check myint.shopify --seed 0" in commands
+    # The target came from the table, so the command that repeats the run leaves it there too.
+    assert "lifecycle-harness check --seed 0" in commands
     for command in replays:
         path = shlex.split(command)[2]
         assert path.startswith("tests/lifecycle-failures/"), command  # relative to the root
@@ -108,6 +109,9 @@ def test_check_alone_works_and_every_printed_command_replays(project: Path) -> N
     assert md_commands
     assert str(project) not in markdown  # nothing absolute from this machine
 
+    again = _pasted("lifecycle-harness check --seed 0", project)
+    assert again.returncode == 1
+    assert again.stdout.splitlines()[0].split(" (seed")[0] == out.splitlines()[0].split(" (seed")[0]
     for command in {replays[0], header.removeprefix("# Replay: "), md_commands[0]}:
         replayed = _pasted(command, project)
         assert replayed.returncode == 1, (command, replayed.stdout, replayed.stderr)
