@@ -530,15 +530,17 @@ class Suite:
         result = replay(scenario, integration=integration, configuration=self.runner.configuration)
         if result.passed:
             return
-        lines = [f"scenario {scenario.name} ({path}) did not replay as expected"]
+        shown = shown_path(path, self.rootpath)
+        lines = [f"scenario {scenario.name} ({shown}) did not replay as expected"]
         for violation in result.violations:
             line = step_line(path, violation.step_index)
-            where = f"{path}:{line + 1}" if line is not None else str(path)
+            where = f"{shown}:{line + 1}" if line is not None else shown
             lines.append(f"{where}: step {violation.step_index + 1} violates {violation.property}")
         for missing in result.missing:
             lines.append(f"expected violation of {missing} did not happen")
         lines.append("")
         lines.append(report_text(result.violations, [None] * len(result.violations)))
+        lines.append(f"reproduce: lifecycle-harness replay {shown}")
         raise LifecycleFailure("\n".join(lines).rstrip("\n"))
 
 

@@ -51,7 +51,7 @@ def test_lifecycle_fixture_runs_steps_and_reports_violations(
             "   reproduce: lifecycle-harness replay *.lifecycle-harness*failures*.scenario.yaml",
         ]
     )
-    recorded = list((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
+    recorded = list((pytester.path / "tests" / "lifecycle-failures").glob("*.scenario.yaml"))
     # nothing deleted: subscriptions remain (clean) and events still arrive (exactly_once)
     assert {path.name.split("-")[0] for path in recorded} == {"clean", "exactly_once"}
     for path in recorded:
