@@ -104,7 +104,7 @@ _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
     "remote_protocol_error": httpx.RemoteProtocolError,
 }
 
-# Shopify's bodies per status (shopify-admin-api.md section 4); 5xx bodies other than 500 are
+# Shopify's bodies per status (https://shopify.dev/docs/api/usage/response-codes); 5xx bodies other than 500 are
 # unverified [U] and use the reason phrase.
 _STATUS_BODIES: dict[int, object] = {
     401: {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},

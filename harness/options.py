@@ -1,7 +1,7 @@
-"""Which properties a run checks, and how strictly (DESIGN.md section 4).
+"""Which properties a run checks, and how strictly (README, "The hook contract").
 
 ``Options`` is plain, frozen data so scenario files and the pytest plugin can carry it; every
-strictness level that DESIGN.md calls opt-in is off by default.
+strictness level documented as opt-in is off by default.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ PROPERTY_IDS: tuple[str, ...] = (
     "tenant_isolation",
     "exactly_once",
 )
-"""Stable property identifiers (reports, options, scenario files), in DESIGN.md order."""
+"""Stable property identifiers (reports, options, scenario files), in the documented order."""
 
 IMPLEMENTED_PROPERTIES: tuple[str, ...] = PROPERTY_IDS
 """Every property is checked by default (``exactly_once`` since issue 6, event delivery)."""

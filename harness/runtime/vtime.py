@@ -1,4 +1,4 @@
-"""Virtual time for a simulated run (DESIGN.md section 5).
+"""Virtual time for a simulated run (docs/architecture.md).
 
 One :class:`VirtualTime` per run. :meth:`VirtualTime.start` freezes the process clock with
 freezegun ONCE (freezegun walks every loaded module on start, which costs milliseconds); after

@@ -99,6 +99,50 @@ def test_other_host(fake_shopify):
     )
 
 
+def test_respx_routes_for_other_hosts_work_beside_the_fake(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    """The fixture's advice holds: respx routes (the ``respx_mock`` fixture in either order,
+    ``respx.mock`` as decorator or context manager) serve other hosts while the fake serves
+    Shopify, and the teardown checks stay quiet for requests respx answered."""
+    pytester.makepyfile(
+        SEED
+        + """
+import respx
+
+
+def _both(respx_mock, fake_shopify):
+    respx_mock.get("https://api.example.com/v1/things").respond(200, json=[1])
+    _, _, token = seeded(fake_shopify)
+    assert httpx.get("https://api.example.com/v1/things").json() == [1]
+    shop = httpx.get(url("shop.json"), headers={"X-Shopify-Access-Token": token})
+    assert shop.json()["shop"]["myshopify_domain"] == "acme.myshopify.com"
+
+
+def test_fixture_fake_first(fake_shopify, respx_mock):
+    _both(respx_mock, fake_shopify)
+
+
+def test_fixture_respx_first(respx_mock, fake_shopify):
+    _both(respx_mock, fake_shopify)
+
+
+@respx.mock
+def test_decorator(fake_shopify):
+    respx.get("https://api.example.com/v1/things").respond(204)
+    assert httpx.get("https://api.example.com/v1/things").status_code == 204
+
+
+def test_context_manager(fake_shopify):
+    with respx.mock:
+        respx.get("https://api.example.com/v1/things").respond(204)
+        assert httpx.get("https://api.example.com/v1/things").status_code == 204
+"""
+    )
+    result = run()
+    result.assert_outcomes(passed=4)
+
+
 def test_platform_fixture_calls_hooks_against_the_fake(
     pytester: pytest.Pytester, run: Runner
 ) -> None:
