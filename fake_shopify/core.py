@@ -39,6 +39,7 @@ from fake_shopify.faults import (
     LostResponse,
     Raise,
     TransportError,
+    tag_fault,
 )
 from fake_shopify.graphql.engine import GraphQLEngine, GraphQLOptions
 from fake_shopify.journal import Exchange, Journal
@@ -414,15 +415,21 @@ class FakeShopify:
         if isinstance(effect, HttpError):
             return self._fault_response(effect, request, handle, exchange)
         if isinstance(effect, TransportError):
-            raise _TRANSPORT_ERRORS[effect.kind](
-                f"fake_shopify fault {exchange.fault_id}: {effect.kind}", request=request
+            raise tag_fault(
+                _TRANSPORT_ERRORS[effect.kind](
+                    f"fake_shopify fault {exchange.fault_id}: {effect.kind}", request=request
+                ),
+                effect,
             )
         if isinstance(effect, LostResponse):
             exchange.response = self._serve(request, routed, handle, exchange)
-            raise _TRANSPORT_ERRORS[effect.kind](
-                f"fake_shopify fault {exchange.fault_id}: response lost ({effect.kind}) after "
-                "the request was applied",
-                request=request,
+            raise tag_fault(
+                _TRANSPORT_ERRORS[effect.kind](
+                    f"fake_shopify fault {exchange.fault_id}: response lost ({effect.kind}) "
+                    "after the request was applied",
+                    request=request,
+                ),
+                effect,
             )
         if isinstance(effect, Latency):
             read_timeout = _read_timeout(request)
@@ -430,15 +437,18 @@ class FakeShopify:
                 # The client gives up first: the server still applies the request.
                 self.clock.advance(read_timeout)
                 exchange.response = self._serve(request, routed, handle, exchange)
-                raise httpx.ReadTimeout(
-                    f"fake_shopify fault {exchange.fault_id}: latency {effect.seconds}s exceeds "
-                    f"the read timeout {read_timeout}s",
-                    request=request,
+                raise tag_fault(
+                    httpx.ReadTimeout(
+                        f"fake_shopify fault {exchange.fault_id}: latency {effect.seconds}s "
+                        f"exceeds the read timeout {read_timeout}s",
+                        request=request,
+                    ),
+                    effect,
                 )
             self.clock.advance(effect.seconds)
-            return self._serve(request, routed, handle, exchange)
+            return tag_fault(self._serve(request, routed, handle, exchange), effect)
         if isinstance(effect, Raise):
-            raise effect.factory(request)
+            raise tag_fault(effect.factory(request), effect)
         raise TypeError(f"not a fault effect: {effect!r}")
 
     def _fault_response(
