@@ -153,22 +153,33 @@ http.ClientRequest.prototype._implicitHeader = function lhImplicitHeader() {
   }
   return origImplicitHeader.call(this)
 }
-// ESM named imports of builtins are snapshots: refresh them.
-require('node:module').syncBuiltinESMExports()
 
 // ---------------------------------------------------------------- outbound in flight
+// Counted from the request's creation (libraries arm their timeouts right after it, before the
+// request is finished) to its close: while any is open, virtual time waits for the answer.
 let outbound = 0
-dc.subscribe('http.client.request.start', ({ request }) => {
+const tracked = new WeakSet()
+const track = (request) => {
+  if (!request || tracked.has(request) || typeof request.once !== 'function') return request
+  tracked.add(request)
   outbound++
-  let done = false
   request.once('close', () => {
-    if (!done) {
-      done = true
-      outbound--
-      kick()
-    }
+    outbound--
+    kick()
   })
-})
+  return request
+}
+for (const mod of [http, https]) {
+  for (const name of ['request', 'get']) {
+    const orig = mod[name]
+    mod[name] = function lhRequest(...args) {
+      return track(orig.apply(this, args))
+    }
+  }
+}
+dc.subscribe('http.client.request.start', ({ request }) => track(request))
+// ESM named imports of builtins are snapshots: refresh them.
+require('node:module').syncBuiltinESMExports()
 const undiciOpen = new WeakSet()
 const undiciDone = (request) => {
   if (undiciOpen.has(request)) {

@@ -1,0 +1,1 @@
+"""Integration targets: how an integration is loaded and its hooks are called."""

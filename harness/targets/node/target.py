@@ -1,0 +1,462 @@
+"""The Node target: a real ``@botpress/sdk`` integration package, driven over the runtime protocol.
+
+:func:`load_node_integration` checks the package, installs the harness's helpers on first use and
+bundles the integration (so every error a user can fix shows before the run, exit 2).
+:class:`NodeIntegration` then gives the simulator what the Python target gives it: one
+:class:`~harness.integration.HookOutcome` per hook call, with the call's log records, while the
+call's Shopify exchanges reach the simulator's session through the served fake, attributed to the
+call by the ``x-lh-call-id`` header the preload adds. Per simulator:
+
+- one ``ServedShopify`` over a router into the current session's fake (TLS, test CA), one served
+  platform API over the current session's state store;
+- one Node process (``Integration.start(port)`` of the bundle), restarted when the harness killed
+  it: at a crash point (``SIGKILL`` while the chosen request is in flight), after a hook hung past
+  the wall timeout, after one ran past its virtual budget.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from harness.integration import HookCrash, HookOutcome
+from harness.netblock import SocketAttempt
+from harness.platform import Context, LogRecord, LogScope, LogSink, default_webhook_url
+from harness.targets.node.bundle import Bundle, bundle
+from harness.targets.node.errors import NodeStartError
+from harness.targets.node.helpers import Helpers, ensure_helpers
+from harness.targets.node.package import NodePackage, load_package
+from harness.targets.node.process import CallRecords, NodeProcess, Reply
+from harness.targets.node.protocol import (
+    CALL_HEADER,
+    NodeProtocolError,
+    hook_headers,
+    log_record,
+    reply_error,
+)
+from harness.vtime import Deadline, VirtualTime, current_deadline, real_monotonic
+
+if TYPE_CHECKING:
+    from harness.simulator import Simulator
+
+__all__ = ["NodeCall", "NodeIntegration", "load_node_integration"]
+
+_END_GRACE = 2.0  # real seconds to wait for a call's end record once its reply arrived
+
+
+@dataclass(frozen=True)
+class NodeCall:
+    """One hook call to make."""
+
+    operation: str
+    ctx: Context
+    webhook_url: str | None
+    label: str  # "<op> of <integration> for <bot id>": how the session attributes exchanges
+
+
+@dataclass
+class _Pending:
+    call: NodeCall
+    call_id: str
+    slot: CallRecords
+    reply: Reply | None = None
+    replied: threading.Event = field(default_factory=threading.Event)
+    start_wall: float = 0.0
+
+
+class NodeIntegration:
+    """A TypeScript integration under test (see the module docstring)."""
+
+    kind = "node"
+
+    def __init__(
+        self,
+        package: NodePackage,
+        helpers: Helpers,
+        built: Bundle,
+        *,
+        name: str,
+        fake_timers: bool = True,
+    ) -> None:
+        self.name = name
+        self.package = package
+        self.helpers = helpers
+        self.bundle = built
+        self.fake_timers = fake_timers
+        self.process: NodeProcess | None = None
+        self._labels: dict[str, str] = {}  # call id -> label, for the calls in flight
+        self._crash: HookCrash | None = None
+        self._lock = threading.Lock()
+        self._simulator: Simulator | None = None
+
+    @property
+    def sdk_version(self) -> str:
+        return self.package.sdk_version
+
+    def __repr__(self) -> str:
+        return f"NodeIntegration({self.name!r}, sdk {self.sdk_version})"
+
+    # -- serving ---------------------------------------------------------------------------------
+
+    @contextmanager
+    def serving(self, simulator: Simulator) -> Iterator[NodeIntegration]:
+        """The served fakes and the Node process, for the life of ``simulator``."""
+        from fake_shopify.served import ServedShopify
+        from harness.runtime.platform_api import ServedPlatformAPI
+
+        with ExitStack() as stack:
+            self._simulator = simulator
+            stack.callback(setattr, self, "_simulator", None)
+            shop = stack.enter_context(
+                ServedShopify(_Router(self), latency_scale=0.0)  # type: ignore[arg-type]
+            )
+            api = stack.enter_context(ServedPlatformAPI(_CurrentStore(simulator), port=0))  # type: ignore[arg-type]
+            env = _node_env(
+                api_url=str(api.url),
+                shop_port=shop.port,
+                ca_file=Path(shop.ca_cert_path),
+                fake_timers=self.fake_timers,
+                fake_timers_module=self.helpers.fake_timers,
+                clock_ms=_ms(simulator.vtime.now()),
+            )
+            self.process = NodeProcess(
+                node=self.package.node,
+                preload=self.helpers.preload,
+                runner=self.helpers.runner,
+                bundle=self.bundle.path,
+                cwd=self.package.root,
+                env=env,
+            )
+            stack.callback(self._stop)
+            self.process.start()
+            yield self
+
+    def _stop(self) -> None:
+        process, self.process = self.process, None
+        if process is not None:
+            process.kill()
+
+    # -- calls ---------------------------------------------------------------------------------
+
+    def call_hooks(
+        self,
+        calls: Sequence[NodeCall],
+        *,
+        sink: LogSink,
+        vtime: VirtualTime,
+        budget_seconds: float | None,
+        wall_timeout: float,
+    ) -> list[HookOutcome]:
+        """Make ``calls`` at once (each on a connection of its own); outcomes in their order."""
+        process = self.process
+        if process is None:
+            raise NodeStartError(f"{self.name}: hook calls need a serving Node target")
+        if not process.alive:
+            process.start()  # killed at a crash point, or after a hang: a fresh runtime
+        self._crash = None
+        clock_ms = _ms(vtime.now())
+        budget_ms = None if budget_seconds is None else int(budget_seconds * 1000)
+        pending: list[_Pending] = []
+        for call in calls:
+            call_id = uuid.uuid4().hex[:16]
+            with self._lock:
+                self._labels[call_id] = call.label
+            pending.append(_Pending(call, call_id, process.open_call(call_id)))
+        threads = []
+        for item in pending:
+            ctx = item.call.ctx
+            if ctx.operation != item.call.operation:
+                ctx = ctx.for_operation(item.call.operation)
+            headers = hook_headers(ctx, call_id=item.call_id, clock_ms=clock_ms, budget_ms=budget_ms)
+            url = item.call.webhook_url or default_webhook_url(ctx.webhook_id)
+            body = ('{"webhookUrl": ' + _json_str(url) + "}").encode()
+            thread = threading.Thread(
+                target=self._post,
+                args=(process, item, headers, body, wall_timeout),
+                daemon=True,
+                name="lh-node-call",
+            )
+            item.start_wall = real_monotonic()
+            threads.append(thread)
+        for thread in threads:
+            thread.start()
+        deadline = real_monotonic() + wall_timeout
+        hung = False
+        over_budget = False
+        for item in pending:
+            while True:
+                left = deadline - real_monotonic()
+                if item.slot.budget is not None:
+                    over_budget = True
+                    break
+                if item.replied.is_set():
+                    if item.reply is not None and item.reply.status != 0:
+                        # The reply is in; its end record follows on the control pipe.
+                        item.slot.ended.wait(_END_GRACE)
+                    break
+                if left <= 0:
+                    hung = True
+                    break
+                # Set by the reply, the end record, a budget record or the process's exit.
+                if item.slot.done.wait(left) and not item.replied.is_set():
+                    item.replied.wait(min(max(left, 0.0), 0.5))
+        crash = self._crash
+        if hung or over_budget or crash is not None:
+            process.kill()  # a stuck or aborted hook must not run on behind the next call
+        for thread in threads:
+            thread.join(timeout=5.0)
+        self._advance_clock(vtime, pending)
+        outcomes = [
+            self._outcome(item, crash=crash, hung=hung, budget_seconds=budget_seconds,
+                          wall_timeout=wall_timeout, sink=sink)
+            for item in pending
+        ]
+        for item in pending:
+            process.close_call(item.call_id)
+            with self._lock:
+                self._labels.pop(item.call_id, None)
+        return outcomes
+
+    def _post(
+        self, process: NodeProcess, item: _Pending, headers: dict[str, str], body: bytes,
+        wall_timeout: float,
+    ) -> None:
+        try:
+            item.reply = process.post(headers, body, timeout=wall_timeout + 5.0)
+        finally:
+            item.replied.set()
+            item.slot.done.set()
+
+    def _advance_clock(self, vtime: VirtualTime, pending: Sequence[_Pending]) -> None:
+        if not self.fake_timers:
+            return
+        ends = [int(p.slot.end["now"]) for p in pending if p.slot.end and p.slot.end.get("now")]
+        ends += [int(p.slot.budget["now"]) for p in pending if p.slot.budget]
+        if not ends:
+            return
+        target = _dt.datetime.fromtimestamp(max(ends) / 1000.0, tz=_dt.UTC)
+        if target > vtime.now():
+            vtime.move_to(target)
+
+    def _outcome(
+        self,
+        item: _Pending,
+        *,
+        crash: HookCrash | None,
+        hung: bool,
+        budget_seconds: float | None,
+        wall_timeout: float,
+        sink: LogSink,
+    ) -> HookOutcome:
+        call = item.call
+        bot_id = call.ctx.bot_id
+        logs: list[LogRecord] = []
+
+        def emit(record: LogRecord) -> None:
+            sink.emit(record)
+            logs.append(sink.records[-1] if sink.records else record)
+
+        console_errors: list[str] = []
+        for record in item.slot.records:
+            if record.get("type") == "blocked":
+                self._refused(call.label, record)
+                continue
+            mapped = log_record(record, bot_id=bot_id)
+            if mapped is None:
+                continue
+            if mapped.source == "stdlib" and mapped.level == "error":
+                console_errors.append(mapped.text())
+            emit(mapped)
+        reply = item.reply
+        end = item.slot.end
+        virtual = float(end.get("virtual_ms") or 0) / 1000.0 if end else 0.0
+        wall = real_monotonic() - item.start_wall
+        register = call.operation == "register"
+        failed = "registration_failed" if register else "unregistration_failed"
+        common: dict[str, Any] = {
+            "operation": call.operation,
+            "bot_id": bot_id,
+            "virtual_seconds": virtual,
+            "wall_seconds": wall,
+        }
+
+        def runtime_log(message: str) -> None:
+            emit(LogRecord(level="error", message=message,
+                           scope=LogScope(visible_to_bot_owner=True), source="runtime",
+                           bot_id=bot_id))
+
+        answered = reply is not None and reply.status != 0
+        if crash is not None and not answered:
+            reason = f"the hook was aborted by a simulated crash ({crash})"
+            return HookOutcome(status=failed, status_reason=reason, exception=crash,
+                               exc_text=f"HookCrash: {crash}", crashed=True,
+                               logs=tuple(logs), **common)
+        if item.slot.budget is not None and not answered:
+            reason = (f"{call.label} ran past its virtual time budget of "
+                      f"{budget_seconds:g} s")
+            runtime_log(reason)
+            return HookOutcome(status=failed, status_reason=reason,
+                               exception=NodeProtocolError(reason), exc_text=None,
+                               timed_out=True, logs=tuple(logs), **common)
+        if hung and not answered:
+            reason = f"{call.label} hung: still running after {wall_timeout:g} s of wall time"
+            runtime_log(reason)
+            return HookOutcome(status=failed, status_reason=reason,
+                               exception=NodeProtocolError(reason), exc_text=None,
+                               timed_out=True, hung=True, logs=tuple(logs), **common)
+        if not answered:
+            detail = reply.error if reply is not None else "no reply"
+            code = self.process.proc.returncode if self.process and self.process.proc else None
+            reason = (f"the integration's Node process gave no answer to {call.label} "
+                      f"({detail}; exit code {code})")
+            runtime_log(reason)
+            return HookOutcome(status=failed, status_reason=reason,
+                               exception=NodeProtocolError(reason), exc_text=None,
+                               http_status=500, logs=tuple(logs), **common)
+        assert reply is not None
+        if reply.status == 200:
+            ok = "registered" if register else "unregistered"
+            return HookOutcome(status=ok, http_status=200, logs=tuple(logs), **common)
+        reason, exc, exc_text, body = reply_error(reply.status, reply.body, console_errors)
+        return HookOutcome(status=failed, status_reason=reason, exception=exc,
+                           exc_text=exc_text, http_status=reply.status, response=body,
+                           logs=tuple(logs), **common)
+
+    def _refused(self, label: str, record: dict[str, Any]) -> None:
+        simulator = self._simulator
+        session = simulator._session if simulator is not None else None
+        if session is None:
+            return
+        port = record.get("port")
+        attempt = SocketAttempt(
+            host=str(record.get("host")),
+            port=int(port) if isinstance(port, int) else None,
+            url=None,
+            method=None,
+            via=f"node {record.get('via')}",
+        )
+        token = current_deadline.set(Deadline(label, None, None))
+        try:
+            session.refuse_socket(attempt)
+        finally:
+            current_deadline.reset(token)
+
+    # -- the served fake's side ------------------------------------------------------------------
+
+    def label_of(self, call_id: str | None) -> str | None:
+        if call_id is None:
+            return None
+        with self._lock:
+            return self._labels.get(call_id)
+
+    def crashed(self, crash: HookCrash) -> None:
+        """A crash point was reached: the runtime dies now, before the request is answered."""
+        self._crash = crash
+        process = self.process
+        if process is not None:
+            process.kill()
+
+
+class _Router:
+    """What the served Shopify calls ``fake``: the current session's fake, with attribution."""
+
+    def __init__(self, target: NodeIntegration) -> None:
+        self.target = target
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        call_id = request.headers.get(CALL_HEADER)
+        if call_id is not None:
+            del request.headers[CALL_HEADER]
+        simulator = self.target._simulator
+        session = simulator._session if simulator is not None else None
+        if session is None:
+            return httpx.Response(
+                503, text="lifecycle-harness: a request to the fake outside any hook call"
+            )
+        label = self.target.label_of(call_id)
+        token = current_deadline.set(Deadline(label, None, None)) if label else None
+        try:
+            return session.serve(request)
+        except HookCrash as crash:
+            self.target.crashed(crash)
+            raise
+        finally:
+            if token is not None:
+                current_deadline.reset(token)
+
+
+class _CurrentStore:
+    """The current session's state store (the served platform API outlives sessions)."""
+
+    def __init__(self, simulator: Simulator) -> None:
+        self._simulator = simulator
+
+    def __getattr__(self, name: str) -> Any:
+        session = self._simulator._session
+        if session is None:
+            raise AttributeError(f"no session is running (store.{name})")
+        return getattr(session.store, name)
+
+
+def _node_env(
+    *,
+    api_url: str,
+    shop_port: int,
+    ca_file: Path,
+    fake_timers: bool,
+    fake_timers_module: Path,
+    clock_ms: int,
+) -> dict[str, str]:
+    import json
+    import os
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("BP_", "SECRET_", "LH_", "NODE_OPTIONS", "HTTP_PROXY", "HTTPS_PROXY"))
+        and k.lower() not in ("http_proxy", "https_proxy", "no_proxy", "all_proxy")
+    }
+    env.update(
+        {
+            "BP_API_URL": api_url,
+            "BP_TOKEN": "bp_harness_integration_token",
+            "BP_LOG_FORMAT": "json",
+            "LH_REDIRECT": json.dumps([{"suffix": ".myshopify.com", "port": shop_port}]),
+            "LH_CA_FILE": str(ca_file),
+            "LH_FAKE_TIMERS": "1" if fake_timers else "0",
+            "LH_FAKE_TIMERS_MODULE": str(fake_timers_module),
+            "LH_CLOCK": str(clock_ms),
+            "NODE_ENV": "production",
+        }
+    )
+    return env
+
+
+def _ms(moment: _dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _json_str(text: str) -> str:
+    import json
+
+    return json.dumps(text)
+
+
+def load_node_integration(
+    target: str | Path, *, fake_timers: bool = True, name: str | None = None
+) -> NodeIntegration:
+    """Check, install helpers for and bundle the integration package ``target``."""
+    package = load_package(target)
+    helpers = ensure_helpers()
+    built = bundle(package, helpers)
+    return NodeIntegration(
+        package, helpers, built, name=name or str(target), fake_timers=fake_timers
+    )
