@@ -10,10 +10,10 @@ import pytest
 
 from harness.check import check
 from harness.cli import main
-from harness.integration import load_integration
 from harness.options import Options
 from harness.simulator import HookHungError, Simulator
 from harness.steps import Register, Unregister
+from harness.targets.python import load_integration
 
 BLOCKED = """\
 import threading

@@ -16,18 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.integration import (
-    UNEXPECTED_ERROR_MESSAGE,
-    HookCrash,
-    HookInvocation,
-    HookOutcome,
-    Integration,
-    call_hook,
-    call_hooks_concurrently,
-    call_label,
-    load_integration,
-)
-from harness.platform import (
+from harness.runtime import (
     AsyncPlatformClient,
     Context,
     InvalidPayloadError,
@@ -39,7 +28,18 @@ from harness.platform import (
     RuntimeError,
     StateStore,
 )
-from harness.vtime import VirtualTime, current_deadline, real_monotonic
+from harness.runtime.vtime import VirtualTime, current_deadline, real_monotonic
+from harness.targets.python import (
+    UNEXPECTED_ERROR_MESSAGE,
+    HookCrash,
+    HookInvocation,
+    HookOutcome,
+    Integration,
+    call_hook,
+    call_hooks_concurrently,
+    call_label,
+    load_integration,
+)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ freezegun notes (checked against freezegun 1.5):
   time sees exactly the virtual time it slept. We never move the clock backwards.
 * freezegun returns the real time to callers within 5 frames of an ignored module (its default
   list includes ``threading``). Hooks therefore run on the calling thread or on threads started
-  with ``_thread`` (see ``harness.integration``), never under ``threading.Thread.run``.
+  with ``_thread`` (see ``harness.targets.python``), never under ``threading.Thread.run``.
 """
 
 from __future__ import annotations
@@ -103,12 +103,12 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # "<operation> of <integration name> for <bot id>" (harness.integration.call_label)
+    label: str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
     at: _dt.datetime | None  # None: no budget
     budget_seconds: float | None
 
 
-# Set by harness.integration around each hook call; contextvars follow asyncio tasks and the
+# Set by harness.targets.python around each hook call; contextvars follow asyncio tasks and the
 # worker threads the harness starts (they run in a copied context).
 current_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "lifecycle_harness_deadline", default=None
