@@ -50,6 +50,7 @@ from harness.history import (
 )
 from harness.options import Options
 from harness.properties import Violation, check_all
+from harness.targets.node.target import NodeCall, NodeIntegration
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
@@ -465,7 +466,8 @@ class Session:
         self, pairs: Sequence[tuple[str, str]], *, crash_fault: str | None = None
     ) -> list[HookCall]:
         tenants = [self._tenant(bot) for bot, _ in pairs]
-        invocations = []
+        calls_made: list[tuple[Tenant, str, rt.Context]] = []
+        labels: list[str] = []
         recorders: list[_Recorder] = []
         self._recorders = {}
         for tenant, (bot, op) in zip(tenants, pairs, strict=True):
@@ -483,19 +485,37 @@ class Session:
             label = f"{op} of {self.simulator.integration.name} for {tenant.bot_id}"
             recorder = self._recorders.setdefault(label, _Recorder(bot))
             recorders.append(recorder)
-            invocations.append(
-                HookInvocation(self.simulator.integration, op, ctx, tenant.webhook_url)
-            )
+            labels.append(label)
+            calls_made.append((tenant, op, ctx))
         pfired = len(self.store.faults.fired)
+        target = self.simulator.integration
         with self.simulator.routing(self):
-            outcomes = call_hooks_concurrently(
-                invocations,
-                store=self.store,
-                sink=self.sink,
-                vtime=self.vtime,
-                budget_seconds=self.options.hook_budget_seconds,
-                wall_timeout=self.options.hook_wall_seconds,
-            )
+            if isinstance(target, NodeIntegration):
+                # A TypeScript integration: the same calls over the runtime protocol; its
+                # exchanges reach self.serve through the served fake, attributed by label.
+                outcomes = target.call_hooks(
+                    [
+                        NodeCall(op, ctx, tenant.webhook_url, label)
+                        for (tenant, op, ctx), label in zip(calls_made, labels, strict=True)
+                    ],
+                    sink=self.sink,
+                    vtime=self.vtime,
+                    budget_seconds=self.options.hook_budget_seconds,
+                    wall_timeout=self.options.hook_wall_seconds,
+                )
+            else:
+                invocations = [
+                    HookInvocation(target, op, ctx, tenant.webhook_url)
+                    for tenant, op, ctx in calls_made
+                ]
+                outcomes = call_hooks_concurrently(
+                    invocations,
+                    store=self.store,
+                    sink=self.sink,
+                    vtime=self.vtime,
+                    budget_seconds=self.options.hook_budget_seconds,
+                    wall_timeout=self.options.hook_wall_seconds,
+                )
         self._recorders = {}
         pfaults = self.store.faults.fired[pfired:]
         calls = []
@@ -732,7 +752,7 @@ class Simulator:
 
     def __init__(
         self,
-        integration: Integration,
+        integration: Integration | NodeIntegration,
         *,
         world: WorldSpec | None = None,
         options: Options | None = None,
@@ -778,6 +798,9 @@ class Simulator:
             stack.enter_context(cached_ssl_contexts())
             # HTTP that bypasses httpx (urllib, raw sockets) must not reach the real network.
             stack.enter_context(blocked_network(self._refuse_socket))
+            if isinstance(self.integration, NodeIntegration):
+                # Served fakes and one Node process for the simulator's life.
+                stack.enter_context(self.integration.serving(self))
         except BaseException:
             stack.close()
             raise
@@ -806,6 +829,10 @@ class Simulator:
             yield self
         finally:
             self.close()
+
+    def current_session(self) -> Session | None:
+        """The lifecycle whose hook calls are running (served fakes route into it)."""
+        return self._session
 
     @contextmanager
     def routing(self, session: Session) -> Iterator[None]:

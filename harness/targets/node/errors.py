@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from harness.integration import IntegrationLoadError
+from harness.targets.python.loading import IntegrationLoadError
 
 __all__ = ["BundleError", "HelperInstallError", "NodeStartError", "NodeTargetError"]
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.targets.node.errors import NodeStartError
-from harness.vtime import real_monotonic
+from harness.runtime.vtime import real_monotonic
 
 __all__ = ["CallRecords", "NodeProcess", "Reply"]
 

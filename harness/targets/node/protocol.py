@@ -21,8 +21,8 @@ import secrets
 from collections.abc import Mapping
 from typing import Any
 
-from harness.platform import Context, LogRecord, LogScope
-from harness.platform import RuntimeError as PlatformRuntimeError
+from harness.runtime import Context, LogRecord, LogScope
+from harness.runtime import RuntimeError as PlatformRuntimeError
 
 __all__ = [
     "CALL_HEADER",

@@ -23,13 +23,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 
-from harness.integration import HookCrash, HookOutcome
-from harness.netblock import SocketAttempt
-from harness.platform import Context, LogRecord, LogScope, LogSink, default_webhook_url
+from harness.runtime import Context, LogRecord, LogScope, LogSink, default_webhook_url
+from harness.runtime.netblock import SocketAttempt
+from harness.runtime.vtime import Deadline, VirtualTime, current_deadline, real_monotonic
 from harness.targets.node.bundle import Bundle, bundle
 from harness.targets.node.errors import NodeStartError
 from harness.targets.node.helpers import Helpers, ensure_helpers
@@ -42,12 +42,29 @@ from harness.targets.node.protocol import (
     log_record,
     reply_error,
 )
-from harness.vtime import Deadline, VirtualTime, current_deadline, real_monotonic
+from harness.targets.python.calls import HookCrash, HookOutcome
 
-if TYPE_CHECKING:
-    from harness.simulator import Simulator
+__all__ = ["Host", "NodeCall", "NodeIntegration", "Session", "load_node_integration"]
 
-__all__ = ["NodeCall", "NodeIntegration", "load_node_integration"]
+
+class Session(Protocol):
+    """What the Node target needs of the simulator's current lifecycle."""
+
+    @property
+    def store(self) -> Any: ...
+
+    def serve(self, request: httpx.Request) -> httpx.Response: ...
+
+    def refuse_socket(self, attempt: SocketAttempt) -> None: ...
+
+
+class Host(Protocol):
+    """What the Node target needs of the simulator: its clock and its current lifecycle."""
+
+    @property
+    def vtime(self) -> VirtualTime: ...
+
+    def current_session(self) -> Session | None: ...
 
 _END_GRACE = 2.0  # real seconds to wait for a call's end record once its reply arrived
 
@@ -95,7 +112,7 @@ class NodeIntegration:
         self._labels: dict[str, str] = {}  # call id -> label, for the calls in flight
         self._crash: HookCrash | None = None
         self._lock = threading.Lock()
-        self._simulator: Simulator | None = None
+        self._host: Host | None = None
 
     @property
     def sdk_version(self) -> str:
@@ -107,25 +124,25 @@ class NodeIntegration:
     # -- serving ---------------------------------------------------------------------------------
 
     @contextmanager
-    def serving(self, simulator: Simulator) -> Iterator[NodeIntegration]:
-        """The served fakes and the Node process, for the life of ``simulator``."""
+    def serving(self, host: Host) -> Iterator[NodeIntegration]:
+        """The served fakes and the Node process, for the life of ``host`` (a simulator)."""
         from fake_shopify.served import ServedShopify
         from harness.runtime.platform_api import ServedPlatformAPI
 
         with ExitStack() as stack:
-            self._simulator = simulator
-            stack.callback(setattr, self, "_simulator", None)
+            self._host = host
+            stack.callback(setattr, self, "_host", None)
             shop = stack.enter_context(
                 ServedShopify(_Router(self), latency_scale=0.0)  # type: ignore[arg-type]
             )
-            api = stack.enter_context(ServedPlatformAPI(_CurrentStore(simulator), port=0))  # type: ignore[arg-type]
+            api = stack.enter_context(ServedPlatformAPI(_CurrentStore(host), port=0))  # type: ignore[arg-type]
             env = _node_env(
                 api_url=str(api.url),
                 shop_port=shop.port,
                 ca_file=Path(shop.ca_cert_path),
                 fake_timers=self.fake_timers,
                 fake_timers_module=self.helpers.fake_timers,
-                clock_ms=_ms(simulator.vtime.now()),
+                clock_ms=_ms(host.vtime.now()),
             )
             self.process = NodeProcess(
                 node=self.package.node,
@@ -331,8 +348,7 @@ class NodeIntegration:
                            logs=tuple(logs), **common)
 
     def _refused(self, label: str, record: dict[str, Any]) -> None:
-        simulator = self._simulator
-        session = simulator._session if simulator is not None else None
+        session = self._host.current_session() if self._host is not None else None
         if session is None:
             return
         port = record.get("port")
@@ -375,8 +391,8 @@ class _Router:
         call_id = request.headers.get(CALL_HEADER)
         if call_id is not None:
             del request.headers[CALL_HEADER]
-        simulator = self.target._simulator
-        session = simulator._session if simulator is not None else None
+        host = self.target._host
+        session = host.current_session() if host is not None else None
         if session is None:
             return httpx.Response(
                 503, text="lifecycle-harness: a request to the fake outside any hook call"
@@ -396,11 +412,11 @@ class _Router:
 class _CurrentStore:
     """The current session's state store (the served platform API outlives sessions)."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        self._simulator = simulator
+    def __init__(self, host: Host) -> None:
+        self._host = host
 
     def __getattr__(self, name: str) -> Any:
-        session = self._simulator._session
+        session = self._host.current_session()
         if session is None:
             raise AttributeError(f"no session is running (store.{name})")
         return getattr(session.store, name)
