@@ -681,32 +681,60 @@ class FakeShopify:
 
     @contextmanager
     def intercept(
-        self, *, other_hosts: Callable[[httpx.Request], Any] | None = None
+        self,
+        *,
+        other_hosts: Callable[[httpx.Request], Any] | None = None,
+        guard: bool = True,
     ) -> Iterator[FakeShopify]:
-        """Intercept every httpx client (also those the code under test builds itself).
+        """Intercept every httpx client (also those the code under test builds itself), and
+        every other Python HTTP stack at socket level.
 
-        Requests to ``https://*.myshopify.com`` are served by this fake; any other request goes
-        to ``other_hosts(request)`` (which returns an ``httpx.Response``, or an awaitable of one
-        in async clients), or raises :class:`UnservedRequestError` and is never sent.
+        Requests to ``https://*.myshopify.com`` are served by this fake: httpx in-process, any
+        other stack (``requests``, ``urllib3``, ``urllib``, ``http.client``, ``aiohttp``) over
+        loopback TLS by :class:`~fake_shopify.served.ServedShopify`, started on first use.
+        Any other httpx request goes to ``other_hosts(request)`` (an ``httpx.Response``, or an
+        awaitable of one in async clients), or raises :class:`UnservedRequestError` and is
+        never sent. With ``guard`` (the default) a :class:`~fake_shopify.network.NetworkGuard`
+        refuses every other non-loopback connection, and leaving the block raises
+        :class:`~fake_shopify.network.NetworkEscapeError` if any was refused.
         """
+        with self._isolation(other_hosts=other_hosts, guard=guard):
+            yield self
+
+    @contextmanager
+    def _isolation(
+        self, *, other_hosts: Callable[[httpx.Request], Any] | None, guard: bool
+    ) -> Iterator[None]:
+        from fake_shopify.network import NetworkGuard
         from fake_shopify.transports import Interceptor
 
         with Interceptor(self, other_hosts=other_hosts):
-            yield self
+            if not guard:
+                yield
+                return
+            from fake_shopify.served import ServedShopify, shared_ca
+
+            ca = shared_ca()  # now, before any freezegun block of the test's freezes time
+
+            def serve() -> ServedShopify:
+                # The fake's clock semantics, as in-process: Latency moves the clock only.
+                return ServedShopify(self, latency_scale=0, ca=ca)
+
+            with NetworkGuard(serve):
+                yield
 
     def __enter__(self) -> FakeShopify:
-        from fake_shopify.transports import Interceptor
-
         if self._active_interceptor is not None:
             raise FakeUsageError("this FakeShopify is already intercepting")
-        self._active_interceptor = Interceptor(self)
-        self._active_interceptor.__enter__()
+        isolation = self._isolation(other_hosts=None, guard=True)
+        isolation.__enter__()
+        self._active_interceptor = isolation
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        interceptor, self._active_interceptor = self._active_interceptor, None
-        if interceptor is not None:
-            interceptor.__exit__(*exc_info)
+    def __exit__(self, *exc_info: Any) -> None:
+        isolation, self._active_interceptor = self._active_interceptor, None
+        if isolation is not None:
+            isolation.__exit__(*exc_info)
 
     def __repr__(self) -> str:
         return (

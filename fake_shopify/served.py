@@ -26,7 +26,9 @@ exception escaping the fake is a ``500`` naming it, and is kept in :attr:`Served
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import contextvars
 import shutil
 import socket
 import ssl
@@ -34,10 +36,11 @@ import struct
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import httpx
 import trustme
@@ -45,10 +48,14 @@ import trustme
 from fake_shopify.errors import UnservedRequestError
 from fake_shopify.faults import Latency, LostResponse, Raise, TransportError, fault_of
 
-if TYPE_CHECKING:
-    from fake_shopify.core import FakeShopify
 
-__all__ = ["ServedShopify", "TestCA"]
+class Handles(Protocol):
+    """What is served: a :class:`~fake_shopify.FakeShopify`, or anything with its ``handle``."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response: ...
+
+
+__all__ = ["Handles", "ServedShopify", "TestCA", "shared_ca"]
 
 _HOP_BY_HOP = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
 _LINGER_RESET = struct.pack("ii", 1, 0)
@@ -71,6 +78,10 @@ class TestCA:
         self.ca_cert_path = self._dir / "ca.pem"
         self.ca_cert_path.write_bytes(self.ca_pem)
 
+    def issue(self, *hostnames: str) -> trustme.LeafCert:
+        """Another certificate signed by this CA (tests of trust scoping)."""
+        return self._ca.issue_cert(*hostnames)
+
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._cert.configure_cert(context)
@@ -83,6 +94,25 @@ class TestCA:
 
     def cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_shared: TestCA | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_ca() -> TestCA:
+    """One test CA for the process, made on first use and removed at exit.
+
+    The in-process modes (``intercept()``, the harness's runs) share it: making a CA costs a few
+    milliseconds, and signing cannot happen while freezegun freezes time (``cryptography``
+    refuses its fake datetimes), so callers make it before time is frozen.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = TestCA()
+            atexit.register(_shared.cleanup)
+        return _shared
 
 
 class _Abort(Exception):
@@ -140,8 +170,13 @@ class _Handler(BaseHTTPRequestHandler):
         request = httpx.Request(
             self.command, served._url(host, self.path), headers=raw_headers, content=content
         )
+        origin = served.origin(self.client_address) if served.origin is not None else None
         try:
-            response = served.fake.handle(request)
+            if origin is None:
+                response = served.fake.handle(request)
+            else:
+                # An in-process sender: serve in (a copy of) its context, as in-process.
+                response = origin.copy().run(served.fake.handle, request)
         except UnservedRequestError as exc:  # pragma: no cover - the host was checked above
             self._write(421, [(b"Content-Type", b"text/plain")], str(exc).encode())
             return
@@ -154,7 +189,11 @@ class _Handler(BaseHTTPRequestHandler):
                 # request was applied and the client never gets the answer.
                 raise _Abort(reset=False) from exc
             if not isinstance(exc, Exception) or isinstance(effect, Raise):
-                served.errors.append(exc)
+                if origin is not None:
+                    # The sender is in this process: its next read raises the exception.
+                    served.crashes[self.client_address[1]] = exc
+                else:
+                    served.errors.append(exc)
                 raise _Abort(reset=True) from exc
             served.errors.append(exc)
             message = f"fake_shopify served mode: the fake raised {type(exc).__name__}: {exc}"
@@ -250,7 +289,7 @@ class ServedShopify:
 
     def __init__(
         self,
-        fake: FakeShopify,
+        fake: Handles,
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -267,6 +306,11 @@ class ServedShopify:
         self.host = host
         self.latency_scale = latency_scale
         self.errors: list[BaseException] = []
+        # Set by a NetworkGuard for in-process senders: the contextvars context of the code
+        # that sent the request from ``client_address``; a Raise fault's exception for such a
+        # sender waits in ``crashes`` (by its local port) for the sender's next read.
+        self.origin: Callable[[Any], contextvars.Context | None] | None = None
+        self.crashes: dict[int, BaseException] = {}
         self._requested_port = port
         self._own_ca = ca is None
         self.ca = ca if ca is not None else TestCA()

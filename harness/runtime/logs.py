@@ -1,7 +1,6 @@
 """The platform logger: :class:`PlatformLogger` writes :class:`LogRecord` s into a
 :class:`LogSink`; records logged through stdlib ``logging`` during a hook are captured too."""
 
-
 from __future__ import annotations
 
 import contextvars
@@ -348,5 +347,3 @@ def capture_stdlib_logs(
             yield
         finally:
             _capture_target.reset(token)
-
-

@@ -48,6 +48,8 @@ from typing import Any, TypeVar
 import freezegun
 from freezegun import api as _freezegun_api
 
+from fake_shopify.network import awaiting_served_response
+
 __all__ = [
     "DEFAULT_START",
     "Deadline",
@@ -103,7 +105,9 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
+    label: (
+        str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
+    )
     at: _dt.datetime | None  # None: no budget
     budget_seconds: float | None
 
@@ -434,10 +438,14 @@ class _VirtualSelector(selectors.BaseSelector):
             left = None
         if events or (timeout is not None and timeout <= 0):
             return events
-        if timeout is None or (loop is not None and loop.waiting_on_threads > 0):
-            # Nothing is scheduled on the clock, or work is running on other threads: only real
-            # I/O or another thread (call_soon_threadsafe) can wake us. Block for real, but
-            # not past the wall deadline.
+        if (
+            timeout is None
+            or (loop is not None and loop.waiting_on_threads > 0)
+            or awaiting_served_response()
+        ):
+            # Nothing is scheduled on the clock, work is running on other threads, or the served
+            # fake is answering a request of ours (aiohttp): only real I/O or another thread
+            # (call_soon_threadsafe) can wake us. Block for real, but not past the wall deadline.
             return self._real.select(left)
         self._vtime.advance(timeout)
         self._vtime.slept.append(("loop", timeout))

@@ -23,10 +23,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, cast
 
 import httpx
 
+from fake_shopify import FakeShopify
+from fake_shopify.served import ServedShopify
+from harness.runtime import StateStore
+from harness.runtime.platform_api import ServedPlatformAPI
 from harness.runtime import Context, LogRecord, LogScope, LogSink, default_webhook_url
 from harness.runtime.netblock import SocketAttempt
 from harness.runtime.vtime import Deadline, VirtualTime, current_deadline, real_monotonic
@@ -126,18 +130,16 @@ class NodeIntegration:
     @contextmanager
     def serving(self, host: Host) -> Iterator[NodeIntegration]:
         """The served fakes and the Node process, for the life of ``host`` (a simulator)."""
-        from fake_shopify.served import ServedShopify
-        from harness.runtime.platform_api import ServedPlatformAPI
-
         with ExitStack() as stack:
             self._host = host
             stack.callback(setattr, self, "_host", None)
-            shop = stack.enter_context(
-                ServedShopify(_Router(self), latency_scale=0.0)  # type: ignore[arg-type]
-            )
-            api = stack.enter_context(ServedPlatformAPI(_CurrentStore(host), port=0))  # type: ignore[arg-type]
+            router = cast(FakeShopify, _Router(self))  # handle(): the current session's fake
+            shop = stack.enter_context(ServedShopify(router, latency_scale=0.0))
+            store = cast(StateStore, _CurrentStore(host))  # the current session's store
+            api = stack.enter_context(ServedPlatformAPI(store, port=0))
             env = _node_env(
                 api_url=str(api.url),
+                api_token=api.token,
                 shop_port=shop.port,
                 ca_file=Path(shop.ca_cert_path),
                 fake_timers=self.fake_timers,
@@ -297,7 +299,9 @@ class NodeIntegration:
         virtual = float(end.get("virtual_ms") or 0) / 1000.0 if end else 0.0
         wall = real_monotonic() - item.start_wall
         register = call.operation == "register"
-        failed = "registration_failed" if register else "unregistration_failed"
+        failed: Literal["registration_failed", "unregistration_failed"] = (
+            "registration_failed" if register else "unregistration_failed"
+        )
         common: dict[str, Any] = {
             "operation": call.operation,
             "bot_id": bot_id,
@@ -340,7 +344,9 @@ class NodeIntegration:
                                http_status=500, logs=tuple(logs), **common)
         assert reply is not None
         if reply.status == 200:
-            ok = "registered" if register else "unregistered"
+            ok: Literal["registered", "unregistered"] = (
+                "registered" if register else "unregistered"
+            )
             return HookOutcome(status=ok, http_status=200, logs=tuple(logs), **common)
         reason, exc, exc_text, body = reply_error(reply.status, reply.body, console_errors)
         return HookOutcome(status=failed, status_reason=reason, exception=exc,
@@ -425,6 +431,7 @@ class _CurrentStore:
 def _node_env(
     *,
     api_url: str,
+    api_token: str,
     shop_port: int,
     ca_file: Path,
     fake_timers: bool,
@@ -443,7 +450,7 @@ def _node_env(
     env.update(
         {
             "BP_API_URL": api_url,
-            "BP_TOKEN": "bp_harness_integration_token",
+            "BP_TOKEN": api_token,
             "BP_LOG_FORMAT": "json",
             "LH_REDIRECT": json.dumps([{"suffix": ".myshopify.com", "port": shop_port}]),
             "LH_CA_FILE": str(ca_file),
