@@ -51,7 +51,6 @@ from harness.history import (
 )
 from harness.options import Options
 from harness.properties import Violation, check_all
-from harness.targets.node.target import NodeCall, NodeIntegration
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
@@ -70,6 +69,7 @@ from harness.steps import (
     Unregister,
     describe_step,
 )
+from harness.targets.node.target import NodeCall, NodeIntegration
 from harness.targets.python import (
     HookCrash,
     HookInvocation,

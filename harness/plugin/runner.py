@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from harness.scenarios.replay import ScenarioResult
     from harness.simulator import RunResult, Simulator
     from harness.steps import Step
+    from harness.targets.node import NodeIntegration
     from harness.targets.python import Integration
     from harness.world import WorldSpec
 
@@ -199,7 +200,7 @@ class Lifecycle:
     - ``arun``, ``acheck``, ``aassert_holds`` are the same for async tests.
     """
 
-    integration: Integration
+    integration: Integration | NodeIntegration
     configuration: Mapping[str, object] | None
     world: WorldSpec
     options: Options
@@ -242,7 +243,10 @@ class Lifecycle:
         if isinstance(target, str):
             # Reports and recorded scenarios name the target as the user wrote it (relative to
             # the rootdir), not the absolute path it was loaded from.
-            integration = dataclasses.replace(integration, name=target)
+            if isinstance(integration, NodeIntegration):
+                integration.name = target
+            else:
+                integration = dataclasses.replace(integration, name=target)
         configuration = overrides.get("configuration", settings.configuration)
         try:
             world = default_world(

@@ -15,6 +15,7 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from harness.targets.node.errors import BundleError
 from harness.targets.node.helpers import Helpers, cache_dir
@@ -52,8 +53,8 @@ def package_digest(package: NodePackage, helpers: Helpers) -> str:
                 )
             h.update(str(path.relative_to(package.root)).encode())
             h.update(path.read_bytes())
-    for folder in (package.root, *package.root.parents):
-        installed = folder / "node_modules" / ".package-lock.json"
+    for parent in (package.root, *package.root.parents):
+        installed = parent / "node_modules" / ".package-lock.json"
         if installed.is_file():
             h.update(installed.read_bytes())
             break
@@ -103,7 +104,7 @@ def bundle(package: NodePackage, helpers: Helpers) -> Bundle:
     )
 
 
-def _last_json(text: str) -> dict[str, object] | None:
+def _last_json(text: str) -> dict[str, Any] | None:
     for line in reversed(text.strip().splitlines()):
         try:
             value = json.loads(line)

@@ -124,7 +124,9 @@ def ensure_helpers(*, npm: str | None = None, stream: TextIO | None = None) -> H
                 shutil.rmtree(target)
             work.rename(target)
         except subprocess.TimeoutExpired as exc:
-            raise HelperInstallError(f"`npm ci` for the harness's Node helpers timed out: {exc}") from exc
+            raise HelperInstallError(
+                f"`npm ci` for the harness's Node helpers timed out: {exc}"
+            ) from exc
         finally:
             if work.exists():
                 shutil.rmtree(work, ignore_errors=True)

@@ -144,7 +144,11 @@ def _manifest(root: Path) -> dict[str, Any]:
 def _entry(root: Path, manifest: dict[str, Any], target: str) -> Path:
     main = manifest.get("main")
     candidates = []
-    if isinstance(main, str) and Path(main).suffix in ENTRY_SUFFIXES and "dist" not in Path(main).parts:
+    if (
+        isinstance(main, str)
+        and Path(main).suffix in ENTRY_SUFFIXES
+        and "dist" not in Path(main).parts
+    ):
         candidates.append(main)
     candidates.extend(DEFAULT_ENTRIES)
     for candidate in candidates:

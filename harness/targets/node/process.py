@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.targets.node.errors import NodeStartError
 from harness.runtime.vtime import real_monotonic
+from harness.targets.node.errors import NodeStartError
 
 __all__ = ["CallRecords", "NodeProcess", "Reply"]
 
@@ -44,7 +44,7 @@ class _LoopbackConnection(http.client.HTTPConnection):
 
     def connect(self) -> None:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)  # type: ignore[arg-type]
+        sock.settimeout(self.timeout)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
             _REAL_CONNECT(sock, (self.host, self.port))
@@ -161,7 +161,7 @@ class NodeProcess:
                 f"the integration did not start serving within {START_TIMEOUT:g} s"
                 f"{self._stderr_tail()}"
             )
-        record = self._ready_record or {}
+        record: dict[str, Any] = self._ready_record or {}
         if record.get("type") != "ready":
             self.kill()
             text = record.get("text") or "node exited before the integration listened"

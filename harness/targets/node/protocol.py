@@ -101,7 +101,12 @@ def reply_error(
         return message, exc, stack, response
     text = json.dumps(body) if not isinstance(body, str) else body
     reason = f"the runtime protocol failed: the integration answered HTTP {status}: {text[:300]}"
-    return reason, NodeProtocolError(reason), None, dict(body) if isinstance(body, Mapping) else None
+    return (
+        reason,
+        NodeProtocolError(reason),
+        None,
+        dict(body) if isinstance(body, Mapping) else None,
+    )
 
 
 def _generic(message: str) -> bool:

@@ -29,10 +29,9 @@ import httpx
 
 from fake_shopify import FakeShopify
 from fake_shopify.served import ServedShopify
-from harness.runtime import StateStore
-from harness.runtime.platform_api import ServedPlatformAPI
-from harness.runtime import Context, LogRecord, LogScope, LogSink, default_webhook_url
+from harness.runtime import Context, LogRecord, LogScope, LogSink, StateStore, default_webhook_url
 from harness.runtime.netblock import SocketAttempt
+from harness.runtime.platform_api import ServedPlatformAPI
 from harness.runtime.vtime import Deadline, VirtualTime, current_deadline, real_monotonic
 from harness.targets.node.bundle import Bundle, bundle
 from harness.targets.node.errors import NodeStartError
@@ -69,6 +68,7 @@ class Host(Protocol):
     def vtime(self) -> VirtualTime: ...
 
     def current_session(self) -> Session | None: ...
+
 
 _END_GRACE = 2.0  # real seconds to wait for a call's end record once its reply arrived
 
@@ -194,7 +194,9 @@ class NodeIntegration:
             ctx = item.call.ctx
             if ctx.operation != item.call.operation:
                 ctx = ctx.for_operation(item.call.operation)
-            headers = hook_headers(ctx, call_id=item.call_id, clock_ms=clock_ms, budget_ms=budget_ms)
+            headers = hook_headers(
+                ctx, call_id=item.call_id, clock_ms=clock_ms, budget_ms=budget_ms
+            )
             url = item.call.webhook_url or default_webhook_url(ctx.webhook_id)
             body = ('{"webhookUrl": ' + _json_str(url) + "}").encode()
             thread = threading.Thread(
@@ -234,8 +236,14 @@ class NodeIntegration:
             thread.join(timeout=5.0)
         self._advance_clock(vtime, pending)
         outcomes = [
-            self._outcome(item, crash=crash, hung=hung, budget_seconds=budget_seconds,
-                          wall_timeout=wall_timeout, sink=sink)
+            self._outcome(
+                item,
+                crash=crash,
+                hung=hung,
+                budget_seconds=budget_seconds,
+                wall_timeout=wall_timeout,
+                sink=sink,
+            )
             for item in pending
         ]
         for item in pending:
@@ -245,7 +253,11 @@ class NodeIntegration:
         return outcomes
 
     def _post(
-        self, process: NodeProcess, item: _Pending, headers: dict[str, str], body: bytes,
+        self,
+        process: NodeProcess,
+        item: _Pending,
+        headers: dict[str, str],
+        body: bytes,
         wall_timeout: float,
     ) -> None:
         try:
@@ -310,48 +322,85 @@ class NodeIntegration:
         }
 
         def runtime_log(message: str) -> None:
-            emit(LogRecord(level="error", message=message,
-                           scope=LogScope(visible_to_bot_owner=True), source="runtime",
-                           bot_id=bot_id))
+            emit(
+                LogRecord(
+                    level="error",
+                    message=message,
+                    scope=LogScope(visible_to_bot_owner=True),
+                    source="runtime",
+                    bot_id=bot_id,
+                )
+            )
 
         answered = reply is not None and reply.status != 0
         if crash is not None and not answered:
             reason = f"the hook was aborted by a simulated crash ({crash})"
-            return HookOutcome(status=failed, status_reason=reason, exception=crash,
-                               exc_text=f"HookCrash: {crash}", crashed=True,
-                               logs=tuple(logs), **common)
+            return HookOutcome(
+                status=failed,
+                status_reason=reason,
+                exception=crash,
+                exc_text=f"HookCrash: {crash}",
+                crashed=True,
+                logs=tuple(logs),
+                **common,
+            )
         if item.slot.budget is not None and not answered:
-            reason = (f"{call.label} ran past its virtual time budget of "
-                      f"{budget_seconds:g} s")
+            reason = f"{call.label} ran past its virtual time budget of {budget_seconds:g} s"
             runtime_log(reason)
-            return HookOutcome(status=failed, status_reason=reason,
-                               exception=NodeProtocolError(reason), exc_text=None,
-                               timed_out=True, logs=tuple(logs), **common)
+            return HookOutcome(
+                status=failed,
+                status_reason=reason,
+                exception=NodeProtocolError(reason),
+                exc_text=None,
+                timed_out=True,
+                logs=tuple(logs),
+                **common,
+            )
         if hung and not answered:
             reason = f"{call.label} hung: still running after {wall_timeout:g} s of wall time"
             runtime_log(reason)
-            return HookOutcome(status=failed, status_reason=reason,
-                               exception=NodeProtocolError(reason), exc_text=None,
-                               timed_out=True, hung=True, logs=tuple(logs), **common)
+            return HookOutcome(
+                status=failed,
+                status_reason=reason,
+                exception=NodeProtocolError(reason),
+                exc_text=None,
+                timed_out=True,
+                hung=True,
+                logs=tuple(logs),
+                **common,
+            )
         if not answered:
             detail = reply.error if reply is not None else "no reply"
             code = self.process.proc.returncode if self.process and self.process.proc else None
-            reason = (f"the integration's Node process gave no answer to {call.label} "
-                      f"({detail}; exit code {code})")
+            reason = (
+                f"the integration's Node process gave no answer to {call.label} "
+                f"({detail}; exit code {code})"
+            )
             runtime_log(reason)
-            return HookOutcome(status=failed, status_reason=reason,
-                               exception=NodeProtocolError(reason), exc_text=None,
-                               http_status=500, logs=tuple(logs), **common)
+            return HookOutcome(
+                status=failed,
+                status_reason=reason,
+                exception=NodeProtocolError(reason),
+                exc_text=None,
+                http_status=500,
+                logs=tuple(logs),
+                **common,
+            )
         assert reply is not None
         if reply.status == 200:
-            ok: Literal["registered", "unregistered"] = (
-                "registered" if register else "unregistered"
-            )
+            ok: Literal["registered", "unregistered"] = "registered" if register else "unregistered"
             return HookOutcome(status=ok, http_status=200, logs=tuple(logs), **common)
         reason, exc, exc_text, body = reply_error(reply.status, reply.body, console_errors)
-        return HookOutcome(status=failed, status_reason=reason, exception=exc,
-                           exc_text=exc_text, http_status=reply.status, response=body,
-                           logs=tuple(logs), **common)
+        return HookOutcome(
+            status=failed,
+            status_reason=reason,
+            exception=exc,
+            exc_text=exc_text,
+            http_status=reply.status,
+            response=body,
+            logs=tuple(logs),
+            **common,
+        )
 
     def _refused(self, label: str, record: dict[str, Any]) -> None:
         session = self._host.current_session() if self._host is not None else None
