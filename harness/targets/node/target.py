@@ -17,6 +17,8 @@ call by the ``x-lh-call-id`` header the preload adds. Per simulator:
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import os
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -106,6 +108,7 @@ class NodeIntegration:
         *,
         name: str,
         fake_timers: bool = True,
+        source_maps: bool = False,
     ) -> None:
         self.name = name
         self.package = package
@@ -117,6 +120,11 @@ class NodeIntegration:
         self._crash: HookCrash | None = None
         self._lock = threading.Lock()
         self._host: Host | None = None
+        self._env: dict[str, str] = {}
+        self._spare: tuple[NodeProcess, threading.Thread, list[BaseException]] | None = None
+        self.source_maps = source_maps
+        self.restarts = 0  # processes replaced after a kill (crash point, hang, budget)
+        self.start_seconds: list[float] = []  # spawn to ready of every process that served
 
     @property
     def sdk_version(self) -> str:
@@ -146,22 +154,73 @@ class NodeIntegration:
                 fake_timers_module=self.helpers.fake_timers,
                 clock_ms=_ms(host.vtime.now()),
             )
-            self.process = NodeProcess(
-                node=self.package.node,
-                preload=self.helpers.preload,
-                runner=self.helpers.runner,
-                bundle=self.bundle.path,
-                cwd=self.package.root,
-                env=env,
-            )
+            self._env = env
+            self.process = self._new_process()
             stack.callback(self._stop)
             self.process.start()
             yield self
 
+    def _new_process(self) -> NodeProcess:
+        env = dict(self._env)
+        node_options: tuple[str, ...] = ()
+        if self.source_maps:
+            node_options = ("--enable-source-maps",)
+        else:
+            env["LH_CODE_CACHE"] = str(self.bundle.path.with_suffix(".v8cache"))
+        return NodeProcess(
+            node=self.package.node,
+            preload=self.helpers.preload,
+            runner=self.helpers.runner,
+            bundle=self.bundle.path,
+            cwd=self.package.root,
+            env=env,
+            node_options=node_options,
+        )
+
+    def _spawn_spare(self) -> None:
+        """Start the next process in the background: a restart then costs no wall time."""
+        spare = self._new_process()
+        box: list[BaseException] = []
+
+        def start() -> None:
+            try:
+                spare.start()
+            except BaseException as exc:
+                box.append(exc)
+
+        thread = threading.Thread(target=start, daemon=True, name="lh-node-spare")
+        thread.start()
+        self._spare = (spare, thread, box)
+
+    def _restart(self) -> NodeProcess:
+        """A fresh runtime after a kill: the spare when there is one, then a new spare."""
+        old = self.process
+        if old is not None:
+            self.restarts += 1
+            old.kill()
+        if self._spare is None:
+            fresh = self._new_process()
+            fresh.start()
+        else:
+            fresh, thread, box = self._spare
+            self._spare = None
+            thread.join()
+            if box or not fresh.alive:
+                fresh = self._new_process()
+                fresh.start()
+        self.process = fresh
+        self._spawn_spare()
+        return fresh
+
     def _stop(self) -> None:
         process, self.process = self.process, None
         if process is not None:
+            self.start_seconds.extend(process.start_seconds)
             process.kill()
+        spare, self._spare = self._spare, None
+        if spare is not None:
+            spare[1].join()
+            spare[0].kill()
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -179,7 +238,7 @@ class NodeIntegration:
         if process is None:
             raise NodeStartError(f"{self.name}: hook calls need a serving Node target")
         if not process.alive:
-            process.start()  # killed at a crash point, or after a hang: a fresh runtime
+            process = self._restart()  # killed at a crash point, or after a hang
         self._crash = None
         clock_ms = _ms(vtime.now())
         budget_ms = None if budget_seconds is None else int(budget_seconds * 1000)
@@ -487,9 +546,6 @@ def _node_env(
     fake_timers_module: Path,
     clock_ms: int,
 ) -> dict[str, str]:
-    import json
-    import os
-
     env = {
         k: v
         for k, v in os.environ.items()
@@ -517,18 +573,31 @@ def _ms(moment: _dt.datetime) -> int:
 
 
 def _json_str(text: str) -> str:
-    import json
-
     return json.dumps(text)
 
 
 def load_node_integration(
-    target: str | Path, *, fake_timers: bool = True, name: str | None = None
+    target: str | Path,
+    *,
+    fake_timers: bool = True,
+    source_maps: bool | None = None,
+    name: str | None = None,
 ) -> NodeIntegration:
-    """Check, install helpers for and bundle the integration package ``target``."""
+    """Check, install helpers for and bundle the integration package ``target``.
+
+    ``source_maps``: stacks name the TypeScript sources (``node --enable-source-maps``, and no
+    V8 code cache, so every start costs more); default from
+    ``LIFECYCLE_HARNESS_NODE_SOURCE_MAPS=1``."""
     package = load_package(target)
     helpers = ensure_helpers()
     built = bundle(package, helpers)
+    if source_maps is None:
+        source_maps = os.environ.get("LIFECYCLE_HARNESS_NODE_SOURCE_MAPS") == "1"
     return NodeIntegration(
-        package, helpers, built, name=name or str(target), fake_timers=fake_timers
+        package,
+        helpers,
+        built,
+        name=name or str(target),
+        fake_timers=fake_timers,
+        source_maps=source_maps,
     )

@@ -212,6 +212,17 @@ if (process.env.LH_FAKE_TIMERS === '1') {
     toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'],
     shouldClearNativeTimers: true,
   })
+  // A timer armed during a call is looked at at once (not at the next poll).
+  for (const name of ['setTimeout', 'setInterval']) {
+    const fake = globalThis[name]
+    const wrapped = function (...args) {
+      const timer = fake.apply(this, args)
+      kick()
+      return timer
+    }
+    Object.defineProperties(wrapped, Object.getOwnPropertyDescriptors(fake))
+    globalThis[name] = wrapped
+  }
 }
 let kickPending = false
 // Jump to the next timer when only timers can make progress: a call is in flight, no outbound
@@ -219,7 +230,8 @@ let kickPending = false
 function kick() {
   if (!clock || kickPending || calls.size === 0) return
   kickPending = true
-  realSetTimeout(advance, 1)
+  // Two turns of the event loop: I/O that is ready and the promise chains it starts go first.
+  setImmediate(() => setImmediate(advance))
 }
 function advance() {
   kickPending = false

@@ -10,9 +10,41 @@ const entry = path.resolve(process.argv[2])
 const port = Number(process.argv[3] || 0)
 const emit = globalThis.__lhEmit
 
+// With LH_CODE_CACHE, the bundle is compiled with V8's code cache kept beside it (a restart after
+// a crash point then skips most of the compilation); without it, a plain require (which keeps
+// --enable-source-maps working).
+const load = (file) => {
+  const cacheFile = process.env.LH_CODE_CACHE
+  if (!cacheFile) return require(file)
+  const fs = require('node:fs')
+  const vm = require('node:vm')
+  const Module = require('node:module')
+  let cached
+  try {
+    cached = fs.readFileSync(cacheFile)
+  } catch {}
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: cached })
+  const m = new Module(file, module)
+  m.filename = file
+  m.paths = Module._nodeModulePaths(path.dirname(file))
+  const req = (id) => m.require(id)
+  req.resolve = (id) => Module._resolveFilename(id, m)
+  script.runInThisContext().call(m.exports, m.exports, req, m, file, path.dirname(file))
+  m.loaded = true
+  if (!cached || script.cachedDataRejected) {
+    // After the module ran: the cache then holds the functions its start-up compiled too.
+    try {
+      const tmp = `${cacheFile}.${process.pid}`
+      fs.writeFileSync(tmp, script.createCachedData())
+      fs.renameSync(tmp, cacheFile)
+    } catch {}
+  }
+  return m.exports
+}
+
 let mod
 try {
-  mod = require(entry)
+  mod = load(entry)
 } catch (e) {
   emit({ type: 'fatal', reason: 'load', text: `loading the bundle failed: ${util.inspect(e)}` })
   process.exit(78)
