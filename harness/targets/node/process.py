@@ -129,7 +129,7 @@ class NodeProcess:
                 self.argv,
                 env=env,
                 pass_fds=(control_w,),
-                stdin=subprocess.DEVNULL,
+                stdin=subprocess.PIPE,  # closed when the harness exits: node exits too
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
                 cwd=self.cwd,

@@ -16,6 +16,7 @@ call by the ``x-lh-call-id`` header the preload adds. Per simulator:
 
 from __future__ import annotations
 
+import atexit
 import datetime as _dt
 import json
 import os
@@ -72,7 +73,10 @@ class Host(Protocol):
     def current_session(self) -> Session | None: ...
 
 
-_END_GRACE = 2.0  # real seconds to wait for a call's end record once its reply arrived
+_END_GRACE = 2.0
+SPARES = 1
+"""Processes kept started after the first restart: crash points come one after another, and a
+start (~0.3-1 s: the SDK's module set-up) would otherwise be paid at each."""  # real seconds to wait for a call's end record once its reply arrived
 
 
 @dataclass(frozen=True)
@@ -120,8 +124,9 @@ class NodeIntegration:
         self._crash: HookCrash | None = None
         self._lock = threading.Lock()
         self._host: Host | None = None
+        self._stack: ExitStack | None = None
         self._env: dict[str, str] = {}
-        self._spare: tuple[NodeProcess, threading.Thread, list[BaseException]] | None = None
+        self._spares: list[tuple[NodeProcess, threading.Thread, list[BaseException]]] = []
         self.source_maps = source_maps
         self.restarts = 0  # processes replaced after a kill (crash point, hang, budget)
         self.start_seconds: list[float] = []  # spawn to ready of every process that served
@@ -137,15 +142,27 @@ class NodeIntegration:
 
     @contextmanager
     def serving(self, host: Host) -> Iterator[NodeIntegration]:
-        """The served fakes and the Node process, for the life of ``host`` (a simulator)."""
+        """Route the served fakes into ``host`` (a simulator) for the block.
+
+        The served fakes and the Node process start with the first simulator and stay up for
+        the next ones (a check replays the library, explores and records with many simulators;
+        Node starts once): :meth:`close` stops them, as does the interpreter's exit.
+        """
+        if self._stack is None:
+            self._start(host)
+        previous, self._host = self._host, host
+        try:
+            yield self
+        finally:
+            self._host = previous
+
+    def _start(self, host: Host) -> None:
         with ExitStack() as stack:
-            self._host = host
-            stack.callback(setattr, self, "_host", None)
             router = cast(FakeShopify, _Router(self))  # handle(): the current session's fake
             shop = stack.enter_context(ServedShopify(router, latency_scale=0.0))
-            store = cast(StateStore, _CurrentStore(host))  # the current session's store
+            store = cast(StateStore, _CurrentStore(self))  # the current session's store
             api = stack.enter_context(ServedPlatformAPI(store, port=0))
-            env = _node_env(
+            self._env = _node_env(
                 api_url=str(api.url),
                 api_token=api.token,
                 shop_port=shop.port,
@@ -154,11 +171,24 @@ class NodeIntegration:
                 fake_timers_module=self.helpers.fake_timers,
                 clock_ms=_ms(host.vtime.now()),
             )
-            self._env = env
             self.process = self._new_process()
             stack.callback(self._stop)
             self.process.start()
-            yield self
+            self._stack = stack.pop_all()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Stop the Node process(es) and the served fakes (idempotent)."""
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            atexit.unregister(self.close)
+            stack.close()
+
+    def __enter__(self) -> NodeIntegration:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _new_process(self) -> NodeProcess:
         env = dict(self._env)
@@ -190,7 +220,7 @@ class NodeIntegration:
 
         thread = threading.Thread(target=start, daemon=True, name="lh-node-spare")
         thread.start()
-        self._spare = (spare, thread, box)
+        self._spares.append((spare, thread, box))
 
     def _restart(self) -> NodeProcess:
         """A fresh runtime after a kill: the spare when there is one, then a new spare."""
@@ -198,18 +228,18 @@ class NodeIntegration:
         if old is not None:
             self.restarts += 1
             old.kill()
-        if self._spare is None:
+        if not self._spares:
             fresh = self._new_process()
             fresh.start()
         else:
-            fresh, thread, box = self._spare
-            self._spare = None
+            fresh, thread, box = self._spares.pop(0)
             thread.join()
             if box or not fresh.alive:
                 fresh = self._new_process()
                 fresh.start()
         self.process = fresh
-        self._spawn_spare()
+        while len(self._spares) < SPARES:
+            self._spawn_spare()
         return fresh
 
     def _stop(self) -> None:
@@ -217,10 +247,10 @@ class NodeIntegration:
         if process is not None:
             self.start_seconds.extend(process.start_seconds)
             process.kill()
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            spare[1].join()
-            spare[0].kill()
+        spares, self._spares = self._spares, []
+        for spare, thread, _ in spares:
+            thread.join()
+            spare.kill()
 
     # -- calls ---------------------------------------------------------------------------------
 
@@ -293,7 +323,7 @@ class NodeIntegration:
             process.kill()  # a stuck or aborted hook must not run on behind the next call
         for thread in threads:
             thread.join(timeout=5.0)
-        self._advance_clock(vtime, pending)
+        self._advance_clock(vtime, pending, clock_ms)
         outcomes = [
             self._outcome(
                 item,
@@ -325,14 +355,24 @@ class NodeIntegration:
             item.replied.set()
             item.slot.done.set()
 
-    def _advance_clock(self, vtime: VirtualTime, pending: Sequence[_Pending]) -> None:
+    def _advance_clock(
+        self, vtime: VirtualTime, pending: Sequence[_Pending], clock_ms: int
+    ) -> None:
+        """The harness's clock moves as far as the longest call's virtual time (Node's fake
+        clock was set to the harness's at the start of the calls)."""
         if not self.fake_timers:
             return
-        ends = [int(p.slot.end["now"]) for p in pending if p.slot.end and p.slot.end.get("now")]
-        ends += [int(p.slot.budget["now"]) for p in pending if p.slot.budget]
-        if not ends:
+        elapsed = [
+            int(p.slot.end.get("virtual_ms") or 0) for p in pending if p.slot.end is not None
+        ]
+        elapsed += [
+            int(p.slot.budget.get("now", clock_ms)) - clock_ms
+            for p in pending
+            if p.slot.budget is not None
+        ]
+        if not elapsed or max(elapsed) <= 0:
             return
-        target = _dt.datetime.fromtimestamp(max(ends) / 1000.0, tz=_dt.UTC)
+        target = _dt.datetime.fromtimestamp((clock_ms + max(elapsed)) / 1000.0, tz=_dt.UTC)
         if target > vtime.now():
             vtime.move_to(target)
 
@@ -526,11 +566,12 @@ class _Router:
 class _CurrentStore:
     """The current session's state store (the served platform API outlives sessions)."""
 
-    def __init__(self, host: Host) -> None:
-        self._host = host
+    def __init__(self, target: NodeIntegration) -> None:
+        self._target = target
 
     def __getattr__(self, name: str) -> Any:
-        session = self._host.current_session()
+        host = self._target._host
+        session = host.current_session() if host is not None else None
         if session is None:
             raise AttributeError(f"no session is running (store.{name})")
         return getattr(session.store, name)

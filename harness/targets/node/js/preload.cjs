@@ -277,8 +277,10 @@ http.createServer = function lhCreateServer(...args) {
       const call = req.headers[CALL_HEADER] || null
       if (call === null) return listener.call(this, req, res)
       if (clock) {
+        // The harness's clock: taken as it is when no other call is in flight (a new lifecycle
+        // may start earlier than the last one ended), never moved back under a running call.
         const harnessNow = Number(req.headers['x-lh-clock'])
-        if (Number.isFinite(harnessNow) && harnessNow > clock.now) clock.setSystemTime(harnessNow)
+        if (Number.isFinite(harnessNow) && (calls.size === 0 || harnessNow > clock.now)) clock.setSystemTime(harnessNow)
         const budget = Number(req.headers['x-lh-budget'])
         calls.set(call, { deadline: Number.isFinite(budget) && budget >= 0 ? clock.now + budget : null })
       }

@@ -77,3 +77,7 @@ Promise.resolve(integration.start(port)).then(
   },
 )
 process.on('SIGTERM', () => process.exit(0))
+// The harness holds the other end of stdin: when it goes away (even killed), so does this process.
+process.stdin.on('end', () => process.exit(0))
+process.stdin.on('error', () => process.exit(0))
+process.stdin.resume()
