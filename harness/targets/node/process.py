@@ -177,7 +177,10 @@ class NodeProcess:
     def kill(self) -> None:
         """SIGKILL the process (group): what a crashed runtime is."""
         proc = self.proc
-        if proc is None or proc.poll() is not None:
+        if proc is None:
+            return
+        if proc.poll() is not None:
+            self._close_pipes(proc)
             return
         self.killed_by_harness = True
         try:
@@ -185,6 +188,19 @@ class NodeProcess:
         except (ProcessLookupError, PermissionError):
             proc.kill()
         proc.wait()
+        self._close_pipes(proc)
+        with self._lock:
+            for conn in self._pool:
+                conn.close()
+            self._pool = []
+
+    @staticmethod
+    def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
+        if proc.stdin is not None:
+            try:
+                proc.stdin.close()
+            except OSError:  # pragma: no cover - already broken
+                pass
 
     def stop(self) -> None:
         proc = self.proc
@@ -241,8 +257,9 @@ class NodeProcess:
                     slot.done.set()
 
     def _read_stderr(self, stream: Any) -> None:
-        for raw in stream:
-            self._stderr.append(raw.decode("utf-8", "replace").rstrip("\n"))
+        with stream:
+            for raw in stream:
+                self._stderr.append(raw.decode("utf-8", "replace").rstrip("\n"))
 
     def _stderr_tail(self) -> str:
         lines = [line for line in self._stderr if line.strip()]
@@ -270,6 +287,20 @@ class NodeProcess:
 
     def exited(self) -> bool:
         return self._exited.is_set()
+
+    def exit_code(self, wait: float = 2.0) -> int | None:
+        """The exit code once the process is gone (``None`` if it still runs after ``wait``)."""
+        proc = self.proc
+        if proc is None:
+            return None
+        self._exited.wait(wait)
+        pause = threading.Event()
+        for _ in range(int(wait / 0.01)):
+            code = proc.poll()
+            if code is not None:
+                return code
+            pause.wait(0.01)  # a real pause, whatever the virtual clock does
+        return proc.poll()
 
     def post(self, headers: Mapping[str, str], body: bytes, *, timeout: float) -> Reply:
         """POST one hook call; the connection is reused when the call ends cleanly."""

@@ -470,7 +470,7 @@ class NodeIntegration:
             )
         if not answered:
             detail = reply.error if reply is not None else "no reply"
-            code = self.process.proc.returncode if self.process and self.process.proc else None
+            code = self.process.exit_code() if self.process is not None else None
             reason = (
                 f"the integration's Node process gave no answer to {call.label} "
                 f"({detail}; exit code {code})"
