@@ -46,7 +46,7 @@ def example_package() -> Iterator[object]:
     def get(name: str) -> Path:
         return npm_ci(EXAMPLES / name)
 
-    yield get
+    return get
 
 
 @pytest.fixture(scope="module")

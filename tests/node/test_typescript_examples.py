@@ -43,8 +43,10 @@ TWO_SHOPS = default_world({"shopName": "acme"}, bots=2, shops=2)
         # JSON.stringify(AxiosError) carries config.headers with the access token.
         (
             "no_secret_leak",
-            [ShopifyFault(HttpError(500), match=Match(action="create_webhook"), schedule=Nth(1)),
-             Register("bot1")],
+            [
+                ShopifyFault(HttpError(500), match=Match(action="create_webhook"), schedule=Nth(1)),
+                Register("bot1"),
+            ],
             ONE_BOT,
         ),
         # unregister deletes nothing ("your code continues here...").

@@ -13,6 +13,7 @@ budget (it would otherwise keep running behind the next call's back).
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -197,10 +198,8 @@ class NodeProcess:
     @staticmethod
     def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
         if proc.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):  # already broken
                 proc.stdin.close()
-            except OSError:  # pragma: no cover - already broken
-                pass
 
     def stop(self) -> None:
         proc = self.proc
