@@ -125,6 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_replay_parser(sub, add_config=config)
 
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
+    p_demo.add_argument(
+        "--node",
+        action="store_true",
+        help="check the documented example itself, in TypeScript on @botpress/sdk under Node "
+        "(needs node and npm; the example is installed with npm ci on first use)",
+    )
     common(p_demo)
     return parser
 
@@ -296,6 +302,15 @@ def main(
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
         check_outputs(args)
+        if args.command == "demo" and args.node:
+            from harness.targets.node.helpers import installed_example
+
+            target = str(installed_example("shopify-docs", stream=err))
+            err.write(
+                f"{PROG} demo: checking the platform's documented Shopify example in TypeScript "
+                "(@botpress/sdk, bundled as the platform bundles it and served by Node)\n"
+            )
+            return _run_check(target, args, out, err)
         if args.command == "demo":
             err.write(
                 f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "

@@ -17,11 +17,11 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO
 
 from harness.targets.node.errors import HelperInstallError
 
-__all__ = ["JS_DIR", "Helpers", "cache_dir", "ensure_helpers"]
+__all__ = ["EXAMPLES_DIR", "JS_DIR", "Helpers", "cache_dir", "ensure_helpers", "installed_example"]
 
 JS_DIR = Path(__file__).resolve().parent / "js"
 _LOCK_FILES = ("package.json", "package-lock.json")
@@ -77,7 +77,7 @@ def _lock_digest() -> str:
     return h.hexdigest()[:16]
 
 
-def ensure_helpers(*, npm: str | None = None, stream: TextIO | None = None) -> Helpers:
+def ensure_helpers(*, npm: str | None = None, stream: IO[str] | None = None) -> Helpers:
     """The installed helpers, running ``npm ci`` for them the first time."""
     target = cache_dir() / "node-helpers" / _lock_digest()
     helpers = Helpers(scripts=JS_DIR, node_modules=target / "node_modules", digest=_digest())
@@ -132,3 +132,60 @@ def ensure_helpers(*, npm: str | None = None, stream: TextIO | None = None) -> H
                 shutil.rmtree(work, ignore_errors=True)
         print("lifecycle-harness: Node helpers installed.", file=out, flush=True)
     return helpers
+
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples" / "typescript"
+
+
+def installed_example(name: str, *, npm: str | None = None, stream: IO[str] | None = None) -> Path:
+    """A shipped TypeScript example, copied to the cache and installed there with ``npm ci``
+    (once; the package's own folder may be read-only, as in an installed wheel)."""
+    source = EXAMPLES_DIR / name
+    if not (source / "package.json").is_file():
+        known = sorted(p.name for p in EXAMPLES_DIR.iterdir() if (p / "package.json").is_file())
+        raise HelperInstallError(f"no TypeScript example {name!r}; examples: {', '.join(known)}")
+    digest = hashlib.sha256()
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "node_modules" not in path.parts and path.name != ".npm-ci.lock":
+            digest.update(str(path.relative_to(source)).encode())
+            digest.update(path.read_bytes())
+    target = cache_dir() / "examples" / f"{name}-{digest.hexdigest()[:12]}"
+    if (target / ".installed").is_file():
+        return target
+    npm = npm or shutil.which("npm")
+    if npm is None:
+        raise HelperInstallError(
+            f"cannot install the TypeScript example {name!r}: `npm` was not found on PATH; "
+            f"install Node.js with npm, then run again"
+        )
+    out = stream if stream is not None else sys.stderr
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target.parent / ".install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (target / ".installed").is_file():
+            return target
+        print(
+            f"lifecycle-harness: installing the TypeScript example {name!r} with `npm ci` "
+            f"into {target} (first use only)...",
+            file=out,
+            flush=True,
+        )
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(source, target, ignore=shutil.ignore_patterns("node_modules"))
+        result = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+            cwd=target,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise HelperInstallError(
+                f"`npm ci` for the TypeScript example {name!r} failed (exit "
+                f"{result.returncode}) in {target}:\n"
+                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+            )
+        (target / ".installed").write_text("ok\n")
+    return target
