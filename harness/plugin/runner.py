@@ -136,6 +136,11 @@ def resolve_target(target: str, rootpath: Path) -> str:
     path_part, sep, attr = target.partition(":") if ".py:" in target else (target, "", "")
     if path_part.endswith(".py") and not Path(path_part).is_absolute():
         return f"{rootpath / path_part}{sep}{attr}"
+    from harness.targets.node.package import is_node_target
+
+    candidate = rootpath / target
+    if not Path(target).is_absolute() and is_node_target(candidate) and candidate.exists():
+        return str(candidate)  # a TypeScript package folder (or its entry file)
     return target
 
 

@@ -119,3 +119,14 @@ def test_an_entry_file_finds_its_package(tmp_path, probe_package):
     assert found.root == pkg.resolve()
     assert found.entry == (pkg / "src" / "index.ts").resolve()
     assert found.sdk_version == "5.4.3"
+
+
+def test_the_plugin_resolves_a_package_folder_against_the_rootdir(tmp_path):
+    from harness.plugin.runner import resolve_target
+
+    make_package(tmp_path / "integrations" / "shop", SDK_PACKAGE, "x\n")
+    assert resolve_target("integrations/shop", tmp_path) == str(tmp_path / "integrations" / "shop")
+    assert resolve_target("integrations/shop/src/index.ts", tmp_path) == str(
+        tmp_path / "integrations" / "shop" / "src" / "index.ts"
+    )
+    assert resolve_target("mypkg.module", tmp_path) == "mypkg.module"
