@@ -228,6 +228,7 @@ class Lifecycle:
         rootpath: Path,
         fail: Callable[[str], NoReturn],
     ) -> Lifecycle:
+        from harness.targets.node import NodeIntegration
         from harness.targets.python import IntegrationLoadError, load_integration
         from harness.world import WorldError, default_world
 
