@@ -111,7 +111,7 @@ def test_other_hosts_are_refused_and_recorded(probe):
     assert any(line.message == "blocked: ECONNREFUSED" for line in call.logs)
 
 
-@pytest.mark.parametrize("client", ["https", "fetch", "axios", "node-fetch", "got"])
+@pytest.mark.parametrize("client", ["https", "fetch", "axios", "node-fetch", "got", "shopify-api"])
 def test_http_clients_reach_the_served_fake_attributed_to_their_call(probe, client):
     _, record = run_mode(probe, f"client:{client}")
     (call,) = record.calls

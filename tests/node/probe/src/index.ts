@@ -4,6 +4,8 @@ import * as sdk from '@botpress/sdk'
 import axios from 'axios'
 import got from 'got'
 import nodeFetch from 'node-fetch'
+import '@shopify/shopify-api/adapters/node'
+import { ApiVersion, LogSeverity, shopifyApi } from '@shopify/shopify-api'
 
 const shopUrl = (ctx: any) =>
   `https://${ctx.configuration.shopName}.myshopify.com/admin/api/2025-10/webhooks.json?limit=1`
@@ -25,6 +27,21 @@ const clients: Record<string, (ctx: any) => Promise<number>> = {
   axios: async (ctx) => (await axios.get(shopUrl(ctx), { headers: headers(ctx) })).status,
   'node-fetch': async (ctx) => (await nodeFetch(shopUrl(ctx), { headers: headers(ctx) })).status,
   got: async (ctx) => (await got(shopUrl(ctx), { headers: headers(ctx) })).statusCode,
+  'shopify-api': async (ctx) => {
+    const shopify = shopifyApi({
+      apiSecretKey: 'unused-secret',
+      apiVersion: ApiVersion.July25,
+      isCustomStoreApp: true,
+      adminApiAccessToken: String(ctx.configuration.access_token),
+      isEmbeddedApp: false,
+      hostName: 'bot.example',
+      logger: { level: LogSeverity.Error },
+    })
+    const session = shopify.session.customAppSession(`${ctx.configuration.shopName}.myshopify.com`)
+    const client = new shopify.clients.Rest({ session })
+    const response = await client.get({ path: 'webhooks', query: { limit: 1 } })
+    return response.headers ? 200 : 0
+  },
 }
 
 const act = async ({ ctx, logger, client }: any) => {
