@@ -36,6 +36,7 @@ import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType, TracebackType
@@ -130,6 +131,10 @@ _SERVED_ATTR = "_fake_shopify_served"
 _real_bio_write = ssl.SSLObject.write
 _real_bio_read = ssl.SSLObject.read
 _real_bio_handshake = ssl.SSLObject.do_handshake
+_real_load_verify_locations = ssl.SSLContext.load_verify_locations
+_real_set_default_verify_paths = ssl.SSLContext.set_default_verify_paths
+_DEFERRED_ATTR = "_fake_shopify_deferred_verify_locations"
+_deferred_contexts: weakref.WeakSet[ssl.SSLContext] = weakref.WeakSet()
 
 _lock = threading.RLock()
 _active: list[NetworkGuard] = []
@@ -327,19 +332,23 @@ def _recv_into(self: ssl.SSLSocket, buffer: Any, nbytes: int | None = None, flag
         received = _real_recv_into(self, buffer, nbytes, flags)
     except OSError:
         if port is not None:
-            _deliver_crash(port)
+            _deliver_crash(self, port)
         raise
     if received == 0 and port is not None:
-        _deliver_crash(port)
+        _deliver_crash(self, port)
     return received
 
 
-def _deliver_crash(port: int) -> None:
+def _deliver_crash(sock: ssl.SSLSocket, port: int) -> None:
     """Raise, in the caller's thread, an exception a ``Raise`` fault made for its request."""
     guard = _server_guard()
     if guard is not None and guard._served is not None:
         crash = guard._served.crashes.pop(port, None)
         if crash is not None:
+            # The crash unwinds past the library's cleanup (its response object keeps the
+            # socket's file open): release the descriptor now, the connection is dead anyway.
+            with contextlib.suppress(OSError, AttributeError):
+                sock._real_close()  # type: ignore[attr-defined]
             raise crash
 
 
@@ -352,6 +361,47 @@ def _shop_context(context: ssl.SSLContext, server_hostname: object) -> ssl.SSLCo
     return guard._trusting(context)
 
 
+def _load_verify_locations(
+    self: ssl.SSLContext, cafile: Any = None, capath: Any = None, cadata: Any = None
+) -> None:
+    # Loading a CA bundle (certifi's, for requests and urllib3) costs 20-130 ms per context,
+    # for every connection pool; shop connections never use it (they get the test CA's
+    # context). So the load waits until the context is used for another TLS connection, or
+    # the last guard exits.
+    if server_side_context(self):
+        return _real_load_verify_locations(self, cafile, capath, cadata)
+    _defer(self, (cafile, capath, cadata))
+    return None
+
+
+def _set_default_verify_paths(self: ssl.SSLContext) -> None:
+    # The system store: 100+ ms per context here (http.client and urllib make one per
+    # connection). Deferred like load_verify_locations.
+    if server_side_context(self):
+        return _real_set_default_verify_paths(self)
+    _defer(self, None)
+    return None
+
+
+def _defer(context: ssl.SSLContext, load: tuple[Any, Any, Any] | None) -> None:
+    context.__dict__.setdefault(_DEFERRED_ATTR, []).append(load)
+    _deferred_contexts.add(context)
+
+
+def server_side_context(context: ssl.SSLContext) -> bool:
+    return context.protocol == ssl.PROTOCOL_TLS_SERVER
+
+
+def _flush_deferred(context: ssl.SSLContext) -> None:
+    pending = context.__dict__.pop(_DEFERRED_ATTR, None)
+    _deferred_contexts.discard(context)
+    for load in pending or ():
+        if load is None:
+            _real_set_default_verify_paths(context)
+        else:
+            _real_load_verify_locations(context, *load)
+
+
 def _wrap_socket(self: ssl.SSLContext, sock: socket.socket, *args: Any, **kwargs: Any) -> Any:
     hostname = kwargs.get("server_hostname", args[3] if len(args) > 3 else None)
     server_side = kwargs.get("server_side", args[0] if args else False)
@@ -362,6 +412,7 @@ def _wrap_socket(self: ssl.SSLContext, sock: socket.socket, *args: Any, **kwargs
             with contextlib.suppress(OSError, AttributeError):
                 setattr(wrapped, _ORIGIN_ATTR, wrapped.getsockname()[1])
             return wrapped
+    _flush_deferred(self)
     return _real_wrap_socket(self, sock, *args, **kwargs)
 
 
@@ -378,6 +429,7 @@ def _wrap_bio(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
             _connecting.clear()  # the connect that led here is done (approximate, bounded)
             _awaiting[id(wrapped)] = _real_monotonic()  # the handshake is next
             return wrapped
+    _flush_deferred(self)
     return _real_wrap_bio(self, *args, **kwargs)
 
 
@@ -456,6 +508,8 @@ def _install() -> None:
     ssl.SSLObject.write = _bio_write  # type: ignore[method-assign]
     ssl.SSLObject.read = _bio_read  # type: ignore[method-assign]
     ssl.SSLObject.do_handshake = _bio_handshake  # type: ignore[method-assign]
+    ssl.SSLContext.load_verify_locations = _load_verify_locations  # type: ignore[method-assign]
+    ssl.SSLContext.set_default_verify_paths = _set_default_verify_paths  # type: ignore[method-assign]
 
 
 def _uninstall() -> None:
@@ -471,6 +525,10 @@ def _uninstall() -> None:
     ssl.SSLObject.write = _real_bio_write  # type: ignore[method-assign]
     ssl.SSLObject.read = _real_bio_read  # type: ignore[method-assign]
     ssl.SSLObject.do_handshake = _real_bio_handshake  # type: ignore[method-assign]
+    ssl.SSLContext.load_verify_locations = _real_load_verify_locations  # type: ignore[method-assign]
+    ssl.SSLContext.set_default_verify_paths = _real_set_default_verify_paths  # type: ignore[method-assign]
+    for context in list(_deferred_contexts):  # contexts that outlive the guard load for real
+        _flush_deferred(context)
     _awaiting.clear()
     _connecting.clear()
 
@@ -533,6 +591,7 @@ class NetworkGuard:
         trusted = self._contexts.get(key)
         if trusted is None:
             trusted = self._served.client_context()
+            _flush_deferred(trusted)  # made while the guard defers CA loading: load it now
             trusted.check_hostname = context.check_hostname
             trusted.verify_mode = context.verify_mode
             self._contexts[key] = trusted

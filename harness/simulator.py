@@ -48,6 +48,7 @@ from harness.history import (
     StepRecord,
     TenantInfo,
     WorldSnapshot,
+    level_rank,
 )
 from harness.options import Options
 from harness.properties import Violation, check_all
@@ -528,6 +529,7 @@ class Session:
             exchanges = [] if id(recorder) in seen else recorder.exchanges
             fault_ids = [] if id(recorder) in seen else recorder.fault_ids
             seen.add(id(recorder))
+            library_floor = level_rank(self.simulator.options.library_log_level)
             logs = [
                 LogLine(
                     level=r.level,
@@ -538,6 +540,9 @@ class Session:
                     logger=r.logger_name,
                 )
                 for r in outcome.logs
+                # A library's records below the level the platform emits them at never reach
+                # anyone (Options.library_log_level).
+                if not r.library or level_rank(r.level) >= library_floor
             ]
             mine = [f for f in pfaults if f.bot_id == tenant.bot_id]
             shop_faults = [f for f in fault_ids if f != crash_fault]

@@ -42,6 +42,7 @@ freezegun notes (checked against freezegun 1.5):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as _dt
 import math
@@ -316,7 +317,7 @@ class VirtualTime:
             self._watchdog = None
         for loop in self._loops.values():
             if not loop.is_closed() and not loop.is_running():
-                loop.close()
+                _close_loop(loop)
         self._loops.clear()
         while self._saved:
             owner, name, value = self._saved.pop()
@@ -484,7 +485,7 @@ class VirtualTime:
             if known is loop:
                 del self._loops[key]
         if not loop.is_running() and not loop.is_closed():
-            loop.close()
+            _close_loop(loop)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` to completion on this thread's virtual loop."""
@@ -566,6 +567,24 @@ class Watchdog:
                 nearest = min((at for at, _ in self._jobs.values()), default=now + 1.0)
                 self._wake_at = nearest
                 self._cond.wait(max(0.0, nearest - now))
+
+
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a loop, first closing what hooks left open on it.
+
+    A hook's real sockets (aiohttp over the served fake) finish closing on the loop's next
+    turns, which a closed loop never takes; transports still open then are aborted, so no
+    socket outlives the run.
+    """
+    with contextlib.suppress(Exception):
+        for _ in range(3):
+            loop.run_until_complete(_real_asyncio_sleep(0))
+        transports = getattr(loop, "_transports", None)  # selector loops: fd -> transport
+        for transport in list(transports.values()) if transports is not None else ():
+            if not transport.is_closing() or getattr(transport, "_sock", None) is not None:
+                transport.abort()
+        loop.run_until_complete(_real_asyncio_sleep(0))
+    loop.close()
 
 
 class _VirtualSelector(selectors.BaseSelector):

@@ -15,6 +15,7 @@ timed out). What is shared here is the careful lifecycle of ``correct/sync_backo
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -89,10 +90,8 @@ def send_retrying(
             if reply.status not in RETRYABLE or attempt == attempts:
                 return reply
             if reply.status == 429:
-                try:
+                with contextlib.suppress(ValueError):
                     pause = max(0.0, float(reply.headers.get("retry-after", pause)))
-                except ValueError:
-                    pass
         time.sleep(pause)
     raise AssertionError("unreachable")  # pragma: no cover
 
@@ -135,9 +134,9 @@ def register(send: Send, shop: str, webhook_url: str, logger: Logger) -> None:
         if reply.status == 201:
             logger.for_bot().info("Subscribed %s to Shopify %s", webhook_url, topic)
             continue
-        if reply.status == 422 and "already been taken" in reply.text:
-            if any(h["topic"] == topic for h in list_mine(send, shop, webhook_url)):
-                continue
+        taken = reply.status == 422 and "already been taken" in reply.text
+        if taken and any(h["topic"] == topic for h in list_mine(send, shop, webhook_url)):
+            continue
         raise failure("POST", base_url(shop) + "webhooks.json", reply)
 
 

@@ -81,9 +81,9 @@ async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:
             if status == 201:
                 logger.for_bot().info("Subscribed %s to Shopify %s", webhook_url, topic)
                 continue
-            if status == 422 and "already been taken" in text:
-                if await list_mine(http, base, topic=topic, address=webhook_url):
-                    continue
+            taken = status == 422 and "already been taken" in text
+            if taken and await list_mine(http, base, topic=topic, address=webhook_url):
+                continue
             raise failure("POST", base + "webhooks.json", status, text)
 
 
