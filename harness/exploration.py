@@ -32,6 +32,7 @@ from hypothesis.stateful import (
 )
 
 from fake_shopify.faults import (
+    Always,
     HttpError,
     Latency,
     LostResponse,
@@ -66,6 +67,8 @@ ADVANCE_SECONDS = (1.0, 60.0, 3600.0)  # bounded: the clock runs on across a who
 CROWDS = (0, 3, 60, 260)  # 260 > 250 subscriptions: several pages even at the maximum limit
 MAX_BOTS = 3
 SHRINK_BUDGET = 10
+PERSISTENT_NEXT = (8, 30)  # Next(k) beyond any reasonable retry budget
+DRIFTS = ("remove_subscription", "foreign_subscription", "revoke_token", "remove_scope")
 
 
 class ViolationFound(AssertionError):
@@ -89,7 +92,9 @@ def fault_effects() -> st.SearchStrategy[Any]:
             ),
         ),
         st.builds(LostResponse, kind=st.sampled_from(("read_timeout", "remote_protocol_error"))),
-        st.builds(Latency, seconds=st.sampled_from((0.5, 5.0))),
+        # Short latencies delay a request that then succeeds; long ones (at least
+        # harness.simulator.LONG_LATENCY) are faults, and may run a hook out of its budget.
+        st.builds(Latency, seconds=st.sampled_from((0.5, 5.0, 30.0, 120.0))),
     )
 
 
@@ -101,8 +106,13 @@ def fault_matches() -> st.SearchStrategy[Match]:
     )
 
 
-def fault_schedules() -> st.SearchStrategy[Nth | Next]:
-    return st.one_of(st.builds(Nth, n=st.integers(1, 4)), st.builds(Next, k=st.integers(1, 3)))
+def fault_schedules() -> st.SearchStrategy[Nth | Next | Always]:
+    """Early transient faults (``Nth(1-4)``, ``Next(1-3)``) and persistent ones: ``Always`` and
+    ``Next(k)`` beyond any retry budget (an integration that retries five or six times still
+    sees the fault). The transient ones come first, so failures shrink towards them."""
+    transient = st.one_of(st.builds(Nth, n=st.integers(1, 4)), st.builds(Next, k=st.integers(1, 3)))
+    persistent = st.one_of(st.just(Always()), st.builds(Next, k=st.sampled_from(PERSISTENT_NEXT)))
+    return st.one_of(transient, persistent)
 
 
 def worlds(base: WorldSpec, *, max_bots: int = MAX_BOTS) -> st.SearchStrategy[WorldSpec]:
@@ -202,7 +212,7 @@ def lifecycle_machine(
 
         @rule(
             i=st.integers(0, MAX_BOTS - 1),
-            change=st.sampled_from(("remove_subscription", "foreign_subscription")),
+            change=st.sampled_from(DRIFTS),
             index=st.integers(0, 3),
         )
         def drift(self, i: int, change: Any, index: int) -> None:

@@ -97,6 +97,17 @@ class Violation:
         return replace(self, world=world)
 
 
+MAX_LISTED = 3
+
+
+def summarise(items: Iterable[str], *, limit: int = MAX_LISTED, sep: str = ", ") -> str:
+    """``a, b, c`` or, for a long list, ``7 in all: a, b, c, ...`` (the first ``limit``)."""
+    listed = list(items)
+    if len(listed) <= limit:
+        return sep.join(listed)
+    return f"{len(listed)} in all: " + sep.join(listed[:limit]) + sep + "..."
+
+
 def _shape(message: str) -> str:
     return "".join("#" if ch.isdigit() else ch for ch in message)[:120]
 
@@ -127,8 +138,8 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
         prefix = f"{call.bot} {call.operation}: " if len(record.calls) > 1 else ""
         for ex in call.exchanges:
             line = prefix + ex.line
-            if ex.fault_id:
-                line += f"  [fault {ex.fault_id}]"
+            if ex.fault_note:
+                line += f"  [{ex.fault_note}]"
             if ex.status is not None and ex.status >= 400 and ex.response_body:
                 line += f"  {ex.response_body[:MAX_EVIDENCE_BODY]}"
             exchanges.append(redactor.redact(line))
@@ -443,9 +454,11 @@ def reported(history: History, options: Options) -> list[Violation]:
             wrong = "left " + (
                 _fmt_resources(world.resources) if world.resources else ", ".join(states)
             )
-        faults = ", ".join(
-            f"{ex.line} [fault {ex.fault_id}]" for ex in call.exchanges if ex.fault_id
-        ) or (f"{call.platform_faults_fired} platform state API error(s)")
+        reasons = [f"{ex.line} [{ex.fault_note}]" for ex in call.exchanges if ex.fault_note]
+        if call.platform_faults_fired:
+            reasons.append(f"{call.platform_faults_fired} platform state API error(s)")
+        reasons += list(call.conditions)
+        faults = summarise(reasons) or "a fault"
         quiet = " (mentioned only at info/debug level)" if call.logs else ""
         found.append(
             _violation(

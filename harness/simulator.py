@@ -86,9 +86,17 @@ from harness.world import (
     substitute,
 )
 
+HOOK_STEPS = (Register, Unregister, Configure, Crash, Concurrently)
+"""Steps in which the platform calls hooks: each is preceded by a platform gap."""
+
 SHOPIFY_HOST = r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$"
 _SHOPIFY = re.compile(SHOPIFY_HOST)
 FOREIGN_SUBSCRIPTION_TOPIC = "orders/create"
+REMOVED_SCOPES = frozenset({"read_orders", "write_orders"})  # drift `remove_scope`
+LONG_LATENCY = 10.0
+"""A ``Latency`` fault of at least this many seconds is a fault (a real client's read timeout
+would have expired, and the platform's own budget may); a shorter one only delays a request
+that then succeeds."""
 
 
 class SimulationError(Exception):
@@ -149,6 +157,22 @@ def _body(request: httpx.Request) -> str:
         return ""
 
 
+def _limit_answer(status: int, body: str) -> str | None:
+    """``"429"`` or ``"THROTTLED"`` when the fake answered from its own limits, else None."""
+    if status == 429:
+        return "429"
+    if status == 200 and '"THROTTLED"' in body:
+        try:
+            errors = json.loads(body).get("errors") or []
+        except (ValueError, AttributeError):
+            return None
+        for error in errors if isinstance(errors, list) else []:
+            extensions = error.get("extensions") if isinstance(error, dict) else None
+            if isinstance(extensions, dict) and extensions.get("code") == "THROTTLED":
+                return "THROTTLED"
+    return None
+
+
 def _shop_of(host: str) -> str | None:
     if host.endswith(".myshopify.com"):
         return host[: -len(".myshopify.com")]
@@ -187,6 +211,9 @@ class Session:
         self._moved = 0
         self._known_ids: dict[str, str] = {}  # every webhook id seen -> symbol when it existed
         self._recorders: dict[str, _Recorder] = {}
+        self._hook_ordinal = 0
+        # Persistent faults per bot (revoked token, removed scope): bot -> change -> condition.
+        self._impaired: dict[str, dict[str, str]] = {}
         self.history = History(
             tenants={name: self._info(t) for name, t in self.tenants.items()},
             reference=simulator.reference(world) if with_reference else {},
@@ -206,6 +233,12 @@ class Session:
         before = self.history.records[-1].world if self.history.records else self.history.initial
         fired_before = len(self.fake.faults.fired)
         pfired_before = len(self.store.faults.fired)
+        if isinstance(step, HOOK_STEPS):
+            # The platform spaces its calls (Options.timing; unverified, docs/decisions.md).
+            gap = self.options.timing.gap(self._hook_ordinal)
+            self._hook_ordinal += 1
+            if gap:
+                self.vtime.advance(gap)
         calls = self._dispatch(step)
         for call in calls:
             if call.outcome.hung:
@@ -418,10 +451,15 @@ class Session:
                 other.past_tokens.append(old)
                 other.token = new
                 other.configuration = {**other.configuration, spec.token_key: new}
+                # A new token ends a revocation (not a removed scope).
+                self._impaired.get(other.name, {}).pop("revoke_token", None)
 
     def _drift(self, step: Drift) -> None:
         tenant = self._tenant(step.bot)
         spec = self.world_spec
+        if step.change in ("revoke_token", "remove_scope"):
+            self._impair(tenant, step.change)
+            return
         if step.change == "foreign_subscription":
             self._foreign_counter += 1
             self.fake.add_webhook(
@@ -442,6 +480,23 @@ class Session:
                 fail_until_removed(self.fake, self.capture, victim)
             else:
                 self.fake.remove_webhook(victim.shop, victim.id)
+
+    def _impair(self, tenant: Tenant, change: str) -> None:
+        """A persistent fault on the bot's installation (shared by every bot on its shop)."""
+        inst = self.fake.backend.installations.get((tenant.shop, self.world_spec.app))
+        if inst is None:  # pragma: no cover - provisioning installs the app on every shop
+            raise SimulationError(f"{tenant.name}'s shop {tenant.shop} has no installation")
+        if change == "revoke_token":
+            if inst.access_token in inst.revoked_tokens:
+                return  # already revoked
+            self.fake.backend.revoke_token(inst.access_token)
+            condition = "its access token was revoked"
+        else:
+            inst.scopes = inst.scopes - REMOVED_SCOPES
+            condition = "the orders scopes were removed"
+        for other in self.tenants.values():
+            if other.shop == tenant.shop:
+                self._impaired.setdefault(other.name, {})[change] = condition
 
     def _crash(self, step: Crash) -> list[HookCall]:
         tenant = self._tenant(step.bot)
@@ -519,6 +574,7 @@ class Session:
                 for r in outcome.logs
             ]
             mine = [f for f in pfaults if f.bot_id == tenant.bot_id]
+            conditions = tuple(self._impaired.get(bot, {}).values())
             shop_faults = [f for f in fault_ids if f != crash_fault]
             calls.append(
                 HookCall(
@@ -530,7 +586,11 @@ class Session:
                     exchanges=exchanges,
                     faults_fired=shop_faults,
                     platform_faults_fired=len(mine),
-                    faulted=bool(shop_faults) or bool(mine),
+                    faulted=bool(shop_faults)
+                    or bool(mine)
+                    or any(e.limit for e in exchanges)
+                    or bool(conditions),
+                    conditions=conditions,
                     shop=tenant.shop,
                     token=tenant.token,
                 )
@@ -621,6 +681,9 @@ class Session:
                 body = response.text
             except httpx.ResponseNotRead:
                 body = ""
+        limit = None
+        if fault_id is None and response is not None:
+            limit = _limit_answer(response.status_code, body)
         recorder.exchanges.append(
             HttpExchange(
                 method=request.method,
@@ -634,14 +697,17 @@ class Session:
                 fault_id=fault_id,
                 action=getattr(entry, "action", None),
                 shop=_shop_of(request.url.host),
+                limit=limit,
             )
         )
 
     def _fault_is_latency(self, fault_id: str) -> bool:
-        # Latency delays a request that then succeeds: no fault reaches the integration.
+        # A short latency delays a request that then succeeds: no fault reaches the
+        # integration. A long one (LONG_LATENCY) is a fault.
         for fired in reversed(self.fake.faults.fired):
             if fired.fault_id == fault_id:
-                return isinstance(fired.effect, Latency)
+                effect = fired.effect
+                return isinstance(effect, Latency) and effect.seconds < LONG_LATENCY
         return False
 
     # -- bookkeeping -------------------------------------------------------------------------

@@ -16,7 +16,13 @@ from fake_shopify.faults import FaultEffect, Match, Next, Schedule
 
 Operation = Literal["register", "unregister"]
 ConfigureChange = Literal["rotate_token", "move_shop"]
-DriftChange = Literal["remove_subscription", "foreign_subscription", "delivery_failures"]
+DriftChange = Literal[
+    "remove_subscription",
+    "foreign_subscription",
+    "delivery_failures",
+    "revoke_token",
+    "remove_scope",
+]
 PlatformMethod = Literal["get_state", "set_state", "get_or_set_state", "patch_state", "any"]
 
 
@@ -53,6 +59,11 @@ class Drift:
     ``remove_subscription``: Shopify removes the bot's ``index``-th subscription (by id, modulo
     their number). ``foreign_subscription``: another bot of the same app adds its own.
     ``delivery_failures``: Shopify removes a subscription after repeated failed deliveries.
+    ``revoke_token``: the merchant revokes the bot's access token (uninstalls the app) for the
+    rest of the lifecycle, or until a ``configure`` issues a new one: every request answers 401.
+    ``remove_scope``: the merchant withdraws the orders scopes (``read_orders``,
+    ``write_orders``) for good: subscribing to an ``orders/*`` topic answers 422.
+    Both are persistent faults: every later hook call of the bots on that shop is faulted.
     """
 
     change: DriftChange = "remove_subscription"

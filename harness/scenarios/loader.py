@@ -722,7 +722,13 @@ class _Reader:
         fields = self.mapping(
             node,
             "the options",
-            optional=("strictness", "clean_allowlist", "malformed_version", "topic_update"),
+            optional=(
+                "strictness",
+                "clean_allowlist",
+                "malformed_version",
+                "topic_update",
+                "burst",
+            ),
         )
         if fields is None:
             return BAD
@@ -768,9 +774,21 @@ class _Reader:
             if "topic_update" in fields
             else "ignore"
         )
+        burst = False
+        if "burst" in fields:
+            burst_value: object = self.scalar(fields["burst"])
+            if not isinstance(burst_value, bool):
+                self.problem(
+                    fields["burst"],
+                    f"expected options.burst as true or false, got {_describe(fields['burst'])}",
+                )
+                ok = False
+            else:
+                burst = burst_value
         if not ok or isinstance(malformed, _Bad) or isinstance(topic_update, _Bad):
             return BAD
         return ScenarioOptions(
+            burst=burst,
             strictness=tuple(sorted(strictness)),
             clean_allowlist=tuple(allow),
             malformed_version=cast(Any, malformed),

@@ -19,7 +19,7 @@ from pathlib import Path
 from harness.common.redaction import secret_values
 from harness.exploration import dedupe
 from harness.history import History, StepRecord
-from harness.options import IMPLEMENTED_PROPERTIES, Options
+from harness.options import IMPLEMENTED_PROPERTIES, Options, PlatformTiming
 from harness.properties import Violation
 from harness.runtime.vtime import VirtualTime
 from harness.scenarios.model import (
@@ -124,6 +124,7 @@ def options_for(scenario: Scenario, base: Options | None = None) -> Options:
         idempotent_level="requests" if level == "requests" else "world",
         configure_changes=changes,
         clean_allowlist=scenario.options.clean_allowlist or base.clean_allowlist,
+        timing=PlatformTiming.bursting() if scenario.options.burst else base.timing,
     )
 
 
@@ -284,7 +285,11 @@ def scenario_for(
         configuration=spec.template,
         world=world_decl(spec),
         expect=Expect(properties=checked if checked else PROPERTY_IDS),
-        options=ScenarioOptions(strictness=strictness, clean_allowlist=opts.clean_allowlist),
+        options=ScenarioOptions(
+            strictness=strictness,
+            clean_allowlist=opts.clean_allowlist,
+            burst=opts.timing.burst,
+        ),
         steps=violation.steps,
     )
     digest_source = repr(
