@@ -8,8 +8,9 @@ reports at most one violation per property.
 
 ``enumerate_crashes`` is systematic rather than random: for each hook and each request k of
 its clean run, the hook is aborted before request k is sent, and separately the response of
-request k is lost after Shopify applied it; each is followed by ``register`` and
-``unregister``, with the properties checked after every step.
+request k is lost after Shopify applied it; the hook is also aborted after its last request, and
+before and after each of its platform API calls (state reads and writes); each is followed by
+``register`` and ``unregister``, with the properties checked after every step.
 """
 
 from __future__ import annotations
@@ -238,9 +239,11 @@ def lifecycle_machine(
             i=st.integers(0, MAX_BOTS - 1),
             operation=st.sampled_from(("register", "unregister")),
             at=st.integers(1, 6),
+            call=st.sampled_from(("request", "platform")),
+            when=st.sampled_from(("before", "after")),
         )
-        def crash(self, i: int, operation: Any, at: int) -> None:
-            self.do(Crash(self.bot(i), operation, at))
+        def crash(self, i: int, operation: Any, at: int, call: Any, when: Any) -> None:
+            self.do(Crash(self.bot(i), operation, at, call, when))
 
         @rule(seconds=st.sampled_from(ADVANCE_SECONDS))
         def advance(self, seconds: float) -> None:
@@ -399,14 +402,21 @@ def crash_plans(sim: Simulator, *, world: WorldSpec | None = None) -> list[tuple
         clean = sim.run((*prefix, hook), world=spec)
         calls = clean.history.records[-1].calls
         count = len(calls[0].exchanges) if calls else 0
+        platform = len(calls[0].platform_calls) if calls else 0
+        failures: list[tuple[Step, ...]] = []
         for k in range(1, count + 1):
-            failures: tuple[tuple[Step, ...], ...] = (
-                (Crash(bot, operation, k),),
-                (ShopifyFault(LostResponse(), Match(shop=shop), Nth(k)), hook),
-            )
-            for failure in failures:
-                plans.append((*prefix, *failure, Register(bot), Unregister(bot)))
-                plans.append((*prefix, *failure, Unregister(bot)))
+            failures.append((Crash(bot, operation, k),))
+            failures.append((ShopifyFault(LostResponse(), Match(shop=shop), Nth(k)), hook))
+        # The last request's aftermath (no later request marks it) and every platform API
+        # call, before and after: a create followed by the set_state that records it.
+        if count:
+            failures.append((Crash(bot, operation, count, "request", "after"),))
+        for j in range(1, platform + 1):
+            failures.append((Crash(bot, operation, j, "platform", "before"),))
+            failures.append((Crash(bot, operation, j, "platform", "after"),))
+        for failure in failures:
+            plans.append((*prefix, *failure, Register(bot), Unregister(bot)))
+            plans.append((*prefix, *failure, Unregister(bot)))
     return plans
 
 

@@ -158,6 +158,10 @@ class HookCall:
     shop: str = ""  # the bot's shop when the call was made
     # Persistent faults in force for this call ("its access token was revoked", ...).
     conditions: tuple[str, ...] = ()
+    # A ``crash`` step whose crash point the hook never reached: what it did instead.
+    unreached: str | None = None
+    # The platform API calls the hook made: "set_state integration/webhooks -> ok".
+    platform_calls: list[str] = field(default_factory=list)
     token: str = ""  # the bot's token when the call was made
 
     @property

@@ -157,6 +157,18 @@ def _body(request: httpx.Request) -> str:
         return ""
 
 
+def _platform_line(call: rt.PlatformCall) -> str:
+    """``set_state integration/webhooks -> ok`` or ``-> ResourceNotFound [pfault-1]``."""
+    target = f" {call.type}/{call.name}" if call.name else ""
+    outcome = call.error or "ok"
+    fault = f" [platform fault {call.fault_id}]" if call.fault_id else ""
+    return f"{call.method}{target} -> {outcome}{fault}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _limit_answer(status: int, body: str) -> str | None:
     """``"429"`` or ``"THROTTLED"`` when the fake answered from its own limits, else None."""
     if status == 429:
@@ -177,6 +189,42 @@ def _shop_of(host: str) -> str | None:
     if host.endswith(".myshopify.com"):
         return host[: -len(".myshopify.com")]
     return None
+
+
+@dataclass
+class _CrashPlan:
+    """An armed crash point of one ``crash`` step, and whether the hook reached it."""
+
+    step: Crash
+    bot_id: str
+    reached: bool = False
+    requests_seen: int = 0
+    platform_seen: int = 0
+
+    def after_request(self, request: httpx.Request) -> bool:
+        """Count a served request; True when the crash comes right after it."""
+        if self.step.call != "request" or self.step.when != "after" or self.reached:
+            return False
+        self.requests_seen += 1
+        if self.requests_seen == self.step.at:
+            self.reached = True
+            return True
+        return False
+
+    def observe_platform(self, when: str, method: str, bot_id: str) -> None:
+        """The state store's observer: raise the crash at the armed platform call."""
+        step = self.step
+        if self.reached or bot_id != self.bot_id:
+            return
+        if step.call not in ("platform", method):
+            return
+        if when == "before":
+            self.platform_seen += 1
+        if self.platform_seen == step.at and when == step.when:
+            self.reached = True
+            raise HookCrash(
+                f"the platform aborted {step.operation} of {step.bot} {step.point()} ({method})"
+            )
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -212,6 +260,8 @@ class Session:
         self._known_ids: dict[str, str] = {}  # every webhook id seen -> symbol when it existed
         self._recorders: dict[str, _Recorder] = {}
         self._hook_ordinal = 0
+        self._crash_plan: _CrashPlan | None = None
+        self._armed_at: dict[str, int] = {}  # fault id -> index of the step that armed it
         # Persistent faults per bot (revoked token, removed scope): bot -> change -> condition.
         self._impaired: dict[str, dict[str, str]] = {}
         self.history = History(
@@ -289,6 +339,38 @@ class Session:
         if not bots:
             return {}
         return probe_events(self.fake, self.capture, bots, lambda b: self._seen_topics[b])
+
+    def unreached(self) -> list[str]:
+        """What the lifecycle armed and never reached: crash points its hooks never came to,
+        and faults no request (or platform call) ever met, one line each, in step order."""
+        found: list[tuple[int, str]] = []
+        for record in self.history.records:
+            for call in record.calls:
+                if call.unreached:
+                    found.append((record.index, call.unreached))
+        unfired = [a.id for a in self.fake.faults.unfired()]
+        unfired += [a.id for a in self.store.faults.unfired()]
+        for fault_id in unfired:
+            index = self._armed_at.get(fault_id)
+            if index is None:
+                continue
+            record = self.history.records[index]
+            later = self.history.records[index + 1 :]
+            what = "platform API call" if isinstance(record.step, PlatformFault) else "request"
+            count = sum(
+                len(c.platform_calls) if what != "request" else len(c.exchanges)
+                for r in later
+                for c in r.calls
+            )
+            found.append(
+                (
+                    index,
+                    f"fault {fault_id} ({describe_step(record.step)}) never reached: no "
+                    f"{what} matched it (the hooks made {_plural(count, what)} after it)",
+                )
+            )
+        found.sort(key=lambda pair: pair[0])
+        return [f"step {index + 1}: {text}" for index, text in found]
 
     # -- world observation -------------------------------------------------------------------
 
@@ -408,9 +490,11 @@ class Session:
         elif isinstance(step, LoseState):
             self.store.wipe(self._tenant(step.bot).bot_id)
         elif isinstance(step, ShopifyFault):
-            self.fake.faults.arm(step.effect, match=step.match, schedule=step.schedule)
+            armed = self.fake.faults.arm(step.effect, match=step.match, schedule=step.schedule)
+            self._armed_at[armed.id] = len(self.history.records)
         elif isinstance(step, PlatformFault):
-            self.store.faults.arm(step.status, method=step.method, schedule=step.schedule)
+            parmed = self.store.faults.arm(step.status, method=step.method, schedule=step.schedule)
+            self._armed_at[parmed.id] = len(self.history.records)
         elif isinstance(step, Advance):
             try:
                 self.vtime.advance(step.seconds)
@@ -462,10 +546,12 @@ class Session:
             return
         if step.change == "foreign_subscription":
             self._foreign_counter += 1
+            scoped_out = "remove_scope" in self._impaired.get(tenant.name, {})
             self.fake.add_webhook(
                 tenant.shop,
                 spec.app,
-                topic=FOREIGN_SUBSCRIPTION_TOPIC,
+                # Without the orders scopes the app can only subscribe to other topics.
+                topic="customers/create" if scoped_out else FOREIGN_SUBSCRIPTION_TOPIC,
                 address=f"https://webhook.botpress.cloud/other-bot-{self._foreign_counter}",
             )
             return
@@ -499,19 +585,43 @@ class Session:
                 self._impaired.setdefault(other.name, {})[change] = condition
 
     def _crash(self, step: Crash) -> list[HookCall]:
+        """Call the hook with a crash point armed (see ``harness.steps.Crash``)."""
         tenant = self._tenant(step.bot)
         label = f"{step.operation} of {tenant.name}"
+        plan = _CrashPlan(step, tenant.bot_id)
+        armed = None
+        if step.call == "request" and step.when == "before":
 
-        def abort(request: httpx.Request) -> BaseException:
-            return HookCrash(f"the platform aborted {label} before request {step.at}")
+            def abort(request: httpx.Request) -> BaseException:
+                plan.reached = True
+                return HookCrash(f"the platform aborted {label} {step.point()}")
 
-        armed = self.fake.faults.arm(
-            Raise(abort), match=Match(shop=tenant.shop), schedule=Nth(step.at)
-        )
+            armed = self.fake.faults.arm(
+                Raise(abort), match=Match(shop=tenant.shop), schedule=Nth(step.at)
+            )
+        self._crash_plan = plan
+        if step.call != "request":
+            self.store.observer = plan.observe_platform
         try:
-            calls = self._call([(step.bot, step.operation)], crash_fault=armed.id)
+            calls = self._call(
+                [(step.bot, step.operation)], crash_fault=None if armed is None else armed.id
+            )
         finally:
-            self.fake.faults.disarm(armed)
+            self._crash_plan = None
+            self.store.observer = None
+            if armed is not None:
+                self.fake.faults.disarm(armed)
+        if not plan.reached and calls:
+            call = calls[0]
+            if step.call == "request":
+                made = _plural(len(call.exchanges), "request")
+            else:
+                what = "platform API call" if step.call == "platform" else f"{step.call} call"
+                made = _plural(plan.platform_seen, what)
+            call.unreached = (
+                f"crash point {step.at} ({step.point()}) never reached: "
+                f"the hook made {made}"
+            )
         return calls
 
     # -- hook calls --------------------------------------------------------------------------
@@ -542,6 +652,7 @@ class Session:
                 HookInvocation(self.simulator.integration, op, ctx, tenant.webhook_url)
             )
         pfired = len(self.store.faults.fired)
+        pcalls = len(self.store.calls)
         with self.simulator.routing(self):
             outcomes = call_hooks_concurrently(
                 invocations,
@@ -553,6 +664,7 @@ class Session:
             )
         self._recorders = {}
         pfaults = self.store.faults.fired[pfired:]
+        platform_calls = self.store.calls[pcalls:]
         calls = []
         seen: set[int] = set()
         for tenant, (bot, op), recorder, outcome in zip(
@@ -591,6 +703,9 @@ class Session:
                     or any(e.limit for e in exchanges)
                     or bool(conditions),
                     conditions=conditions,
+                    platform_calls=[
+                        _platform_line(c) for c in platform_calls if c.bot_id == tenant.bot_id
+                    ],
                     shop=tenant.shop,
                     token=tenant.token,
                 )
@@ -612,6 +727,12 @@ class Session:
                 raise
             entries = self.fake.journal.since(mark)
         self._record(recorder, request, response, None, entries)
+        plan = self._crash_plan
+        if plan is not None and plan.after_request(request):
+            raise HookCrash(
+                f"the platform aborted {plan.step.operation} of {plan.step.bot} "
+                f"{plan.step.point()}"
+            )
         return response
 
     def refuse(self, request: httpx.Request) -> httpx.Response:

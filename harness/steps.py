@@ -96,15 +96,40 @@ class PlatformFault:
     schedule: Schedule = field(default_factory=Next)
 
 
+CrashOn = Literal[
+    "request",
+    "platform",
+    "get_state",
+    "set_state",
+    "get_or_set_state",
+    "patch_state",
+    "configure_integration",
+]
+"""What a crash point counts: Shopify requests, platform API calls of any method, or one method."""
+CrashWhen = Literal["before", "after"]
+
+
 @dataclass(frozen=True)
 class Crash:
-    """The platform calls ``operation`` for ``bot`` and aborts the hook before its request
-    number ``at`` (1-based) is sent. The abort is a ``BaseException`` that ``except Exception``
-    does not catch; if the hook sends fewer requests, it runs to completion."""
+    """The platform calls ``operation`` for ``bot`` and aborts the hook at a crash point:
+    ``when`` (before or after) the ``at``-th (1-based) of what ``call`` counts: a Shopify request
+    (``request``, the default), a platform API call of any method (``platform``), or a call of
+    one state-API method (``set_state``...). Before a request: it is never sent; after one:
+    Shopify applied it and answered, and the hook dies before it can use the answer. The abort
+    is a ``BaseException`` that ``except Exception`` does not catch. If the hook never reaches
+    the point it runs to completion, and the step records that the crash point was never
+    reached (a replayed scenario fails on it)."""
 
     bot: str = "bot1"
     operation: Operation = "register"
     at: int = 1
+    call: CrashOn = "request"
+    when: CrashWhen = "before"
+
+    def point(self) -> str:
+        """``before request 2``, ``after set_state 1``."""
+        what = "platform call" if self.call == "platform" else self.call
+        return f"{self.when} {what} {self.at}"
 
 
 @dataclass(frozen=True)

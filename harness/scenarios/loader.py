@@ -59,6 +59,8 @@ from harness.steps import (
     Configure,
     ConfigureChange,
     Crash,
+    CrashOn,
+    CrashWhen,
     Drift,
     DriftChange,
     HookStep,
@@ -1100,7 +1102,9 @@ _STEP_FIELDS: dict[str, Callable[[_Reader, Node | None, Node], Step | _Bad]] = {
         {
             "bot": _bot_reader,
             "operation": _literal_reader("the crashed operation", get_args(Operation)),
-            "at": lambda r2, n: r2.integer(n, "the request the crash comes before (from 1)", low=1),
+            "at": lambda r2, n: r2.integer(n, "the crash point's request or call (from 1)", low=1),
+            "call": _literal_reader("what the crash point counts", get_args(CrashOn)),
+            "when": _literal_reader("when the crash comes", get_args(CrashWhen)),
         },
     ),
     "advance": lambda r, v, k: r.simple(
