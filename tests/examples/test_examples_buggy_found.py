@@ -71,6 +71,9 @@ STORIES: dict[tuple[str, str], Story] = {
     ("intolerant_unregister", "tolerant_unregister"): lambda s: (
         isinstance(s[-1], Unregister) and not faulted_before_last(s)
     ),
+    ("retry_then_swallow", "reported"): lambda s: (
+        faulted_before_last(s) and isinstance(s[-1], Register | Unregister)
+    ),
     ("shopify_docs_port", "clean"): lambda s: kinds(s) == [Register, Unregister],
     ("shopify_docs_port", "convergent"): lambda s: (
         any(isinstance(x, LoseState) for x in s) and isinstance(s[-1], Register)
