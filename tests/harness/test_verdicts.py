@@ -107,7 +107,8 @@ def test_a_429_of_the_fakes_own_limit_makes_the_step_faulted_never_idempotent() 
     limited = [(r, c) for r in result.history.records for c in r.calls if c.limited]
     assert limited, "the burst was expected to meet the fake's rate limit"
     for record, call in limited:
-        assert record.faulted and call.faulted
+        assert record.faulted
+        assert call.faulted
         assert call.limited[0].limit == "429"
         assert call.limited[0].fault_note == "the fake's own rate limit"
     assert result.violations == []
@@ -185,7 +186,8 @@ def test_a_correct_integration_under_a_persistent_fault_is_faulted_not_failing(
 
     assert result.violations == [], [v.message for v in result.violations]
     for record in result.history.records[2:]:
-        assert record.faulted and record.calls[0].conditions
+        assert record.faulted
+        assert record.calls[0].conditions
 
 
 def test_a_new_token_ends_a_revocation() -> None:
@@ -209,7 +211,8 @@ def test_a_crash_before_set_state_is_reached_and_the_platform_calls_are_recorded
     calls = clean.history.records[0].calls[0].platform_calls
     assert any(line.startswith("set_state") for line in calls), calls
     first = crashed.history.records[0].calls[0]
-    assert first.outcome.crashed and first.unreached is None
+    assert first.outcome.crashed
+    assert first.unreached is None
     assert not any(line.startswith("set_state") for line in first.platform_calls)
     assert crashed.violations == [], [v.message for v in crashed.violations]
 
@@ -267,9 +270,12 @@ def test_a_library_scenario_that_does_not_apply_passes_as_not_applicable() -> No
     stateless = replay(scenario, integration=NO_RETRY)
     stateful = replay(scenario, integration=STATE_TRACKED)
 
-    assert stateless.passed and not stateless.applicable
+    assert stateless.passed
+    assert not stateless.applicable
     assert stateless.summary().startswith("not applicable: step 1: crash point 1")
-    assert stateful.passed and stateful.applicable and stateful.unreached == ()
+    assert stateful.passed
+    assert stateful.applicable
+    assert stateful.unreached == ()
     assert stateful.history is not None
     assert stateful.history.records[0].calls[0].outcome.crashed
 
@@ -280,7 +286,8 @@ def test_the_library_crash_scenarios_crash_for_a_stateful_integration(name: str)
         load_scenario(library_dir() / f"{name}.scenario.yaml"), integration=STATE_TRACKED
     )
 
-    assert result.passed and result.applicable, result.summary()
+    assert result.passed, result.summary()
+    assert result.applicable, result.summary()
     assert result.history is not None
     crashed = [c for r in result.history.records for c in r.calls if c.outcome.crashed]
     assert crashed
