@@ -85,6 +85,10 @@ class Violation:
     evidence: Evidence = field(default_factory=Evidence)
     world: WorldSpec | None = None  # the initial world the steps start from
     kind: str = ""  # which way the property failed, for de-duplication ("leftover", ...)
+    # What is wrong, independent of the property that noticed it (a world difference, an
+    # exception, a request): findings with the same failing step and cause share a root cause
+    # (harness.findings).
+    cause: str = ""
 
     def key(self) -> tuple[str, str]:
         """Identity of the bug for de-duplication: the property and the way it failed."""
@@ -167,7 +171,13 @@ def _transport_chatter(log: LogLine) -> bool:
 
 
 def _violation(
-    history: History, prop: str, message: str, *, bot: str | None = None, kind: str = ""
+    history: History,
+    prop: str,
+    message: str,
+    *,
+    bot: str | None = None,
+    kind: str = "",
+    cause: str = "",
 ) -> Violation:
     record = history.records[-1]
     redactor = redactor_for(history)
@@ -180,6 +190,7 @@ def _violation(
         bot=bot,
         evidence=_evidence(record, redactor, bot),
         kind=kind,
+        cause=redactor.redact(cause or message),
     )
 
 
@@ -228,12 +239,23 @@ def _world_diff(actual: BotWorld, expected: BotWorld) -> str:
     return "; ".join(parts) or "worlds differ"
 
 
+def _leftover(world: BotWorld, options: Options) -> str:
+    """What an unregister left behind, or ``""``."""
+    states = [key for key, _ in world.states if not _allowlisted(key, options)]
+    left = []
+    if world.resources:
+        left.append(f"subscriptions {_fmt_resources(world.resources)}")
+    if states:
+        left.append(f"platform states {summarise(states)}")
+    return " and ".join(left)
+
+
 def _fmt_resources(resources: Iterable[tuple[tuple[str, object], ...]]) -> str:
     out = []
     for r in resources:
         d = dict(r)
         out.append(f"{d.get('topic', '?')} -> {d.get('address', '?')} ({d.get('shop', '?')} shop)")
-    return ", ".join(out)
+    return summarise(out)
 
 
 def _registered_ok(call: HookCall) -> str | None:
@@ -286,6 +308,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 f"a second fault-free register of {bot} did not succeed: {why}",
                 bot=bot,
                 kind="second-register-failed",
+                cause=why,
             )
         )
     before, after = prev.world.bot(bot), record.world.bot(bot)
@@ -298,6 +321,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 f"{_world_diff(after, before)}",
                 bot=bot,
                 kind="world-changed",
+                cause=_world_diff(after, before),
             )
         )
     if options.idempotent_level == "requests":
@@ -347,6 +371,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 f"a fault-free {what} of {bot} did not succeed: {why}",
                 bot=bot,
                 kind=f"{what}-failed",
+                cause=why,
             )
         ]
     actual = record.world.bot(bot)
@@ -359,6 +384,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 f"reaches: {_world_diff(actual, expected)}",
                 bot=bot,
                 kind=f"{what}-diverged",
+                cause=_world_diff(actual, expected),
             )
         ]
     return []
@@ -407,21 +433,16 @@ def clean(history: History, options: Options) -> list[Violation]:
                 )
     if isinstance(record.step, Unregister) and not record.faulted:
         bot = record.step.bot
-        world = record.world.bot(bot)
-        states = [key for key, _ in world.states if not _allowlisted(key, options)]
-        left = []
-        if world.resources:
-            left.append(f"subscriptions {_fmt_resources(world.resources)}")
-        if states:
-            left.append(f"platform states {', '.join(states)}")
+        left = _leftover(record.world.bot(bot), options)
         if left:
             found.append(
                 _violation(
                     history,
                     "clean",
-                    f"after a fault-free unregister of {bot}, {' and '.join(left)} remain",
+                    f"after a fault-free unregister of {bot}, {left} remain",
                     bot=bot,
                     kind="leftover",
+                    cause=f"{left} remain",
                 )
             )
     return found
@@ -469,6 +490,7 @@ def reported(history: History, options: Options) -> list[Violation]:
                 f"exception, and the world is wrong: {wrong}",
                 bot=call.bot,
                 kind=f"silent-{call.operation}",
+                cause=wrong,
             )
         )
     return found
@@ -499,6 +521,7 @@ def tolerant_unregister(history: History, options: Options) -> list[Violation]:
             f"unregister of {bot} {situation} did not return quietly: {why}",
             bot=bot,
             kind=situation,
+            cause=why,
         )
     ]
 
@@ -634,7 +657,16 @@ def exactly_once(history: History, options: Options) -> list[Violation]:
             expected=expected,
             webhook_url=tenant.webhook_url,
         ):
-            found.append(_violation(history, "exactly_once", message, bot=bot))
+            # The delivery count follows from the world: after an unregister, what it left;
+            # after a register, how the world differs from the reference.
+            world = record.world.bot(bot)
+            if calls[-1].operation == "unregister":
+                left = _leftover(world, options)
+                cause = f"{left} remain" if left else ""
+            else:
+                diff = _world_diff(world, reference) if reference is not None else ""
+                cause = "" if reference is None or world.same_as(reference) else diff
+            found.append(_violation(history, "exactly_once", message, bot=bot, cause=cause))
     return found
 
 

@@ -13,7 +13,7 @@ rank  layer
 3     ``harness.targets``, ``harness.platform`` (how integrations are loaded and called; the
       public module for integration authors)
 4     the core: ``harness.steps``, ``options``, ``profiles``, ``world``, ``history``,
-      ``properties``, ``simulator``, ``exploration``
+      ``properties``, ``findings``, ``simulator``, ``exploration``
 5     ``harness.scenarios``
 6     ``harness.reports``
 7     ``harness.check``
@@ -35,7 +35,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CORE = ("steps", "options", "profiles", "world", "history", "properties", "simulator", "exploration")
+CORE = (
+    "steps",
+    "options",
+    "profiles",
+    "world",
+    "history",
+    "properties",
+    "findings",
+    "simulator",
+    "exploration",
+)
 
 RANKS: dict[str, int] = {
     "fake_shopify": 0,

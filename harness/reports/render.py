@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from harness.findings import Finding, group
 from harness.properties import Violation
 from harness.steps import describe_step, step_to_data
 from harness.world import WorldSpec
@@ -33,6 +34,11 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.violations
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The violations grouped by root cause, in severity order (``harness.findings``)."""
+        return group(self.violations)
 
 
 def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str, object]:
@@ -154,16 +160,31 @@ def _render_text(report: CheckReport) -> str:
         return head + "\n"
     count = len(report.violations)
     props = sorted({v.property for v in report.violations})
+    findings = report.findings
     head = (
         f"{report.integration}: {count} violation{'s' if count != 1 else ''} "
         f"({', '.join(props)}) in {report.examples} generated lifecycles ({seed}{took})"
     )
-    parts = [head, ""]
-    for i, v in enumerate(report.violations, start=1):
-        parts.append(render_violation(v, i))
-        scenario = report.scenarios.get(i - 1)
-        if scenario:
-            parts.append(f"   reproduce: lifecycle-harness replay {scenario}")
+    if len(findings) < count:
+        head = (
+            f"{report.integration}: {len(findings)} root cause{'s' if len(findings) != 1 else ''}"
+            f" behind {count} violations ({', '.join(props)}) in {report.examples} generated "
+            f"lifecycles ({seed}{took})"
+        )
+    parts = [head]
+    # What broke, one line per root cause, most severe first.
+    parts += [f"  - {f.headline()}" for f in findings]
+    parts.append("")
+    index = {id(v): i for i, v in enumerate(report.violations)}
+    for number, finding in enumerate(findings, start=1):
+        v = finding.primary
+        parts.append(render_violation(v, number))
+        for other in finding.related:
+            parts.append(f"   same cause: [{other.property}] {other.message}")
+        for member in (v, *finding.related):
+            scenario = report.scenarios.get(index[id(member)])
+            if scenario:
+                parts.append(f"   reproduce: lifecycle-harness replay {scenario}")
         parts.append("")
     if report.seed is not None:
         parts.append(
