@@ -250,6 +250,24 @@ def _leftover(world: BotWorld, options: Options) -> str:
     return " and ".join(left)
 
 
+def _cause(actual: BotWorld, expected: BotWorld) -> str:
+    """The root cause of a world difference: what is missing or extra, and the states as they
+    are (not as they should be: two properties comparing against different worlds then agree)."""
+    missing = [r for r in expected.resources if r not in actual.resources]
+    extra = list(actual.resources)
+    for r in expected.resources:
+        if r in extra:
+            extra.remove(r)
+    parts = []
+    if missing:
+        parts.append(f"missing {_fmt_resources(missing)}")
+    if extra:
+        parts.append(f"extra {_fmt_resources(extra)}")
+    if actual.states != expected.states:
+        parts.append(f"states {dict(actual.states)}")
+    return "; ".join(parts)
+
+
 def _fmt_resources(resources: Iterable[tuple[tuple[str, object], ...]]) -> str:
     out = []
     for r in resources:
@@ -321,7 +339,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 f"{_world_diff(after, before)}",
                 bot=bot,
                 kind="world-changed",
-                cause=_world_diff(after, before),
+                cause=_cause(after, before),
             )
         )
     if options.idempotent_level == "requests":
@@ -384,7 +402,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 f"reaches: {_world_diff(actual, expected)}",
                 bot=bot,
                 kind=f"{what}-diverged",
-                cause=_world_diff(actual, expected),
+                cause=_cause(actual, expected),
             )
         ]
     return []
@@ -490,7 +508,9 @@ def reported(history: History, options: Options) -> list[Violation]:
                 f"exception, and the world is wrong: {wrong}",
                 bot=call.bot,
                 kind=f"silent-{call.operation}",
-                cause=wrong,
+                cause=wrong
+                if call.operation != "register" or expected is None
+                else _cause(world, expected),
             )
         )
     return found
@@ -664,7 +684,7 @@ def exactly_once(history: History, options: Options) -> list[Violation]:
                 left = _leftover(world, options)
                 cause = f"{left} remain" if left else ""
             else:
-                diff = _world_diff(world, reference) if reference is not None else ""
+                diff = _cause(world, reference) if reference is not None else ""
                 cause = "" if reference is None or world.same_as(reference) else diff
             found.append(_violation(history, "exactly_once", message, bot=bot, cause=cause))
     return found
