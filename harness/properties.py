@@ -70,6 +70,7 @@ class Evidence:
     exchanges: tuple[str, ...] = ()
     logs: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
+    platform: tuple[str, ...] = ()  # platform API calls (state reads and writes) and faults
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,11 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
     exchanges: list[str] = []
     logs: list[str] = []
     outcomes: list[str] = []
+    platform: list[str] = []
     for call in calls:
         prefix = f"{call.bot} {call.operation}: " if len(record.calls) > 1 else ""
+        platform += [redactor.redact(f"{prefix}state API: {line}") for line in call.platform_calls]
+        platform += [f"{prefix}persistent fault: {text}" for text in call.conditions]
         for ex in call.exchanges:
             line = prefix + ex.line
             if ex.fault_note:
@@ -154,15 +158,22 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
             if log.exc_text:
                 text += "\n" + log.exc_text.rstrip()
             logs.append(redactor.redact(text))
-        summary = f"{prefix}status {call.outcome.status}"
+        summary = f"{prefix or f'{call.bot} {call.operation}: '}status {call.outcome.status}"
         if call.outcome.exception:
             summary += f", raised {call.outcome.exception}"
+        elif not call.outcome.crashed and not call.outcome.timed_out:
+            summary += ", returned"
         if call.outcome.crashed:
             summary += " (aborted by the harness)"
         if call.outcome.timed_out:
             summary += " (stopped: ran too long)"
         outcomes.append(redactor.redact(summary))
-    return Evidence(exchanges=tuple(exchanges), logs=tuple(logs), outcomes=tuple(outcomes))
+    return Evidence(
+        exchanges=tuple(exchanges),
+        logs=tuple(logs),
+        outcomes=tuple(outcomes),
+        platform=tuple(platform),
+    )
 
 
 def _transport_chatter(log: LogLine) -> bool:
@@ -237,6 +248,21 @@ def _world_diff(actual: BotWorld, expected: BotWorld) -> str:
     if actual.states != expected.states:
         parts.append(f"platform states {dict(actual.states)} instead of {dict(expected.states)}")
     return "; ".join(parts) or "worlds differ"
+
+
+def _ended(record: StepRecord, bot: str) -> str:
+    """How the bot's call of the step ended: ``it returned`` or ``it raised X``."""
+    calls = record.calls_of(bot)
+    if not calls:
+        return "no call"
+    outcome = calls[-1].outcome
+    if outcome.exception:
+        return f"it raised {outcome.exception}"
+    if outcome.crashed:
+        return "it was aborted"
+    if outcome.timed_out:
+        return "it was stopped"
+    return "it returned"
 
 
 def _leftover(world: BotWorld, options: Options) -> str:
@@ -457,7 +483,8 @@ def clean(history: History, options: Options) -> list[Violation]:
                 _violation(
                     history,
                     "clean",
-                    f"after a fault-free unregister of {bot}, {left} remain",
+                    f"after a fault-free unregister of {bot} ({_ended(record, bot)}), "
+                    f"{left} remain",
                     bot=bot,
                     kind="leftover",
                     cause=f"{left} remain",

@@ -293,6 +293,8 @@ def sequence_diagram(
         lines.append(f"    P->>I: {_label(describe(step))}")
     for text in evidence.exchanges:
         lines.append(f"    I->>S: {_label(text)}")
+    for text in getattr(evidence, "platform", ()):
+        lines.append(f"    I->>P: {_label(text)}")
     for text in evidence.logs:
         lines.append(f"    I->>P: {_label(text.splitlines()[0] if text else text)}")
     for text in evidence.outcomes:
@@ -313,11 +315,19 @@ def _call_lines(call: CallLike, redact: Callable[[str], str]) -> list[str]:
             lines.append(f"    I-xS: {_label(redact(refused))}")
             continue
         lines.append(f"    I->>S: {_label(redact(f'{exchange.method} {target}'))}")
-        fault = f" [fault {exchange.fault_id}]" if exchange.fault_id else ""
+        # An armed fault, or an answer the fake generated from its own limits (a 429).
+        note = getattr(exchange, "fault_note", None) or (
+            f"fault {exchange.fault_id}" if exchange.fault_id else None
+        )
+        fault = f" [{note}]" if note else ""
         if exchange.error is not None:
             lines.append(f"    S--xI: {_label(redact(exchange.error + fault))}")
         elif exchange.status is not None:
             lines.append(f"    S-->>I: {_label(f'{exchange.status}{fault}')}")
+    for text in getattr(call, "conditions", ()):
+        lines.append(f"    Note over I,S: {_label(redact(f'persistent fault: {text}'))}")
+    for text in getattr(call, "platform_calls", ()):
+        lines.append(f"    I->>P: {_label(redact(f'state API: {text}'))}")
     for log in call.logs:
         first = log.message.splitlines()[0] if log.message else ""
         lines.append(f"    I->>P: {_label(redact(f'log {log.level}: {first}'))}")

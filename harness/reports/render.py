@@ -53,6 +53,7 @@ def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str,
             "outcomes": list(v.evidence.outcomes),
             "exchanges": list(v.evidence.exchanges),
             "logs": list(v.evidence.logs),
+            "platform_calls": list(v.evidence.platform),
         },
         "world": None if v.world is None else world_to_data(v.world),
         "scenario": scenario,
@@ -102,9 +103,9 @@ def render_violation(v: Violation, number: int | None = None, *, indent: str = "
         marker = "  <- fails here" if i - 1 == v.step_index else ""
         lines.append(f"{indent}  {i}. {describe_step(step)}{marker}")
     ev = v.evidence
-    if ev.outcomes or ev.exchanges or ev.logs:
+    if ev.outcomes or ev.exchanges or ev.logs or ev.platform:
         lines.append(f"{indent}failing step:")
-        for text in (*ev.outcomes, *ev.exchanges, *ev.logs):
+        for text in (*ev.outcomes, *ev.exchanges, *ev.platform, *ev.logs):
             for j, part in enumerate(text.splitlines() or [""]):
                 lines.append(f"{indent}  {'' if j == 0 else '  '}{part}")
     lines.append(f"{indent}fix: {v.fix_hint}")

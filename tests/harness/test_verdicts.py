@@ -314,3 +314,37 @@ def test_a_platform_fault_never_met_is_listed_by_the_session() -> None:
         "never reached: no platform API call matched it (the hooks made 0 platform API calls "
         "after it)"
     ]
+
+
+# --- evidence ----------------------------------------------------------------------------------
+
+
+def test_evidence_holds_platform_calls_and_says_raised_or_returned() -> None:
+    from harness.reports.markdown import sequence_diagram
+    from harness.reports.render import render_violation
+
+    # overwritten_ids stores its ids in a platform state: the second register's evidence
+    # shows the state write that overwrote them.
+    with Simulator(load_integration(EXAMPLES["overwritten_ids"].target)) as sim:
+        result = sim.run([Register(), Register()])
+
+    v = next(v for v in result.violations if v.property == "idempotent")
+    assert any(line.startswith("state API: ") for line in v.evidence.platform)
+    assert v.evidence.outcomes[0].startswith("bot1 register: status registered, returned")
+    assert "state API: " in render_violation(v)
+    record = result.history.records[v.step_index]
+    diagram = "\n".join(sequence_diagram(v, record=record))
+    assert "I->>P: state API: " in diagram
+
+
+def test_a_limit_answer_and_a_persistent_fault_show_in_the_diagram() -> None:
+    from harness.reports.markdown import sequence_diagram
+
+    with Simulator(load_integration(SWALLOW)) as sim:
+        result = sim.run([Drift("revoke_token"), Register()])
+
+    v = next(v for v in result.violations if v.property == "reported")
+    assert "its access token was revoked" in v.message
+    assert "persistent fault: its access token was revoked" in v.evidence.platform
+    record = result.history.records[v.step_index]
+    assert "Note over I,S: persistent fault" in "\n".join(sequence_diagram(v, record=record))
