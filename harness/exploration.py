@@ -16,7 +16,7 @@ before and after each of its platform API calls (state reads and writes); each i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from unittest import mock
 
@@ -45,7 +45,8 @@ from fake_shopify.faults import (
 from harness.options import Options
 from harness.profiles import hypothesis_settings
 from harness.properties import Violation
-from harness.simulator import Session, Simulator
+from harness.runtime.vtime import real_monotonic
+from harness.simulator import Session, SimulationError, Simulator
 from harness.steps import (
     Advance,
     Concurrently,
@@ -61,7 +62,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
-from harness.world import WorldSpec, default_world
+from harness.world import ShopSpec, WorldSpec, default_world
 
 FAULT_ACTIONS = ("list_webhooks", "create_webhook", "delete_webhook", "get_webhook")
 ADVANCE_SECONDS = (1.0, 60.0, 3600.0)  # bounded: the clock runs on across a whole exploration
@@ -360,11 +361,11 @@ def explore(
         # removal keeps the same failure (stateful shrinking does not always get there).
         minimal = log.failures[-1]
         if minimal.world is not None:
-            steps, witness = shrink_steps(
+            steps, spec, witness = shrink(
                 sim, minimal.steps, world=minimal.world, keeps_failing=same_bug(minimal)
             )
-            if witness is not None and len(steps) < len(minimal.steps):
-                minimal = witness.with_steps(steps).with_world(minimal.world)
+            if witness is not None:
+                minimal = witness.with_steps(steps).with_world(spec)
         found.append(minimal)
         remaining.discard(minimal.property)
     return found
@@ -476,20 +477,146 @@ def shrink_steps(
     world: WorldSpec,
     keeps_failing: Callable[[list[Violation]], Violation | None],
 ) -> tuple[tuple[Step, ...], Violation | None]:
-    """Greedy one-step-removal shrinking for fixed sequences (probes, scenario replays)."""
+    """Greedy shrinking of a fixed sequence on a fixed world (see :func:`shrink`)."""
+    current, _, witness = shrink(
+        sim, steps, world=world, keeps_failing=keeps_failing, shrink_world=False
+    )
+    return current, witness
+
+
+SHRINK_SECONDS = 20.0
+"""Wall-time bound of the greedy shrinking pass: it runs to a fixpoint unless this runs out
+(a bound in time, not in rounds; on an idle machine the fixpoint comes first, so a seed stays
+reproducible)."""
+
+SIMPLIFY = True
+"""Whether shrinking also simplifies steps and worlds (off only to measure what it gains)."""
+
+
+def shrink(
+    sim: Simulator,
+    steps: Sequence[Step],
+    *,
+    world: WorldSpec,
+    keeps_failing: Callable[[list[Violation]], Violation | None],
+    shrink_world: bool = True,
+    seconds: float | None = None,
+) -> tuple[tuple[Step, ...], WorldSpec, Violation | None]:
+    """Shrink a failing lifecycle to a fixpoint: drop steps (platform faults and fault
+    schedules included), replace steps by simpler ones (a ``configure`` by a ``register``,
+    overlapping calls by one of them, a persistent fault schedule by a single fault, a crash
+    at a platform call by one at a request), and drop what the world does not need (the last
+    bot when no step names it, shops without bots, crowds, other apps' subscriptions). Each
+    candidate is kept only if ``keeps_failing`` still finds the same bug; stops at a fixpoint
+    or after ``seconds`` (default :data:`SHRINK_SECONDS`) of wall time."""
+    deadline = real_monotonic() + (SHRINK_SECONDS if seconds is None else seconds)
     current = tuple(steps)
-    witness = keeps_failing(sim.run(current, world=world).violations)
+    spec = world
+    witness = keeps_failing(sim.run(current, world=spec).violations)
     if witness is None:
-        return current, None
+        return current, spec, None
+
+    def attempt(candidate: tuple[Step, ...], cworld: WorldSpec) -> bool:
+        nonlocal current, spec, witness
+        if not candidate:
+            return False
+        try:
+            v = keeps_failing(sim.run(candidate, world=cworld).violations)
+        except SimulationError:
+            return False
+        if v is None:
+            return False
+        current, spec, witness = candidate, cworld, v
+        return True
+
     changed = True
-    while changed:
+    while changed and real_monotonic() < deadline:
         changed = False
         for i in range(len(current)):
-            candidate = current[:i] + current[i + 1 :]
-            if not candidate:
-                continue
-            v = keeps_failing(sim.run(candidate, world=world).violations)
-            if v is not None:
-                current, witness, changed = candidate, v, True
+            if attempt(current[:i] + current[i + 1 :], spec):
+                changed = True
                 break
-    return current, witness
+        if changed or not SIMPLIFY:
+            continue
+        for i, step in enumerate(current):
+            for simpler in _simpler(step):
+                if attempt((*current[:i], simpler, *current[i + 1 :]), spec):
+                    changed = True
+                    break
+            if changed:
+                break
+        if changed or not shrink_world:
+            continue
+        for smaller in _smaller_worlds(spec, current):
+            if attempt(current, smaller):
+                changed = True
+                break
+    assert witness is not None
+    return current, spec, witness.with_world(spec)
+
+
+def _simpler(step: Step) -> list[Step]:
+    """Simpler steps that could stand in for ``step``, simplest first."""
+    if isinstance(step, Configure):
+        return [Register(step.bot)]
+    if isinstance(step, Concurrently):
+        return list(dict.fromkeys(step.steps))
+    if isinstance(step, ShopifyFault):
+        out: list[Step] = []
+        if not (isinstance(step.schedule, Next) and step.schedule.k == 1):
+            out.append(ShopifyFault(step.effect, step.match, Next(1)))
+        if step.match != Match():
+            out.append(ShopifyFault(step.effect, Match(), step.schedule))
+        return out
+    if isinstance(step, PlatformFault):
+        out = []
+        if not (isinstance(step.schedule, Next) and step.schedule.k == 1):
+            out.append(PlatformFault(step.status, step.method, Next(1)))
+        if step.method != "any":
+            out.append(PlatformFault(step.status, "any", step.schedule))
+        return out
+    if isinstance(step, Crash):
+        out = []
+        if step.call != "request" or step.when != "before":
+            out.append(Crash(step.bot, step.operation, 1))
+        if step.at > 1:
+            out.append(Crash(step.bot, step.operation, step.at - 1, step.call, step.when))
+        return out
+    if isinstance(step, Drift) and step.index:
+        return [Drift(step.change, step.bot, 0)]
+    return []
+
+
+def _named_bots(steps: Sequence[Step]) -> set[str]:
+    names: set[str] = set()
+    for step in steps:
+        inner = step.steps if isinstance(step, Concurrently) else (step,)
+        for s in inner:
+            bot = getattr(s, "bot", None)
+            if isinstance(bot, str):
+                names.add(bot)
+    return names
+
+
+def _smaller_worlds(world: WorldSpec, steps: Sequence[Step]) -> list[WorldSpec]:
+    """Worlds with less in them that the steps can still run on."""
+    out: list[WorldSpec] = []
+    named = _named_bots(steps)
+    if len(world.bots) > 1 and world.bots[-1].name not in named:
+        bots = world.bots[:-1]
+        used = {b.shop for b in bots}
+        # Keep the shops in order; a shop left without bots goes too (unless it is the first).
+        shops = tuple(s for i, s in enumerate(world.shops) if i == 0 or s.handle in used)
+        out.append(replace(world, bots=bots, shops=shops))
+    for i, shop in enumerate(world.shops):
+        if shop.crowd:
+            out.append(_with_shop(world, i, replace(shop, crowd=0)))
+        if shop.other_apps:
+            out.append(_with_shop(world, i, replace(shop, other_apps=0)))
+    return out
+
+
+def _with_shop(world: WorldSpec, index: int, shop: ShopSpec) -> WorldSpec:
+    shops = list(world.shops)
+    shops[index] = shop
+    return replace(world, shops=tuple(shops))

@@ -348,3 +348,45 @@ def test_a_limit_answer_and_a_persistent_fault_show_in_the_diagram() -> None:
     assert "persistent fault: its access token was revoked" in v.evidence.platform
     record = result.history.records[v.step_index]
     assert "Note over I,S: persistent fault" in "\n".join(sequence_diagram(v, record=record))
+
+
+# --- minimal witnesses ---------------------------------------------------------------------------
+
+
+def test_shrinking_simplifies_steps_and_drops_bots_shops_and_crowds() -> None:
+    from harness.exploration import same_bug, shrink
+
+    world = default_world(bots=3, shops=2, crowd=60, other_apps=3)
+    steps: tuple[Step, ...] = (
+        ShopifyFault(HttpError(503), Match(action="get_webhook"), Always()),
+        Register("bot2"),
+        Concurrently((Register("bot1"), Unregister("bot2"))),
+        Configure("bot1"),
+        Register("bot1"),
+    )
+    with Simulator(load_integration(EXAMPLES["duplicate_webhooks"].target)) as sim:
+        first = sim.run(steps, world=world)
+        target = next(v for v in first.violations if v.property == "idempotent")
+        small, spec, witness = shrink(sim, steps, world=world, keeps_failing=same_bug(target))
+
+    assert witness is not None
+    assert witness.property == "idempotent"
+    assert small == (Register("bot1"), Register("bot1"))
+    assert [b.name for b in spec.bots] == ["bot1"]
+    assert len(spec.shops) == 1
+    assert (spec.shops[0].crowd, spec.shops[0].other_apps) == (0, 0)
+    assert witness.world == spec
+
+
+def test_shrinking_stops_at_its_time_bound() -> None:
+    from harness.exploration import same_bug, shrink
+
+    steps: tuple[Step, ...] = (Register(), Register(), Register(), Register())
+    with Simulator(load_integration(EXAMPLES["duplicate_webhooks"].target)) as sim:
+        target = next(v for v in sim.run(steps).violations if v.property == "idempotent")
+        small, _, witness = shrink(
+            sim, steps, world=sim.world, keeps_failing=same_bug(target), seconds=0.0
+        )
+
+    assert witness is not None
+    assert small == steps  # no time for a single candidate
