@@ -61,6 +61,7 @@ FIX_HINTS: dict[str, str] = {
 """One line per property on what a fix looks like."""
 
 MAX_EVIDENCE_BODY = 300
+MAX_EVIDENCE_EXCHANGES = 8
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,17 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
         prefix = f"{call.bot} {call.operation}: " if len(record.calls) > 1 else ""
         platform += [redactor.redact(f"{prefix}state API: {line}") for line in call.platform_calls]
         platform += [f"{prefix}persistent fault: {text}" for text in call.conditions]
-        for ex in call.exchanges:
+        shown = list(call.exchanges)
+        skipped = 0
+        if len(shown) > MAX_EVIDENCE_EXCHANGES:
+            # A retry loop makes dozens: the first few and the last tell the story.
+            skipped = len(shown) - MAX_EVIDENCE_EXCHANGES
+            shown = shown[: MAX_EVIDENCE_EXCHANGES - 1] + shown[-1:]
+        for n, ex in enumerate(shown):
+            if skipped and n == len(shown) - 1:
+                exchanges.append(
+                    f"{prefix}... {skipped} more request(s) ({len(call.exchanges)} in all) ..."
+                )
             line = prefix + ex.line
             if ex.fault_note:
                 line += f"  [{ex.fault_note}]"

@@ -390,3 +390,13 @@ def test_shrinking_stops_at_its_time_bound() -> None:
 
     assert witness is not None
     assert small == steps  # no time for a single candidate
+
+
+def test_a_long_retry_loop_is_summarised_in_the_evidence() -> None:
+    with Simulator(load_integration(SWALLOW)) as sim:
+        result = sim.run([Drift("revoke_token"), Register()])
+
+    v = next(v for v in result.violations if v.property == "reported")
+    assert len(result.history.records[-1].calls[0].exchanges) == 18  # 3 topics x 6 attempts
+    assert len(v.evidence.exchanges) == 9
+    assert v.evidence.exchanges[-2] == "... 10 more request(s) (18 in all) ..."
