@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from harness.check import Progress, check
 from harness.cli.replay import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
+from harness.cli.serve import add_serve_parser, serve
 from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
 from harness.reports.render import CheckReport, render_json, render_text
@@ -60,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find the lifecycle bugs of a bot-platform integration before production does.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo,serve}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -126,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
     common(p_demo)
+    add_serve_parser(sub)
     return parser
 
 
@@ -295,6 +297,8 @@ def main(
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
+        if args.command == "serve":
+            return serve(args, out)
         check_outputs(args)
         if args.command == "demo":
             err.write(
