@@ -75,6 +75,10 @@ class HttpExchange:
     action: str | None = None
     shop: str | None = None  # handle of the fake shop addressed, None for other hosts
     served: bool = True  # False: a host no fake serves; the request was refused
+    # The fake answered from its own limits, no armed fault involved: "429" (REST leaky bucket
+    # or GraphQL at HTTP 429) or "THROTTLED" (GraphQL cost bucket, HTTP 200). A fault all the
+    # same: the step is judged as faulted (docs/decisions.md, "Platform timing").
+    limit: str | None = None
 
     @property
     def mutating(self) -> bool:
@@ -93,7 +97,20 @@ class HttpExchange:
     @property
     def line(self) -> str:
         outcome = str(self.status) if self.status is not None else (self.error or "no response")
+        if self.limit == "THROTTLED":
+            outcome += " THROTTLED"
         return f"{self.method} {self.url} -> {outcome}"
+
+    @property
+    def fault_note(self) -> str | None:
+        """Why this exchange counts as a fault, for messages: ``fault fault-1`` or the limit."""
+        if self.fault_id:
+            return f"fault {self.fault_id}"
+        if self.limit == "429":
+            return "the fake's own rate limit"
+        if self.limit == "THROTTLED":
+            return "the fake's own GraphQL cost limit"
+        return None
 
 
 def _is_graphql_mutation(body: str) -> bool:
@@ -137,9 +154,20 @@ class HookCall:
     exchanges: list[HttpExchange] = field(default_factory=list)
     faults_fired: list[str] = field(default_factory=list)
     platform_faults_fired: int = 0
-    faulted: bool = False  # a Shopify or platform fault reached the integration in this call
+    faulted: bool = False  # a Shopify or platform fault, or a limit answer, reached this call
     shop: str = ""  # the bot's shop when the call was made
+    # Persistent faults in force for this call ("its access token was revoked", ...).
+    conditions: tuple[str, ...] = ()
+    # A ``crash`` step whose crash point the hook never reached: what it did instead.
+    unreached: str | None = None
+    # The platform API calls the hook made: "set_state integration/webhooks -> ok".
+    platform_calls: list[str] = field(default_factory=list)
     token: str = ""  # the bot's token when the call was made
+
+    @property
+    def limited(self) -> list[HttpExchange]:
+        """Exchanges the fake answered from its own limits (429, ``THROTTLED``)."""
+        return [e for e in self.exchanges if e.limit]
 
     @property
     def other_hosts(self) -> list[HttpExchange]:

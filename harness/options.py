@@ -6,6 +6,8 @@ strictness level documented as opt-in is off by default.
 
 from __future__ import annotations
 
+import math
+import random
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -37,6 +39,58 @@ class OptionsError(ValueError):
 
 
 @dataclass(frozen=True)
+class PlatformTiming:
+    """How the platform spaces its top-level calls (enable, configuration save, removal).
+
+    Before every step that calls a hook (``register``, ``unregister``, ``configure``, ``crash``,
+    ``concurrently``) the simulator moves the virtual clock by a gap drawn from a log-uniform
+    distribution over ``[min_gap, max_gap]`` seconds. The draw is a pure function of ``seed``
+    and the ordinal of the hook step, so a lifecycle (and its replay, and its shrunk witness)
+    always sees the same gaps.
+
+    UNVERIFIED: the Botpress runtime is closed source; nothing published says how close two
+    calls can be (platform-lifecycle.md section 3: calls follow an enable, a configuration
+    save, a removal, a bot deploy or an hourly-or-slower schedule, each a human action or a
+    schedule). The defaults (5 s to 120 s) are an assumption, documented in
+    ``docs/decisions.md``; set both to 0 (``burst``) to call hooks back to back, which a
+    scenario asks for with ``options: {burst: true}``. Overlapping calls
+    (``concurrently``) are a burst by definition: the gap comes before the group, not
+    between its calls.
+    """
+
+    min_gap: float = 5.0
+    max_gap: float = 120.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not (0 <= self.min_gap <= self.max_gap) or math.isinf(self.max_gap):
+            raise OptionsError(
+                f"platform timing needs 0 <= min_gap <= max_gap < inf, got "
+                f"min_gap={self.min_gap!r}, max_gap={self.max_gap!r}"
+            )
+
+    @property
+    def burst(self) -> bool:
+        return self.max_gap == 0
+
+    def gap(self, ordinal: int) -> float:
+        """The gap in seconds before hook step number ``ordinal`` (0-based) of a lifecycle."""
+        if self.max_gap == 0:
+            return 0.0
+        if self.min_gap == self.max_gap:
+            return self.min_gap
+        rng = random.Random(f"platform-gap:{self.seed}:{ordinal}")
+        low = math.log(max(self.min_gap, 1e-3))
+        high = math.log(self.max_gap)
+        return round(math.exp(rng.uniform(low, high)), 3)
+
+    @classmethod
+    def bursting(cls) -> PlatformTiming:
+        """Hooks called back to back, at one virtual instant (a scenario's ``burst: true``)."""
+        return cls(min_gap=0.0, max_gap=0.0)
+
+
+@dataclass(frozen=True)
 class Options:
     """What a run checks.
 
@@ -47,6 +101,7 @@ class Options:
     ``unregister`` may keep on purpose.
     ``hook_budget_seconds``: virtual seconds a hook may run before it is stopped and named;
     ``hook_wall_seconds``: wall seconds before a hanging hook is abandoned.
+    ``timing``: how far apart the platform calls hooks (:class:`PlatformTiming`).
     ``library_log_level``: the lowest level at which a third-party library's own ``logging``
     records (code under site-packages or the standard library, e.g. ``pyactiveresource`` logging
     request headers at debug) are judged: the platform's runtime emits library records from
@@ -59,6 +114,7 @@ class Options:
     clean_allowlist: tuple[str, ...] = ()
     hook_budget_seconds: float = 300.0
     hook_wall_seconds: float = 10.0
+    timing: PlatformTiming = field(default_factory=PlatformTiming)
     library_log_level: str = "info"
 
     def __post_init__(self) -> None:

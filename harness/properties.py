@@ -61,6 +61,7 @@ FIX_HINTS: dict[str, str] = {
 """One line per property on what a fix looks like."""
 
 MAX_EVIDENCE_BODY = 300
+MAX_EVIDENCE_EXCHANGES = 8
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Evidence:
     exchanges: tuple[str, ...] = ()
     logs: tuple[str, ...] = ()
     outcomes: tuple[str, ...] = ()
+    platform: tuple[str, ...] = ()  # platform API calls (state reads and writes) and faults
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,10 @@ class Violation:
     evidence: Evidence = field(default_factory=Evidence)
     world: WorldSpec | None = None  # the initial world the steps start from
     kind: str = ""  # which way the property failed, for de-duplication ("leftover", ...)
+    # What is wrong, independent of the property that noticed it (a world difference, an
+    # exception, a request): findings with the same failing step and cause share a root cause
+    # (harness.findings).
+    cause: str = ""
 
     def key(self) -> tuple[str, str]:
         """Identity of the bug for de-duplication: the property and the way it failed."""
@@ -95,6 +101,17 @@ class Violation:
 
     def with_world(self, world: WorldSpec) -> Violation:
         return replace(self, world=world)
+
+
+MAX_LISTED = 3
+
+
+def summarise(items: Iterable[str], *, limit: int = MAX_LISTED, sep: str = ", ") -> str:
+    """``a, b, c`` or, for a long list, ``7 in all: a, b, c, ...`` (the first ``limit``)."""
+    listed = list(items)
+    if len(listed) <= limit:
+        return sep.join(listed)
+    return f"{len(listed)} in all: " + sep.join(listed[:limit]) + sep + "..."
 
 
 def _shape(message: str) -> str:
@@ -123,12 +140,25 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
     exchanges: list[str] = []
     logs: list[str] = []
     outcomes: list[str] = []
+    platform: list[str] = []
     for call in calls:
         prefix = f"{call.bot} {call.operation}: " if len(record.calls) > 1 else ""
-        for ex in call.exchanges:
+        platform += [redactor.redact(f"{prefix}state API: {line}") for line in call.platform_calls]
+        platform += [f"{prefix}persistent fault: {text}" for text in call.conditions]
+        shown = list(call.exchanges)
+        skipped = 0
+        if len(shown) > MAX_EVIDENCE_EXCHANGES:
+            # A retry loop makes dozens: the first few and the last tell the story.
+            skipped = len(shown) - MAX_EVIDENCE_EXCHANGES
+            shown = shown[: MAX_EVIDENCE_EXCHANGES - 1] + shown[-1:]
+        for n, ex in enumerate(shown):
+            if skipped and n == len(shown) - 1:
+                exchanges.append(
+                    f"{prefix}... {skipped} more request(s) ({len(call.exchanges)} in all) ..."
+                )
             line = prefix + ex.line
-            if ex.fault_id:
-                line += f"  [fault {ex.fault_id}]"
+            if ex.fault_note:
+                line += f"  [{ex.fault_note}]"
             if ex.status is not None and ex.status >= 400 and ex.response_body:
                 line += f"  {ex.response_body[:MAX_EVIDENCE_BODY]}"
             exchanges.append(redactor.redact(line))
@@ -139,15 +169,22 @@ def _evidence(record: StepRecord, redactor: Redactor, bot: str | None = None) ->
             if log.exc_text:
                 text += "\n" + log.exc_text.rstrip()
             logs.append(redactor.redact(text))
-        summary = f"{prefix}status {call.outcome.status}"
+        summary = f"{prefix or f'{call.bot} {call.operation}: '}status {call.outcome.status}"
         if call.outcome.exception:
             summary += f", raised {call.outcome.exception}"
+        elif not call.outcome.crashed and not call.outcome.timed_out:
+            summary += ", returned"
         if call.outcome.crashed:
             summary += " (aborted by the harness)"
         if call.outcome.timed_out:
             summary += " (stopped: ran too long)"
         outcomes.append(redactor.redact(summary))
-    return Evidence(exchanges=tuple(exchanges), logs=tuple(logs), outcomes=tuple(outcomes))
+    return Evidence(
+        exchanges=tuple(exchanges),
+        logs=tuple(logs),
+        outcomes=tuple(outcomes),
+        platform=tuple(platform),
+    )
 
 
 def _transport_chatter(log: LogLine) -> bool:
@@ -156,7 +193,13 @@ def _transport_chatter(log: LogLine) -> bool:
 
 
 def _violation(
-    history: History, prop: str, message: str, *, bot: str | None = None, kind: str = ""
+    history: History,
+    prop: str,
+    message: str,
+    *,
+    bot: str | None = None,
+    kind: str = "",
+    cause: str = "",
 ) -> Violation:
     record = history.records[-1]
     redactor = redactor_for(history)
@@ -169,6 +212,7 @@ def _violation(
         bot=bot,
         evidence=_evidence(record, redactor, bot),
         kind=kind,
+        cause=redactor.redact(cause or message),
     )
 
 
@@ -217,12 +261,56 @@ def _world_diff(actual: BotWorld, expected: BotWorld) -> str:
     return "; ".join(parts) or "worlds differ"
 
 
+def _ended(record: StepRecord, bot: str) -> str:
+    """How the bot's call of the step ended: ``it returned`` or ``it raised X``."""
+    calls = record.calls_of(bot)
+    if not calls:
+        return "no call"
+    outcome = calls[-1].outcome
+    if outcome.exception:
+        return f"it raised {outcome.exception}"
+    if outcome.crashed:
+        return "it was aborted"
+    if outcome.timed_out:
+        return "it was stopped"
+    return "it returned"
+
+
+def _leftover(world: BotWorld, options: Options) -> str:
+    """What an unregister left behind, or ``""``."""
+    states = [key for key, _ in world.states if not _allowlisted(key, options)]
+    left = []
+    if world.resources:
+        left.append(f"subscriptions {_fmt_resources(world.resources)}")
+    if states:
+        left.append(f"platform states {summarise(states)}")
+    return " and ".join(left)
+
+
+def _cause(actual: BotWorld, expected: BotWorld) -> str:
+    """The root cause of a world difference: what is missing or extra, and the states as they
+    are (not as they should be: two properties comparing against different worlds then agree)."""
+    missing = [r for r in expected.resources if r not in actual.resources]
+    extra = list(actual.resources)
+    for r in expected.resources:
+        if r in extra:
+            extra.remove(r)
+    parts = []
+    if missing:
+        parts.append(f"missing {_fmt_resources(missing)}")
+    if extra:
+        parts.append(f"extra {_fmt_resources(extra)}")
+    if actual.states != expected.states:
+        parts.append(f"states {dict(actual.states)}")
+    return "; ".join(parts)
+
+
 def _fmt_resources(resources: Iterable[tuple[tuple[str, object], ...]]) -> str:
     out = []
     for r in resources:
         d = dict(r)
         out.append(f"{d.get('topic', '?')} -> {d.get('address', '?')} ({d.get('shop', '?')} shop)")
-    return ", ".join(out)
+    return summarise(out)
 
 
 def _registered_ok(call: HookCall) -> str | None:
@@ -275,6 +363,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 f"a second fault-free register of {bot} did not succeed: {why}",
                 bot=bot,
                 kind="second-register-failed",
+                cause=why,
             )
         )
     before, after = prev.world.bot(bot), record.world.bot(bot)
@@ -287,6 +376,7 @@ def idempotent(history: History, options: Options) -> list[Violation]:
                 f"{_world_diff(after, before)}",
                 bot=bot,
                 kind="world-changed",
+                cause=_cause(after, before),
             )
         )
     if options.idempotent_level == "requests":
@@ -336,6 +426,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 f"a fault-free {what} of {bot} did not succeed: {why}",
                 bot=bot,
                 kind=f"{what}-failed",
+                cause=why,
             )
         ]
     actual = record.world.bot(bot)
@@ -348,6 +439,7 @@ def convergent(history: History, options: Options) -> list[Violation]:
                 f"reaches: {_world_diff(actual, expected)}",
                 bot=bot,
                 kind=f"{what}-diverged",
+                cause=_cause(actual, expected),
             )
         ]
     return []
@@ -396,21 +488,17 @@ def clean(history: History, options: Options) -> list[Violation]:
                 )
     if isinstance(record.step, Unregister) and not record.faulted:
         bot = record.step.bot
-        world = record.world.bot(bot)
-        states = [key for key, _ in world.states if not _allowlisted(key, options)]
-        left = []
-        if world.resources:
-            left.append(f"subscriptions {_fmt_resources(world.resources)}")
-        if states:
-            left.append(f"platform states {', '.join(states)}")
+        left = _leftover(record.world.bot(bot), options)
         if left:
             found.append(
                 _violation(
                     history,
                     "clean",
-                    f"after a fault-free unregister of {bot}, {' and '.join(left)} remain",
+                    f"after a fault-free unregister of {bot} ({_ended(record, bot)}), "
+                    f"{left} remain",
                     bot=bot,
                     kind="leftover",
+                    cause=f"{left} remain",
                 )
             )
     return found
@@ -443,9 +531,11 @@ def reported(history: History, options: Options) -> list[Violation]:
             wrong = "left " + (
                 _fmt_resources(world.resources) if world.resources else ", ".join(states)
             )
-        faults = ", ".join(
-            f"{ex.line} [fault {ex.fault_id}]" for ex in call.exchanges if ex.fault_id
-        ) or (f"{call.platform_faults_fired} platform state API error(s)")
+        reasons = [f"{ex.line} [{ex.fault_note}]" for ex in call.exchanges if ex.fault_note]
+        if call.platform_faults_fired:
+            reasons.append(f"{call.platform_faults_fired} platform state API error(s)")
+        reasons += list(call.conditions)
+        faults = summarise(reasons) or "a fault"
         quiet = " (mentioned only at info/debug level)" if call.logs else ""
         found.append(
             _violation(
@@ -456,6 +546,9 @@ def reported(history: History, options: Options) -> list[Violation]:
                 f"exception, and the world is wrong: {wrong}",
                 bot=call.bot,
                 kind=f"silent-{call.operation}",
+                cause=wrong
+                if call.operation != "register" or expected is None
+                else _cause(world, expected),
             )
         )
     return found
@@ -486,6 +579,7 @@ def tolerant_unregister(history: History, options: Options) -> list[Violation]:
             f"unregister of {bot} {situation} did not return quietly: {why}",
             bot=bot,
             kind=situation,
+            cause=why,
         )
     ]
 
@@ -621,7 +715,16 @@ def exactly_once(history: History, options: Options) -> list[Violation]:
             expected=expected,
             webhook_url=tenant.webhook_url,
         ):
-            found.append(_violation(history, "exactly_once", message, bot=bot))
+            # The delivery count follows from the world: after an unregister, what it left;
+            # after a register, how the world differs from the reference.
+            world = record.world.bot(bot)
+            if calls[-1].operation == "unregister":
+                left = _leftover(world, options)
+                cause = f"{left} remain" if left else ""
+            else:
+                diff = _cause(world, reference) if reference is not None else ""
+                cause = "" if reference is None or world.same_as(reference) else diff
+            found.append(_violation(history, "exactly_once", message, bot=bot, cause=cause))
     return found
 
 

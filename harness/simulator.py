@@ -89,9 +89,17 @@ from harness.world import (
     substitute,
 )
 
+HOOK_STEPS = (Register, Unregister, Configure, Crash, Concurrently)
+"""Steps in which the platform calls hooks: each is preceded by a platform gap."""
+
 SHOPIFY_HOST = r"^[A-Za-z0-9][A-Za-z0-9-]*\.myshopify\.com$"
 _SHOPIFY = re.compile(SHOPIFY_HOST)
 FOREIGN_SUBSCRIPTION_TOPIC = "orders/create"
+REMOVED_SCOPES = frozenset({"read_orders", "write_orders"})  # drift `remove_scope`
+LONG_LATENCY = 10.0
+"""A ``Latency`` fault of at least this many seconds is a fault (a real client's read timeout
+would have expired, and the platform's own budget may); a shorter one only delays a request
+that then succeeds."""
 
 
 class SimulationError(Exception):
@@ -152,10 +160,74 @@ def _body(request: httpx.Request) -> str:
         return ""
 
 
+def _platform_line(call: rt.PlatformCall) -> str:
+    """``set_state integration/webhooks -> ok`` or ``-> ResourceNotFound [pfault-1]``."""
+    target = f" {call.type}/{call.name}" if call.name else ""
+    outcome = call.error or "ok"
+    fault = f" [platform fault {call.fault_id}]" if call.fault_id else ""
+    return f"{call.method}{target} -> {outcome}{fault}"
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _limit_answer(status: int, body: str) -> str | None:
+    """``"429"`` or ``"THROTTLED"`` when the fake answered from its own limits, else None."""
+    if status == 429:
+        return "429"
+    if status == 200 and '"THROTTLED"' in body:
+        try:
+            errors = json.loads(body).get("errors") or []
+        except (ValueError, AttributeError):
+            return None
+        for error in errors if isinstance(errors, list) else []:
+            extensions = error.get("extensions") if isinstance(error, dict) else None
+            if isinstance(extensions, dict) and extensions.get("code") == "THROTTLED":
+                return "THROTTLED"
+    return None
+
+
 def _shop_of(host: str) -> str | None:
     if host.endswith(".myshopify.com"):
         return host[: -len(".myshopify.com")]
     return None
+
+
+@dataclass
+class _CrashPlan:
+    """An armed crash point of one ``crash`` step, and whether the hook reached it."""
+
+    step: Crash
+    bot_id: str
+    reached: bool = False
+    requests_seen: int = 0
+    platform_seen: int = 0
+
+    def after_request(self, request: httpx.Request) -> bool:
+        """Count a served request; True when the crash comes right after it."""
+        if self.step.call != "request" or self.step.when != "after" or self.reached:
+            return False
+        self.requests_seen += 1
+        if self.requests_seen == self.step.at:
+            self.reached = True
+            return True
+        return False
+
+    def observe_platform(self, when: str, method: str, bot_id: str) -> None:
+        """The state store's observer: raise the crash at the armed platform call."""
+        step = self.step
+        if self.reached or bot_id != self.bot_id:
+            return
+        if step.call not in ("platform", method):
+            return
+        if when == "before":
+            self.platform_seen += 1
+        if self.platform_seen == step.at and when == step.when:
+            self.reached = True
+            raise HookCrash(
+                f"the platform aborted {step.operation} of {step.bot} {step.point()} ({method})"
+            )
 
 
 # --- normalisation -------------------------------------------------------------------------
@@ -190,6 +262,11 @@ class Session:
         self._moved = 0
         self._known_ids: dict[str, str] = {}  # every webhook id seen -> symbol when it existed
         self._recorders: dict[str, _Recorder] = {}
+        self._hook_ordinal = 0
+        self._crash_plan: _CrashPlan | None = None
+        self._armed_at: dict[str, int] = {}  # fault id -> index of the step that armed it
+        # Persistent faults per bot (revoked token, removed scope): bot -> change -> condition.
+        self._impaired: dict[str, dict[str, str]] = {}
         self.history = History(
             tenants={name: self._info(t) for name, t in self.tenants.items()},
             reference=simulator.reference(world) if with_reference else {},
@@ -209,6 +286,12 @@ class Session:
         before = self.history.records[-1].world if self.history.records else self.history.initial
         fired_before = len(self.fake.faults.fired)
         pfired_before = len(self.store.faults.fired)
+        if isinstance(step, HOOK_STEPS):
+            # The platform spaces its calls (Options.timing; unverified, docs/decisions.md).
+            gap = self.options.timing.gap(self._hook_ordinal)
+            self._hook_ordinal += 1
+            if gap:
+                self.vtime.advance(gap)
         calls = self._dispatch(step)
         for call in calls:
             if call.outcome.hung:
@@ -259,6 +342,38 @@ class Session:
         if not bots:
             return {}
         return probe_events(self.fake, self.capture, bots, lambda b: self._seen_topics[b])
+
+    def unreached(self) -> list[str]:
+        """What the lifecycle armed and never reached: crash points its hooks never came to,
+        and faults no request (or platform call) ever met, one line each, in step order."""
+        found: list[tuple[int, str]] = []
+        for record in self.history.records:
+            for call in record.calls:
+                if call.unreached:
+                    found.append((record.index, call.unreached))
+        unfired = [a.id for a in self.fake.faults.unfired()]
+        unfired += [a.id for a in self.store.faults.unfired()]
+        for fault_id in unfired:
+            index = self._armed_at.get(fault_id)
+            if index is None:
+                continue
+            record = self.history.records[index]
+            later = self.history.records[index + 1 :]
+            what = "platform API call" if isinstance(record.step, PlatformFault) else "request"
+            count = sum(
+                len(c.platform_calls) if what != "request" else len(c.exchanges)
+                for r in later
+                for c in r.calls
+            )
+            found.append(
+                (
+                    index,
+                    f"fault {fault_id} ({describe_step(record.step)}) never reached: no "
+                    f"{what} matched it (the hooks made {_plural(count, what)} after it)",
+                )
+            )
+        found.sort(key=lambda pair: pair[0])
+        return [f"step {index + 1}: {text}" for index, text in found]
 
     # -- world observation -------------------------------------------------------------------
 
@@ -378,9 +493,11 @@ class Session:
         elif isinstance(step, LoseState):
             self.store.wipe(self._tenant(step.bot).bot_id)
         elif isinstance(step, ShopifyFault):
-            self.fake.faults.arm(step.effect, match=step.match, schedule=step.schedule)
+            armed = self.fake.faults.arm(step.effect, match=step.match, schedule=step.schedule)
+            self._armed_at[armed.id] = len(self.history.records)
         elif isinstance(step, PlatformFault):
-            self.store.faults.arm(step.status, method=step.method, schedule=step.schedule)
+            parmed = self.store.faults.arm(step.status, method=step.method, schedule=step.schedule)
+            self._armed_at[parmed.id] = len(self.history.records)
         elif isinstance(step, Advance):
             try:
                 self.vtime.advance(step.seconds)
@@ -421,16 +538,23 @@ class Session:
                 other.past_tokens.append(old)
                 other.token = new
                 other.configuration = {**other.configuration, spec.token_key: new}
+                # A new token ends a revocation (not a removed scope).
+                self._impaired.get(other.name, {}).pop("revoke_token", None)
 
     def _drift(self, step: Drift) -> None:
         tenant = self._tenant(step.bot)
         spec = self.world_spec
+        if step.change in ("revoke_token", "remove_scope"):
+            self._impair(tenant, step.change)
+            return
         if step.change == "foreign_subscription":
             self._foreign_counter += 1
+            scoped_out = "remove_scope" in self._impaired.get(tenant.name, {})
             self.fake.add_webhook(
                 tenant.shop,
                 spec.app,
-                topic=FOREIGN_SUBSCRIPTION_TOPIC,
+                # Without the orders scopes the app can only subscribe to other topics.
+                topic="customers/create" if scoped_out else FOREIGN_SUBSCRIPTION_TOPIC,
                 address=f"https://webhook.botpress.cloud/other-bot-{self._foreign_counter}",
             )
             return
@@ -446,20 +570,61 @@ class Session:
             else:
                 self.fake.remove_webhook(victim.shop, victim.id)
 
+    def _impair(self, tenant: Tenant, change: str) -> None:
+        """A persistent fault on the bot's installation (shared by every bot on its shop)."""
+        inst = self.fake.backend.installations.get((tenant.shop, self.world_spec.app))
+        if inst is None:  # pragma: no cover - provisioning installs the app on every shop
+            raise SimulationError(f"{tenant.name}'s shop {tenant.shop} has no installation")
+        if change == "revoke_token":
+            if inst.access_token in inst.revoked_tokens:
+                return  # already revoked
+            self.fake.backend.revoke_token(inst.access_token)
+            condition = "its access token was revoked"
+        else:
+            inst.scopes = inst.scopes - REMOVED_SCOPES
+            condition = "the orders scopes were removed"
+        for other in self.tenants.values():
+            if other.shop == tenant.shop:
+                self._impaired.setdefault(other.name, {})[change] = condition
+
     def _crash(self, step: Crash) -> list[HookCall]:
+        """Call the hook with a crash point armed (see ``harness.steps.Crash``)."""
         tenant = self._tenant(step.bot)
         label = f"{step.operation} of {tenant.name}"
+        plan = _CrashPlan(step, tenant.bot_id)
+        armed = None
+        if step.call == "request" and step.when == "before":
 
-        def abort(request: httpx.Request) -> BaseException:
-            return HookCrash(f"the platform aborted {label} before request {step.at}")
+            def abort(request: httpx.Request) -> BaseException:
+                plan.reached = True
+                return HookCrash(f"the platform aborted {label} {step.point()}")
 
-        armed = self.fake.faults.arm(
-            Raise(abort), match=Match(shop=tenant.shop), schedule=Nth(step.at)
-        )
+            armed = self.fake.faults.arm(
+                Raise(abort), match=Match(shop=tenant.shop), schedule=Nth(step.at)
+            )
+        self._crash_plan = plan
+        if step.call != "request":
+            self.store.observer = plan.observe_platform
         try:
-            calls = self._call([(step.bot, step.operation)], crash_fault=armed.id)
+            calls = self._call(
+                [(step.bot, step.operation)], crash_fault=None if armed is None else armed.id
+            )
         finally:
-            self.fake.faults.disarm(armed)
+            self._crash_plan = None
+            self.store.observer = None
+            if armed is not None:
+                self.fake.faults.disarm(armed)
+        if not plan.reached and calls:
+            call = calls[0]
+            if step.call == "request":
+                made = _plural(len(call.exchanges), "request")
+            else:
+                what = "platform API call" if step.call == "platform" else f"{step.call} call"
+                made = _plural(plan.platform_seen, what)
+            call.unreached = (
+                f"crash point {step.at} ({step.point()}) never reached: "
+                f"the hook made {made}"
+            )
         return calls
 
     # -- hook calls --------------------------------------------------------------------------
@@ -491,6 +656,7 @@ class Session:
             calls_made.append((tenant, op, ctx))
         pfired = len(self.store.faults.fired)
         target = self.simulator.integration
+        pcalls = len(self.store.calls)
         with self.simulator.routing(self):
             if isinstance(target, NodeIntegration):
                 # A TypeScript integration: the same calls over the runtime protocol; its
@@ -520,6 +686,7 @@ class Session:
                 )
         self._recorders = {}
         pfaults = self.store.faults.fired[pfired:]
+        platform_calls = self.store.calls[pcalls:]
         calls = []
         seen: set[int] = set()
         for tenant, (bot, op), recorder, outcome in zip(
@@ -545,6 +712,7 @@ class Session:
                 if not r.library or level_rank(r.level) >= library_floor
             ]
             mine = [f for f in pfaults if f.bot_id == tenant.bot_id]
+            conditions = tuple(self._impaired.get(bot, {}).values())
             shop_faults = [f for f in fault_ids if f != crash_fault]
             calls.append(
                 HookCall(
@@ -556,7 +724,14 @@ class Session:
                     exchanges=exchanges,
                     faults_fired=shop_faults,
                     platform_faults_fired=len(mine),
-                    faulted=bool(shop_faults) or bool(mine),
+                    faulted=bool(shop_faults)
+                    or bool(mine)
+                    or any(e.limit for e in exchanges)
+                    or bool(conditions),
+                    conditions=conditions,
+                    platform_calls=[
+                        _platform_line(c) for c in platform_calls if c.bot_id == tenant.bot_id
+                    ],
                     shop=tenant.shop,
                     token=tenant.token,
                 )
@@ -578,6 +753,12 @@ class Session:
                 raise
             entries = self.fake.journal.since(mark)
         self._record(recorder, request, response, None, entries)
+        plan = self._crash_plan
+        if plan is not None and plan.after_request(request):
+            raise HookCrash(
+                f"the platform aborted {plan.step.operation} of {plan.step.bot} "
+                f"{plan.step.point()}"
+            )
         return response
 
     def refuse(self, request: httpx.Request) -> httpx.Response:
@@ -647,6 +828,9 @@ class Session:
                 body = response.text
             except httpx.ResponseNotRead:
                 body = ""
+        limit = None
+        if fault_id is None and response is not None:
+            limit = _limit_answer(response.status_code, body)
         recorder.exchanges.append(
             HttpExchange(
                 method=request.method,
@@ -660,14 +844,17 @@ class Session:
                 fault_id=fault_id,
                 action=getattr(entry, "action", None),
                 shop=_shop_of(request.url.host),
+                limit=limit,
             )
         )
 
     def _fault_is_latency(self, fault_id: str) -> bool:
-        # Latency delays a request that then succeeds: no fault reaches the integration.
+        # A short latency delays a request that then succeeds: no fault reaches the
+        # integration. A long one (LONG_LATENCY) is a fault.
         for fired in reversed(self.fake.faults.fired):
             if fired.fault_id == fault_id:
-                return isinstance(fired.effect, Latency)
+                effect = fired.effect
+                return isinstance(effect, Latency) and effect.seconds < LONG_LATENCY
         return False
 
     # -- bookkeeping -------------------------------------------------------------------------

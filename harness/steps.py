@@ -16,7 +16,13 @@ from fake_shopify.faults import FaultEffect, Match, Next, Schedule
 
 Operation = Literal["register", "unregister"]
 ConfigureChange = Literal["rotate_token", "move_shop"]
-DriftChange = Literal["remove_subscription", "foreign_subscription", "delivery_failures"]
+DriftChange = Literal[
+    "remove_subscription",
+    "foreign_subscription",
+    "delivery_failures",
+    "revoke_token",
+    "remove_scope",
+]
 PlatformMethod = Literal["get_state", "set_state", "get_or_set_state", "patch_state", "any"]
 
 
@@ -53,6 +59,11 @@ class Drift:
     ``remove_subscription``: Shopify removes the bot's ``index``-th subscription (by id, modulo
     their number). ``foreign_subscription``: another bot of the same app adds its own.
     ``delivery_failures``: Shopify removes a subscription after repeated failed deliveries.
+    ``revoke_token``: the merchant revokes the bot's access token (uninstalls the app) for the
+    rest of the lifecycle, or until a ``configure`` issues a new one: every request answers 401.
+    ``remove_scope``: the merchant withdraws the orders scopes (``read_orders``,
+    ``write_orders``) for good: subscribing to an ``orders/*`` topic answers 422.
+    Both are persistent faults: every later hook call of the bots on that shop is faulted.
     """
 
     change: DriftChange = "remove_subscription"
@@ -85,15 +96,40 @@ class PlatformFault:
     schedule: Schedule = field(default_factory=Next)
 
 
+CrashOn = Literal[
+    "request",
+    "platform",
+    "get_state",
+    "set_state",
+    "get_or_set_state",
+    "patch_state",
+    "configure_integration",
+]
+"""What a crash point counts: Shopify requests, platform API calls of any method, or one method."""
+CrashWhen = Literal["before", "after"]
+
+
 @dataclass(frozen=True)
 class Crash:
-    """The platform calls ``operation`` for ``bot`` and aborts the hook before its request
-    number ``at`` (1-based) is sent. The abort is a ``BaseException`` that ``except Exception``
-    does not catch; if the hook sends fewer requests, it runs to completion."""
+    """The platform calls ``operation`` for ``bot`` and aborts the hook at a crash point:
+    ``when`` (before or after) the ``at``-th (1-based) of what ``call`` counts: a Shopify request
+    (``request``, the default), a platform API call of any method (``platform``), or a call of
+    one state-API method (``set_state``...). Before a request: it is never sent; after one:
+    Shopify applied it and answered, and the hook dies before it can use the answer. The abort
+    is a ``BaseException`` that ``except Exception`` does not catch. If the hook never reaches
+    the point it runs to completion, and the step records that the crash point was never
+    reached (a replayed scenario fails on it)."""
 
     bot: str = "bot1"
     operation: Operation = "register"
     at: int = 1
+    call: CrashOn = "request"
+    when: CrashWhen = "before"
+
+    def point(self) -> str:
+        """``before request 2``, ``after set_state 1``."""
+        what = "platform call" if self.call == "platform" else self.call
+        return f"{self.when} {what} {self.at}"
 
 
 @dataclass(frozen=True)

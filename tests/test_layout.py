@@ -13,7 +13,7 @@ rank  layer
 3     ``harness.targets``, ``harness.platform`` (how integrations are loaded and called; the
       public module for integration authors)
 4     the core: ``harness.steps``, ``options``, ``profiles``, ``world``, ``history``,
-      ``properties``, ``simulator``, ``exploration``
+      ``properties``, ``findings``, ``simulator``, ``exploration``
 5     ``harness.scenarios``
 6     ``harness.reports``
 7     ``harness.check``
@@ -42,6 +42,7 @@ CORE = (
     "world",
     "history",
     "properties",
+    "findings",
     "simulator",
     "exploration",
 )

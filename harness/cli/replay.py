@@ -134,6 +134,8 @@ def results_data(results: Sequence[ScenarioResult]) -> list[dict[str, object]]:
             "expected": sorted({v.property for v in r.expected}),
             "missing": list(r.missing),
             "unchecked": list(r.unchecked),
+            "unreached": list(r.unreached),
+            "applicable": r.applicable,
         }
         for r in results
     ]
@@ -146,8 +148,8 @@ def render_replay_text(results: Sequence[ScenarioResult], report: CheckReport) -
         f"{'s' if len(results) != 1 else ''} passed"
     ]
     for r in results:
-        mark = "passed" if r.passed else "FAILED"
-        detail = "" if r.passed else f": {r.summary()}"
+        mark = ("passed" if r.applicable else "n/a") if r.passed else "FAILED"
+        detail = "" if r.passed and r.applicable else f": {r.summary()}"
         lines.append(f"  {mark:6}  {r.scenario.name}{detail}")
     for i, violation in enumerate(report.violations, start=1):
         lines += ["", render_violation(violation, i)]

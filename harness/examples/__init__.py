@@ -36,6 +36,7 @@ EXAMPLES: dict[str, Example] = {
     "state_tracked": _example("correct.state_tracked"),
     "delete_and_recreate": _example("correct.delete_and_recreate"),
     "sync_backoff": _example("correct.sync_backoff"),
+    "no_retry": _example("correct.no_retry"),
     # Buggy, one bug class of docs/examples.md each, plus the documented example's port.
     "duplicate_webhooks": _example("buggy.duplicate_webhooks", "idempotent"),
     "overwritten_ids": _example("buggy.overwritten_ids", "idempotent", "clean"),
@@ -45,6 +46,8 @@ EXAMPLES: dict[str, Example] = {
     "orphaned_partial": _example("buggy.orphaned_partial", "clean"),
     "shared_client": _example("buggy.shared_client", "tenant_isolation"),
     "intolerant_unregister": _example("buggy.intolerant_unregister", "tolerant_unregister"),
+    # Found only with persistent faults (issue 12: the whole fault space).
+    "retry_then_swallow": _example("buggy.retry_then_swallow", "reported"),
     "shopify_docs_port": _example(
         "buggy.shopify_docs_port", "clean", "convergent", "no_secret_leak", "tenant_isolation"
     ),

@@ -478,6 +478,7 @@ class Suite:
     settings: cfg.PluginSettings
     runner: Lifecycle
     rootpath: Path
+    report: CheckReport | None = dataclasses.field(default=None, repr=False)  # the one check
 
     @classmethod
     def from_settings(
@@ -514,13 +515,45 @@ class Suite:
         return None
 
     def check_property(self, property_id: str) -> None:
-        """Probes, crash enumeration and exploration with only ``property_id`` enabled."""
-        runner = dataclasses.replace(
-            self.runner, options=self.runner.options.only(property_id), library=False
-        )
-        report = runner.check()
-        if report.violations:
-            raise LifecycleFailure(render_check(report))
+        """Fail the item of ``property_id`` when a root cause is named by it; say "same cause
+        as ..." in one line when its violation belongs to another property's root cause.
+
+        One check of every selected property runs once per process (the first property item
+        runs it) and its violations are grouped by root cause (``harness.findings``): one bug
+        fails one item with the full report, not every property that noticed it."""
+        from harness.findings import group
+        from harness.reports.render import CheckReport
+
+        report = self._full_check()
+        findings = group(report.violations)
+        index = {id(v): i for i, v in enumerate(report.violations)}
+        for finding in findings:
+            if finding.primary.property != property_id:
+                continue
+            members = (finding.primary, *finding.related)
+            own = CheckReport(
+                integration=report.integration,
+                seed=report.seed,
+                examples=report.examples,
+                violations=[finding.primary],
+                timings=report.timings,
+                scenarios={0: report.scenarios[i]}
+                if (i := index[id(finding.primary)]) in (report.scenarios)
+                else {},
+            )
+            text = render_check(own)
+            also = [f"   same cause: [{v.property}] {v.message}" for v in members[1:]]
+            raise LifecycleFailure("\n".join([text, *also]))
+        for finding in findings:
+            if property_id in (v.property for v in finding.related):
+                raise LifecycleFailure(
+                    f"same cause as {finding.primary.property}: {finding.headline()}"
+                )
+
+    def _full_check(self) -> CheckReport:
+        if self.report is None:
+            self.report = dataclasses.replace(self.runner, library=False).check()
+        return self.report
 
     def load_scenario(self, path: Path) -> Scenario:
         from harness.scenarios import ScenarioError, load_scenario
@@ -548,6 +581,7 @@ class Suite:
             lines.append(f"{where}: step {violation.step_index + 1} violates {violation.property}")
         for missing in result.missing:
             lines.append(f"expected violation of {missing} did not happen")
+        lines.extend(result.unreached)
         lines.append("")
         lines.append(report_text(result.violations, [None] * len(result.violations)))
         lines.append(f"reproduce: lifecycle-harness replay {shown}")

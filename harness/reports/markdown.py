@@ -311,6 +311,8 @@ def sequence_diagram(
         lines.append(f"    P->>I: {_label(describe(step))}")
     for host, text in exchanges:
         lines.append(f"    I->>{shops.id(host)}: {_label(text, focus)}")
+    for text in getattr(evidence, "platform", ()):
+        lines.append(f"    I->>P: {_label(text, focus)}")
     for text in evidence.logs:
         lines.append(f"    I->>P: {_label(_first_line(text, focus), focus)}")
     for text in evidence.outcomes:
@@ -401,11 +403,19 @@ def _call_lines(
             continue
         shop = shops.id(parts.netloc)
         lines.append(f"    I->>{shop}: {_label(redact(f'{exchange.method} {target}'), focus)}")
-        fault = f" [fault {exchange.fault_id}]" if exchange.fault_id else ""
+        # An armed fault, or an answer the fake generated from its own limits (a 429).
+        note = getattr(exchange, "fault_note", None) or (
+            f"fault {exchange.fault_id}" if exchange.fault_id else None
+        )
+        fault = f" [{note}]" if note else ""
         if exchange.error is not None:
             lines.append(f"    {shop}--xI: {_label(redact(exchange.error + fault), focus)}")
         elif exchange.status is not None:
             lines.append(f"    {shop}-->>I: {_label(f'{exchange.status}{fault}')}")
+    for text in getattr(call, "conditions", ()):
+        lines.append(f"    Note over I,{last}: {_label(redact(f'persistent fault: {text}'), focus)}")
+    for text in getattr(call, "platform_calls", ()):
+        lines.append(f"    I->>P: {_label(redact(f'state API: {text}'), focus)}")
     for log in call.logs:
         line = _first_line(redact(log.message), focus)
         lines.append(f"    I->>P: {_label(f'log {log.level}: {line}', focus)}")

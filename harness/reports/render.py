@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from harness.common.project import shown_path, shown_target
+from harness.findings import Finding, group
 from harness.properties import Violation
 from harness.steps import describe_step, step_to_data
 from harness.world import WorldSpec
@@ -38,6 +39,11 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.violations
 
+    @property
+    def findings(self) -> list[Finding]:
+        """The violations grouped by root cause, in severity order (``harness.findings``)."""
+        return group(self.violations)
+
 
 def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str, object]:
     return {
@@ -51,6 +57,7 @@ def violation_to_data(v: Violation, *, scenario: str | None = None) -> dict[str,
             "outcomes": list(v.evidence.outcomes),
             "exchanges": list(v.evidence.exchanges),
             "logs": list(v.evidence.logs),
+            "platform_calls": list(v.evidence.platform),
         },
         "world": None if v.world is None else world_to_data(v.world),
         "scenario": scenario,
@@ -105,9 +112,9 @@ def render_violation(v: Violation, number: int | None = None, *, indent: str = "
         marker = "  <- fails here" if i - 1 == v.step_index else ""
         lines.append(f"{indent}  {i}. {describe_step(step)}{marker}")
     ev = v.evidence
-    if ev.outcomes or ev.exchanges or ev.logs:
+    if ev.outcomes or ev.exchanges or ev.logs or ev.platform:
         lines.append(f"{indent}failing step:")
-        for text in (*ev.outcomes, *ev.exchanges, *ev.logs):
+        for text in (*ev.outcomes, *ev.exchanges, *ev.platform, *ev.logs):
             for j, part in enumerate(text.splitlines() or [""]):
                 lines.append(f"{indent}  {'' if j == 0 else '  '}{part}")
     lines.append(f"{indent}fix: {v.fix_hint}")
@@ -197,16 +204,31 @@ def _render_text(report: CheckReport) -> str:
         return head + "\n"
     count = len(report.violations)
     props = sorted({v.property for v in report.violations})
+    findings = report.findings
     head = (
         f"{report.integration}: {count_text(count)} "
         f"({', '.join(props)}) in {report.examples} generated lifecycles ({seed}{took})"
     )
-    parts = [head, ""]
-    for i, v in enumerate(report.violations, start=1):
-        parts.append(render_violation(v, i))
-        scenario = report.scenarios.get(i - 1)
-        if scenario:
-            parts.append(f"   reproduce: lifecycle-harness replay {shown_path(scenario)}")
+    if len(findings) < count:
+        head = (
+            f"{report.integration}: {len(findings)} root cause{'s' if len(findings) != 1 else ''}"
+            f" behind {count_text(count)} ({', '.join(props)}) in {report.examples} generated "
+            f"lifecycles ({seed}{took})"
+        )
+    parts = [head]
+    # What broke, one line per root cause, most severe first.
+    parts += [f"  - {f.headline()}" for f in findings]
+    parts.append("")
+    index = {id(v): i for i, v in enumerate(report.violations)}
+    for number, finding in enumerate(findings, start=1):
+        v = finding.primary
+        parts.append(render_violation(v, number))
+        for other in finding.related:
+            parts.append(f"   same cause: [{other.property}] {other.message}")
+        for member in (v, *finding.related):
+            scenario = report.scenarios.get(index[id(member)])
+            if scenario:
+                parts.append(f"   reproduce: lifecycle-harness replay {shown_path(scenario)}")
         parts.append("")
     if report.command is not None:
         parts.append(f"reproduce: {report.command}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import datetime as _dt
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -90,6 +90,10 @@ class StateStore:
         self.faults = PlatformFaults(self.clock)
         self.calls: list[PlatformCall] = []
         self.configure_calls: list[ConfigureCall] = []
+        # Called with ("before" | "after", method, bot_id) around every API call (crash
+        # points); whatever it raises escapes to the caller. "after" only follows a call that
+        # succeeded.
+        self.observer: Callable[[str, str, str], None] | None = None
 
     # -- the API -------------------------------------------------------------------------------
 
@@ -204,6 +208,9 @@ class StateStore:
 
     @contextmanager
     def _call(self, bot_id: str, method: str, type: str, id: str, name: str) -> Iterator[None]:
+        observer = self.observer
+        if observer is not None:
+            observer("before", method, bot_id)
         with self._lock:
             fired = self.faults.check(method, bot_id)
             if fired is not None:
@@ -218,6 +225,8 @@ class StateStore:
                 self.calls.append(PlatformCall(bot_id, method, type, id, name, exc.type))
                 raise
             self.calls.append(PlatformCall(bot_id, method, type, id, name))
+        if observer is not None:
+            observer("after", method, bot_id)
 
     @staticmethod
     def _key(bot_id: str, integration_id: str, type: str, id: str, name: str) -> StateKey:

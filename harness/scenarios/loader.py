@@ -59,6 +59,8 @@ from harness.steps import (
     Configure,
     ConfigureChange,
     Crash,
+    CrashOn,
+    CrashWhen,
     Drift,
     DriftChange,
     HookStep,
@@ -722,7 +724,13 @@ class _Reader:
         fields = self.mapping(
             node,
             "the options",
-            optional=("strictness", "clean_allowlist", "malformed_version", "topic_update"),
+            optional=(
+                "strictness",
+                "clean_allowlist",
+                "malformed_version",
+                "topic_update",
+                "burst",
+            ),
         )
         if fields is None:
             return BAD
@@ -768,9 +776,21 @@ class _Reader:
             if "topic_update" in fields
             else "ignore"
         )
+        burst = False
+        if "burst" in fields:
+            burst_value: object = self.scalar(fields["burst"])
+            if not isinstance(burst_value, bool):
+                self.problem(
+                    fields["burst"],
+                    f"expected options.burst as true or false, got {_describe(fields['burst'])}",
+                )
+                ok = False
+            else:
+                burst = burst_value
         if not ok or isinstance(malformed, _Bad) or isinstance(topic_update, _Bad):
             return BAD
         return ScenarioOptions(
+            burst=burst,
             strictness=tuple(sorted(strictness)),
             clean_allowlist=tuple(allow),
             malformed_version=cast(Any, malformed),
@@ -1082,7 +1102,9 @@ _STEP_FIELDS: dict[str, Callable[[_Reader, Node | None, Node], Step | _Bad]] = {
         {
             "bot": _bot_reader,
             "operation": _literal_reader("the crashed operation", get_args(Operation)),
-            "at": lambda r2, n: r2.integer(n, "the request the crash comes before (from 1)", low=1),
+            "at": lambda r2, n: r2.integer(n, "the crash point's request or call (from 1)", low=1),
+            "call": _literal_reader("what the crash point counts", get_args(CrashOn)),
+            "when": _literal_reader("when the crash comes", get_args(CrashWhen)),
         },
     ),
     "advance": lambda r, v, k: r.simple(

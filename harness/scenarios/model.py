@@ -151,6 +151,9 @@ class ScenarioOptions:
     clean_allowlist: tuple[str, ...] = ()  # state names `clean` may leave behind on purpose
     malformed_version: MalformedVersion = "not_found"
     topic_update: TopicUpdate = "ignore"
+    # Hooks called back to back at one virtual instant instead of spaced by the platform's
+    # gap (harness.options.PlatformTiming): a burst the scenario asks for.
+    burst: bool = False
 
     def level(self, prop: str) -> str:
         return dict(self.strictness).get(prop, STRICTNESS_LEVELS[prop][0])

@@ -20,9 +20,10 @@ from harness.common.project import shown_path, shown_target
 from harness.common.redaction import secret_values
 from harness.exploration import dedupe
 from harness.history import History, StepRecord
-from harness.options import IMPLEMENTED_PROPERTIES, Options
+from harness.options import IMPLEMENTED_PROPERTIES, Options, PlatformTiming
 from harness.properties import Violation
 from harness.runtime.vtime import VirtualTime
+from harness.scenarios.library import library_dir
 from harness.scenarios.model import (
     PROPERTY_IDS,
     STRICTNESS_LEVELS,
@@ -59,17 +60,33 @@ class ScenarioResult:
     unchecked: tuple[str, ...] = ()
     history: History | None = None
     world: WorldSpec | None = None
+    # Crash points and faults the run never reached ("step 1: crash point 2 ... never
+    # reached: the hook made 1 request"): the scenario did not test what it says.
+    unreached: tuple[str, ...] = ()
+    # A shipped library scenario may not apply to every integration (a GraphQL fault against
+    # a REST integration, a state crash point against a stateless one): then ``unreached``
+    # marks it not applicable instead of failing it.
+    lenient: bool = False
 
     @property
     def passed(self) -> bool:
-        return not self.violations and not self.missing
+        return not self.violations and not self.missing and (self.lenient or not self.unreached)
+
+    @property
+    def applicable(self) -> bool:
+        """False when a lenient (library) scenario never reached what it arms."""
+        return not (self.lenient and self.unreached)
 
     def summary(self) -> str:
         """One line: ``passed`` or what failed."""
         if self.passed:
             pinned = f" (pinned: {', '.join(sorted({v.property for v in self.expected}))})"
+            if not self.applicable:
+                return "not applicable: " + self.unreached[0]
             return "passed" + (pinned if self.expected else "")
         parts = []
+        if self.unreached:
+            parts.append("; ".join(self.unreached))
         if self.violations:
             parts.append("violated " + ", ".join(sorted({v.property for v in self.violations})))
         if self.missing:
@@ -126,6 +143,7 @@ def options_for(scenario: Scenario, base: Options | None = None) -> Options:
         idempotent_level="requests" if level == "requests" else "world",
         configure_changes=changes,
         clean_allowlist=scenario.options.clean_allowlist or base.clean_allowlist,
+        timing=PlatformTiming.bursting() if scenario.options.burst else base.timing,
     )
 
 
@@ -173,6 +191,7 @@ def replay(
         for step in scenario.steps:
             found.extend(session.step(step))
         history = session.history
+        unreached = tuple(session.unreached())
     found = [v.with_world(spec) for v in dedupe(found)]
     violated = set(scenario.expect.violated)
     return ScenarioResult(
@@ -187,7 +206,18 @@ def replay(
         unchecked=tuple(p for p in scenario.expect.properties if p not in IMPLEMENTED_PROPERTIES),
         history=history,
         world=spec,
+        unreached=unreached,
+        lenient=_in_library(scenario),
     )
+
+
+def _in_library(scenario: Scenario) -> bool:
+    if scenario.source is None:
+        return False
+    try:
+        return scenario.source.resolve().parent == library_dir().resolve()
+    except OSError:
+        return False
 
 
 def _seed(session: Session, scenario: Scenario) -> None:
@@ -288,7 +318,11 @@ def scenario_for(
         configuration=spec.template,
         world=world_decl(spec),
         expect=Expect(properties=checked if checked else PROPERTY_IDS),
-        options=ScenarioOptions(strictness=strictness, clean_allowlist=opts.clean_allowlist),
+        options=ScenarioOptions(
+            strictness=strictness,
+            clean_allowlist=opts.clean_allowlist,
+            burst=opts.timing.burst,
+        ),
         steps=violation.steps,
     )
     digest_source = repr(

@@ -217,6 +217,8 @@ def _options_data(scenario: Scenario) -> dict[str, Any]:
         data["malformed_version"] = options.malformed_version
     if options.topic_update != "ignore":
         data["topic_update"] = options.topic_update
+    if options.burst:
+        data["burst"] = True
     return data
 
 

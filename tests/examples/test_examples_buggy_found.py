@@ -46,6 +46,13 @@ def faulted_before_last(steps: tuple[Step, ...]) -> bool:
     )
 
 
+def persistent_fault_before_last(steps: tuple[Step, ...]) -> bool:
+    """A fault, a crash, or a persistent fault (revoked token, removed scope) comes first."""
+    return faulted_before_last(steps) or any(
+        isinstance(s, Drift) and s.change in ("revoke_token", "remove_scope") for s in steps[:-1]
+    )
+
+
 def two_bots_overlap(steps: tuple[Step, ...]) -> bool:
     return any(
         isinstance(s, Concurrently) and len({hook.bot for hook in s.steps}) >= 2 for s in steps
@@ -71,9 +78,14 @@ STORIES: dict[tuple[str, str], Story] = {
     ("intolerant_unregister", "tolerant_unregister"): lambda s: (
         isinstance(s[-1], Unregister) and not faulted_before_last(s)
     ),
+    ("retry_then_swallow", "reported"): lambda s: (
+        persistent_fault_before_last(s) and isinstance(s[-1], Register | Unregister)
+    ),
     ("shopify_docs_port", "clean"): lambda s: kinds(s) == [Register, Unregister],
+    # The state is lost by the platform, or never saved: since issue 12 crash enumeration
+    # aborts the hook after its last request (the create), before the state write.
     ("shopify_docs_port", "convergent"): lambda s: (
-        any(isinstance(x, LoseState) for x in s) and isinstance(s[-1], Register)
+        any(isinstance(x, LoseState | Crash) for x in s) and isinstance(s[-1], Register)
     ),
     ("shopify_docs_port", "no_secret_leak"): faulted_before_last,
     ("shopify_docs_port", "tenant_isolation"): two_bots_overlap,

@@ -52,8 +52,8 @@ def test_register_twice_leaves_one_subscription_per_topic(
     assert not first.at_least("warn")
     assert not second.at_least("warn")
     mutations = [e for e in world.requests()[mark:] if e.request.method in MUTATING]
-    if name == "delete_and_recreate":
-        # Its style: every register rebuilds (same content, new ids).
+    if name in ("delete_and_recreate", "no_retry"):
+        # Their style: every register rebuilds (same content, new ids).
         assert {e.request.method for e in mutations} == {"DELETE", "POST"}
     else:
         assert mutations == [], "a second register should find everything in place"
@@ -234,7 +234,10 @@ def test_sync_backoff_retries_transport_errors_without_duplicates(
     assert world.own() == world.wanted()  # a lost create answered 422 on retry: not duplicated
 
 
-@pytest.mark.parametrize("name", CORRECT)
+RETRYING = [name for name in CORRECT if name != "no_retry"]  # no_retry raises on a 429
+
+
+@pytest.mark.parametrize("name", RETRYING)
 def test_rate_limited_requests_wait_retry_after_and_succeed(
     world: Any, load: Callable[[str], ModuleType], name: str, no_sleep: list[float]
 ) -> None:
@@ -248,6 +251,18 @@ def test_rate_limited_requests_wait_retry_after_and_succeed(
     assert outcome.ok, outcome.exception
     assert no_sleep == [3.0, 3.0]
     assert world.own() == world.wanted()
+
+
+def test_no_retry_raises_on_a_429_without_the_token(
+    world: Any, load: Callable[[str], ModuleType], no_sleep: list[float]
+) -> None:
+    world.fake.faults.arm(HttpError(429, retry_after=3.0), match=Match(action="create_webhook"))
+
+    outcome = world.call(load("no_retry"), "register")
+
+    assert not outcome.ok
+    assert "429" in str(outcome.exception)
+    assert no_sleep == []
 
 
 def test_delete_and_recreate_retries_server_errors_with_growing_pauses(

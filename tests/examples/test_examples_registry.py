@@ -53,9 +53,13 @@ def test_buggy_examples_cite_where_their_bug_comes_from(name: str) -> None:
         assert f"``{prop}``" in (module.__doc__ or ""), f"docstring does not name {prop}"
 
 
-def test_registry_covers_every_bug_class_the_docs_port_and_four_correct_styles() -> None:
-    assert BUG_CLASSES | {"shopify_docs_port"} == {n for n, e in EXAMPLES.items() if not e.correct}
-    assert len([e for e in EXAMPLES.values() if e.correct]) == 4
+def test_registry_covers_every_bug_class_the_docs_port_and_five_correct_styles() -> None:
+    # Issue 12 added `retry_then_swallow` (a swallowed persistent error, found only by
+    # persistent faults) and the correct `no_retry` (the shape behind the false alarm).
+    assert BUG_CLASSES | {"shopify_docs_port", "retry_then_swallow"} == {
+        n for n, e in EXAMPLES.items() if not e.correct
+    }
+    assert len([e for e in EXAMPLES.values() if e.correct]) == 5
     assert {"sync_backoff"} == {
         n
         for n, e in EXAMPLES.items()

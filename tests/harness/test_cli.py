@@ -81,7 +81,7 @@ def test_violations_exit_1_with_summary_and_json(tmp_path: Path) -> None:
     assert idem[0]["scenario"].startswith("tests/lifecycle-failures/idempotent-")
     assert (tmp_path / idem[0]["scenario"]).is_file()
     assert idem[0]["message"]
-    assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs"}
+    assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs", "platform_calls"}
 
 
 def test_secrets_never_reach_the_report(tmp_path: Path) -> None:

@@ -32,7 +32,10 @@ def test_explore_shrinks_a_duplicate_to_two_registers() -> None:
 
 def test_explore_shrinks_stale_state_to_register_drift_register() -> None:
     with Simulator(target("StaleState")) as sim:
-        found = explore(sim, options=Options().only("convergent"), examples=100, seed=3)
+        # Seed 1: since issue 12 the fault space (persistent faults, revoked tokens, removed
+        # scopes, crash points at platform calls) is wider, and seed 3's first 100 examples no
+        # longer reach this drift; seed 1's do.
+        found = explore(sim, options=Options().only("convergent"), examples=100, seed=1)
     assert len(found) == 1
     steps = found[0].steps
     assert len(steps) == 3
@@ -71,8 +74,13 @@ def test_crash_plans_cover_every_request_of_every_hook() -> None:
     with Simulator(target("Good")) as sim:
         plans = crash_plans(sim)
     # Good: first register = list + 2 creates; re-register = 1 list; unregister = list + 2 deletes
-    # => 3 + 1 + 3 request points, x 2 failures (abort, lost response), x 2 follow-ups.
-    assert len(plans) == (3 + 1 + 3) * 2 * 2
+    # => 3 + 1 + 3 request points, x 2 failures (abort, lost response), plus one abort after the
+    # last request of each of the 3 hooks (issue 12; Good makes no platform API call), x 2
+    # follow-ups.
+    assert len(plans) == ((3 + 1 + 3) * 2 + 3) * 2
+    assert Crash("bot1", "register", 3, "request", "after") in {
+        s for p in plans for s in p if isinstance(s, Crash)
+    }
     crashes = {s for p in plans for s in p if isinstance(s, Crash)}
     assert Crash("bot1", "register", 3) in crashes
     assert Crash("bot1", "unregister", 3) in crashes

@@ -67,7 +67,8 @@ def test_buggy_integration_fails_its_property_with_the_report(
         [
             "*_ lifecycle property clean _*",
             "*1 violation (clean) in 5 generated lifecycles (seed 3*",
-            "1. [[]clean[]] after a fault-free unregister of bot1, subscriptions *remain",
+            # Issue 12: the message says how the unregister ended.
+            "1. [[]clean[]] after a fault-free unregister of bot1 (it returned), subscriptions *remain",
             "   minimal steps:",
             "     1. register bot=bot1",
             "     2. unregister bot=bot1  <- fails here",
