@@ -269,7 +269,12 @@ def _literal_problem(value: ValueNode, type_: GraphQLInputType) -> LiteralProble
 def _scalar_literal_ok(value: ValueNode, type_: GraphQLScalarType) -> bool:
     name = type_.name
     if name == "Int":
-        return isinstance(value, IntValueNode) and -(2**31) <= int(value.value) < 2**31
+        # The length first: int() refuses strings past Python's int-string conversion limit.
+        return (
+            isinstance(value, IntValueNode)
+            and len(value.value) <= 11
+            and -(2**31) <= int(value.value) < 2**31
+        )
     if name == "Float":
         return isinstance(value, IntValueNode | FloatValueNode)
     if name == "Boolean":
