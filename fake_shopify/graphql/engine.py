@@ -73,6 +73,7 @@ __all__ = ["GraphQLEngine", "GraphQLOptions", "GraphQLResult", "gid_to_id", "web
 
 MISSING_QUERY_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
 DOCUMENT_CACHE_SIZE = 256
+VALIDATION_ABORTED = "Validation aborted."  # graphql-core's words when it gives up on a document
 
 # Where a state-layer attribute error shows up in a mutation's userErrors (reference 5.4: the
 # address is reported on ``callbackUrl`` even when the request used ``uri``).
@@ -96,8 +97,8 @@ class GraphQLOptions:
 
     ``max_query_cost`` and ``max_page_size`` are Shopify's documented limits. Shopify documents
     no value for the others, which bound what a document may ask of the fake before it is
-    validated (see ``fake_shopify.graphql.limits``); the defaults are generous for real
-    documents (the introspection query has depth 13, about 300 tokens and 200 fields):
+    validated (see ``fake_shopify.graphql.limits``); the defaults leave room for real
+    documents (the introspection query has depth 15, about 300 tokens, complexity 239).
     """
 
     max_query_cost: int = 1000
@@ -105,9 +106,10 @@ class GraphQLOptions:
     max_depth: int = 30
     """Deepest field nesting of an operation or fragment, spreads expanded (graphql-ruby's
     ``max_depth``: "Query has depth of N, which exceeds max depth of M")."""
-    max_fields: int = 2000
-    """Most fields of an operation or fragment once spreads are expanded (graphql-ruby's
-    ``max_complexity`` wording); bounds validation and costing, whose work grows with it."""
+    max_complexity: int = 500
+    """Most selections (fields, fragment spreads, inline fragments) of an operation or
+    fragment once spreads are expanded (graphql-ruby's ``max_complexity`` wording). Validation
+    compares same-named selections pairwise: 500 keeps the worst document under a second."""
     max_tokens: int = 15000
     """Most lexical tokens in a document ("This query is too large to execute.")."""
     max_nesting: int = 100
@@ -279,14 +281,26 @@ class GraphQLEngine:
         else:
             # Before validation: graphql-core's validation expands fragments as execution does.
             too_much = document_errors(
-                document, max_depth=self.options.max_depth, max_fields=self.options.max_fields
+                document,
+                max_depth=self.options.max_depth,
+                max_complexity=self.options.max_complexity,
             )
             if too_much:
                 parsed = _Parsed(None, too_much)
             else:
                 schema = schema_for(features, self._topics)
                 errors = validate(schema, document, VALIDATION_RULES)
-                parsed = _Parsed(document, [render_static_error(e) for e in errors])
+                parsed = _Parsed(
+                    document,
+                    [
+                        # graphql-core gives up on a document past its own work budget (or its
+                        # recursion): graphql-ruby's words for a document it cannot take.
+                        too_large_error()
+                        if e.message == VALIDATION_ABORTED
+                        else render_static_error(e)
+                        for e in errors
+                    ],
+                )
         self._parsed[key] = parsed
         if len(self._parsed) > DOCUMENT_CACHE_SIZE:
             self._parsed.popitem(last=False)

@@ -10,9 +10,9 @@ level (40 levels are 2**40 fields). So, in this order:
    parser cannot take, "This query is too large to execute.";
 2. after parsing, :func:`document_errors` finds fragment cycles (graphql-ruby's
    ``infiniteLoop`` error, one per fragment on a cycle) and, in one pass over the fragments in
-   dependency order, the depth and the number of fields of every operation and fragment with
-   spreads expanded, without expanding them (graphql-ruby's ``max_depth`` and
-   ``max_complexity`` errors).
+   dependency order, the depth and the complexity (fields, spreads and inline fragments) of
+   every operation and fragment with spreads expanded, without expanding them (graphql-ruby's
+   ``max_depth`` and ``max_complexity`` errors).
 
 Parsing happens before authentication (fault matching reads a request's root fields), bounded
 by step 1; the errors of step 2 are answered after authentication, as Shopify answers them.
@@ -178,7 +178,8 @@ def _dependency_order(graph: dict[str, list[str]]) -> list[str]:
 def _measure(
     selection_set: SelectionSetNode | None, known: dict[str, tuple[int, int]]
 ) -> tuple[int, int]:
-    """(depth, fields) of a selection set, spreads counted from ``known`` (unknown: nothing).
+    """(depth, selections) of a selection set: its fields, inline fragments and fragment
+    spreads, each spread's fragment counted in full from ``known`` (unknown: nothing).
 
     Recursive over the selection set's own nesting only, which :func:`nesting` bounded.
     """
@@ -193,11 +194,11 @@ def _measure(
         elif isinstance(selection, InlineFragmentNode):
             sub_depth, sub_fields = _measure(selection.selection_set, known)
             depth = max(depth, sub_depth)
-            fields += sub_fields
+            fields += 1 + sub_fields
         elif isinstance(selection, FragmentSpreadNode):
             sub_depth, sub_fields = known.get(selection.name.value, (0, 0))
             depth = max(depth, sub_depth)
-            fields += sub_fields
+            fields += 1 + sub_fields
     return depth, min(fields, _SATURATED)
 
 
@@ -206,7 +207,9 @@ def _location(node: Any) -> list[dict[str, int]]:
     return [{"line": loc.line, "column": loc.column} for loc in error.locations or []]
 
 
-def document_errors(document: DocumentNode, *, max_depth: int, max_fields: int) -> list[ErrorDict]:
+def document_errors(
+    document: DocumentNode, *, max_depth: int, max_complexity: int
+) -> list[ErrorDict]:
     """Fragment cycles, then operations or fragments too deep or too large, as graphql-ruby
     reports them; an empty list when the document is within bounds."""
     fragments: dict[str, FragmentDefinitionNode] = {}
@@ -255,17 +258,17 @@ def document_errors(document: DocumentNode, *, max_depth: int, max_fields: int) 
                 "extensions": {"code": "MAX_DEPTH_EXCEEDED", "depth": depth, "maxDepth": max_depth},
             }
         )
-    if fields > max_fields:
+    if fields > max_complexity:
         shown = str(fields) if fields < _SATURATED else f"more than {_SATURATED}"
         errors.append(
             {
                 "message": (
-                    f"Query has complexity of {shown}, which exceeds max complexity of {max_fields}"
+                    f"Query has complexity of {shown}, which exceeds max complexity of {max_complexity}"
                 ),
                 "extensions": {
                     "code": "MAX_COMPLEXITY_EXCEEDED",
                     "complexity": min(fields, _SATURATED),
-                    "maxComplexity": max_fields,
+                    "maxComplexity": max_complexity,
                 },
             }
         )
