@@ -66,7 +66,7 @@ class MalformedBodyError(ValueError):
 
 # A JSON string token, or one structural bracket. An unterminated string matches nothing and its
 # brackets are counted: such a body is refused either way.
-_STRUCTURE: Final = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_STRUCTURE: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)  # unrolled: fast
 # A \u escape of a surrogate half, or a raw surrogate (bytes decoded with "surrogatepass", as
 # json.loads decodes them).
 _SURROGATE_HINT: Final = re.compile(r"\\u[dD][89a-fA-F]|[\ud800-\udfff]")

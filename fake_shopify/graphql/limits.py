@@ -55,7 +55,10 @@ _SATURATED: Final = 2**62  # field counts stop here: exponential documents stay 
 # Tokens that matter for nesting: block strings, strings and comments (skipped whole, their
 # brackets do not count), and the brackets themselves.
 _NESTING_TOKENS: Final = re.compile(
-    r'"""(?:\\"""|[^"]|"(?!""))*"""|"(?:\\.|[^"\\\n])*"|#[^\n\r]*|[{}\[\]]'
+    r'"""(?:[^"\\]+|\\"""|\\|"(?!""))*"""'  # block string (chunks, not one char at a time)
+    r'|"[^"\\\n]*(?:\\.[^"\\\n]*)*"'  # string, the unrolled form
+    r"|#[^\n\r]*"  # comment
+    r"|[{}\[\]]"
 )
 
 

@@ -84,6 +84,26 @@ class ShopifyValidationRule(ValidationRule):
     def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: Any) -> None:
         self._path = [f"fragment {node.name.value}"]
 
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
+        # graphql-core's ValuesOfCorrectTypeRule (replaced) checked default values; unchecked,
+        # a bad one failed at execution as an internal error.
+        default = node.default_value
+        var_type = type_from_ast(self.context.schema, node.type)
+        if default is None or var_type is None:
+            return  # an unknown type is KnownTypeNamesRule's to report
+        if _literal_problem(default, var_type) is None:  # type: ignore[arg-type]
+            return
+        named = get_named_type(var_type)
+        self._report(
+            f"Could not coerce value {print_ast(default)} to {named.name}",
+            node,
+            {
+                "code": "defaultValueInvalidType",
+                "variableName": node.variable.name.value,
+                "typeName": named.name,
+            },
+        )
+
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         self._path.append(node.name.value)
         parent = self.context.get_parent_type()
@@ -436,7 +456,7 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
             return [
                 {
                     "path": path,
-                    "explanation": f"Expected {_ruby_inspect(value)} to be a key-value object.",
+                    "explanation": f"Expected {ruby_inspect(value)} to be a key-value object.",
                 }
             ]
         out = []
@@ -455,7 +475,7 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
         return [
             {
                 "path": path,
-                "explanation": f"Expected {_ruby_inspect(value)} to be one of: {allowed}",
+                "explanation": f"Expected {ruby_inspect(value)} to be one of: {allowed}",
             }
         ]
     if isinstance(type_, GraphQLScalarType):
@@ -490,11 +510,11 @@ def _scalar_problems(
     if ok:
         return []
     return [
-        {"path": path, "explanation": f"Could not coerce value {_ruby_inspect(value)} to {name}"}
+        {"path": path, "explanation": f"Could not coerce value {ruby_inspect(value)} to {name}"}
     ]
 
 
-def _ruby_inspect(value: Any) -> str:
+def ruby_inspect(value: Any) -> str:
     """Values in explanations are printed as Ruby's ``inspect`` would (strings quoted)."""
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -502,4 +522,9 @@ def _ruby_inspect(value: Any) -> str:
         return "nil"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{ruby_inspect(k)}=>{ruby_inspect(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(ruby_inspect(v) for v in value) + "]"
     return repr(value)
