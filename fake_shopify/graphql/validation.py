@@ -68,6 +68,33 @@ from graphql.validation import (
 
 ErrorDict = dict[str, Any]
 
+MAX_INPUT_ITEMS = 250
+"""Shopify's documented bound on input arrays ("Input arguments that accept an array have a
+maximum size of 250 for all APIs"): more is ``MAX_INPUT_SIZE_EXCEEDED``."""
+
+
+def input_size_message(size: int) -> str:
+    return (
+        f"The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ITEMS}."
+    )
+
+
+def _oversized_list(value: ValueNode, path: list[str]) -> tuple[int, list[str]] | None:
+    """The first list literal in ``value`` longer than 250 items: (its size, its path)."""
+    if isinstance(value, ListValueNode):
+        if len(value.values) > MAX_INPUT_ITEMS:
+            return len(value.values), path
+        for item in value.values:
+            found = _oversized_list(item, path)
+            if found is not None:
+                return found
+    elif isinstance(value, ObjectValueNode):
+        for field in value.fields:
+            found = _oversized_list(field.value, [*path, field.name.value])
+            if found is not None:
+                return found
+    return None
+
 
 class ShopifyValidationRule(ValidationRule):
     """The replaced rules in one visitor, because all of them need the graphql-ruby path."""
@@ -159,6 +186,18 @@ class ShopifyValidationRule(ValidationRule):
                 },
             )
         for arg_name, arg_node in given.items():
+            oversized = _oversized_list(arg_node.value, [arg_name])
+            if oversized is not None:
+                # The path of the captures: fields from the root, then the argument [I].
+                size, where = oversized
+                error = GraphQLError(
+                    input_size_message(size),
+                    arg_node,
+                    extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
+                )
+                error.shopify_path = [*self._path[1:], *where]  # type: ignore[attr-defined]
+                self.report_error(error)
+                continue
             arg = field_def.args.get(arg_name)
             if arg is None:
                 continue
@@ -443,6 +482,8 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
         return []
     if isinstance(type_, GraphQLList):
         items = value if isinstance(value, list) else [value]
+        if len(items) > MAX_INPUT_ITEMS:  # before walking them: a body may hold millions
+            return [{"path": path, "explanation": input_size_message(len(items))}]
         out: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             out.extend(

@@ -531,3 +531,42 @@ def test_echoed_values_stay_valid_json(world: World) -> None:
     )
     body = json.loads(response.text, parse_constant=lambda name: pytest.fail(name))
     assert body["errors"][0]["extensions"]["code"] == "INVALID_VARIABLE"
+
+
+# -- 9. input arrays: Shopify's documented 250 items ---------------------------------------------------
+
+
+def test_input_array_over_250_items_is_max_input_size_exceeded(world: World) -> None:
+    topics = ", ".join(["ORDERS_CREATE"] * 251)
+    query = f"{{ webhookSubscriptions(first: 1, topics: [{topics}]) {{ nodes {{ id }} }} }}"
+    assert world.client.post("/graphql.json", json={"query": query}).json() == {
+        "errors": [
+            {
+                "message": "The input array size of 251 is greater than the maximum allowed of 250.",
+                "locations": [{"line": 1, "column": 34}],
+                "path": ["webhookSubscriptions", "topics"],
+                "extensions": {"code": "MAX_INPUT_SIZE_EXCEEDED"},
+            }
+        ]
+    }
+    at_limit = query.replace("[" + topics, "[" + ", ".join(["ORDERS_CREATE"] * 250))
+    body = world.client.post("/graphql.json", json={"query": at_limit}).json()
+    assert body["data"] == {"webhookSubscriptions": {"nodes": []}}
+
+
+def test_variable_array_over_250_items_is_refused_before_it_is_walked(world: World) -> None:
+    query = """query($t: [WebhookSubscriptionTopic!]) {
+      webhookSubscriptions(first: 1, topics: $t) { nodes { id } } }"""
+    # Every item is also an invalid topic: walked, they would give 100,000 problems.
+    response = world.client.post(
+        "/graphql.json", json={"query": query, "variables": {"t": ["NOT_A_TOPIC"] * 100_000}}
+    )
+    error = response.json()["errors"][0]
+    assert error["extensions"]["code"] == "INVALID_VARIABLE"
+    assert error["extensions"]["problems"] == [
+        {
+            "path": [],
+            "explanation": "The input array size of 100000 is greater than the maximum "
+            "allowed of 250.",
+        }
+    ]
