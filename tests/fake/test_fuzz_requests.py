@@ -70,7 +70,6 @@ class Sent:
     url: str
     headers: dict[str, str]
     content: bytes
-    fault: bool = False
 
 
 def _python_text(answer: str, request: Sent) -> list[str]:
