@@ -46,6 +46,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
+from harness.targets.node import NodeIntegration
 from harness.targets.python import Integration, load_integration
 from harness.world import WorldSpec, default_world
 
@@ -144,7 +145,7 @@ def _probe_world(base: WorldSpec, probe: Probe) -> WorldSpec:
 
 
 def check(
-    target: str | Integration,
+    target: str | Integration | NodeIntegration,
     *,
     configuration: Mapping[str, object] | None = None,
     shop_key: str = "shopName",
@@ -169,7 +170,9 @@ def check(
     chosen = get_profile(profile)
     n_examples = chosen.examples if examples is None else examples
     steps_bound = chosen.max_steps if max_steps is None else max_steps
-    integration = target if isinstance(target, Integration) else load_integration(target)
+    integration = (
+        target if isinstance(target, Integration | NodeIntegration) else load_integration(target)
+    )
     timings["load"] = real_monotonic() - started
     world = default_world(configuration, shop_key=shop_key, token_key=token_key)
     opts = options if options is not None else Options()

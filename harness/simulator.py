@@ -70,6 +70,7 @@ from harness.steps import (
     Unregister,
     describe_step,
 )
+from harness.targets.node.target import NodeCall, NodeIntegration
 from harness.targets.python import (
     HookCrash,
     HookInvocation,
@@ -467,7 +468,8 @@ class Session:
         self, pairs: Sequence[tuple[str, str]], *, crash_fault: str | None = None
     ) -> list[HookCall]:
         tenants = [self._tenant(bot) for bot, _ in pairs]
-        invocations = []
+        calls_made: list[tuple[Tenant, str, rt.Context]] = []
+        labels: list[str] = []
         recorders: list[_Recorder] = []
         self._recorders = {}
         for tenant, (bot, op) in zip(tenants, pairs, strict=True):
@@ -485,19 +487,37 @@ class Session:
             label = f"{op} of {self.simulator.integration.name} for {tenant.bot_id}"
             recorder = self._recorders.setdefault(label, _Recorder(bot))
             recorders.append(recorder)
-            invocations.append(
-                HookInvocation(self.simulator.integration, op, ctx, tenant.webhook_url)
-            )
+            labels.append(label)
+            calls_made.append((tenant, op, ctx))
         pfired = len(self.store.faults.fired)
+        target = self.simulator.integration
         with self.simulator.routing(self):
-            outcomes = call_hooks_concurrently(
-                invocations,
-                store=self.store,
-                sink=self.sink,
-                vtime=self.vtime,
-                budget_seconds=self.options.hook_budget_seconds,
-                wall_timeout=self.options.hook_wall_seconds,
-            )
+            if isinstance(target, NodeIntegration):
+                # A TypeScript integration: the same calls over the runtime protocol; its
+                # exchanges reach self.serve through the served fake, attributed by label.
+                outcomes = target.call_hooks(
+                    [
+                        NodeCall(op, ctx, tenant.webhook_url, label)
+                        for (tenant, op, ctx), label in zip(calls_made, labels, strict=True)
+                    ],
+                    sink=self.sink,
+                    vtime=self.vtime,
+                    budget_seconds=self.options.hook_budget_seconds,
+                    wall_timeout=self.options.hook_wall_seconds,
+                )
+            else:
+                invocations = [
+                    HookInvocation(target, op, ctx, tenant.webhook_url)
+                    for tenant, op, ctx in calls_made
+                ]
+                outcomes = call_hooks_concurrently(
+                    invocations,
+                    store=self.store,
+                    sink=self.sink,
+                    vtime=self.vtime,
+                    budget_seconds=self.options.hook_budget_seconds,
+                    wall_timeout=self.options.hook_wall_seconds,
+                )
         self._recorders = {}
         pfaults = self.store.faults.fired[pfired:]
         calls = []
@@ -748,7 +768,7 @@ class Simulator:
 
     def __init__(
         self,
-        integration: Integration,
+        integration: Integration | NodeIntegration,
         *,
         world: WorldSpec | None = None,
         options: Options | None = None,
@@ -798,6 +818,10 @@ class Simulator:
             # reach the same dispatch through the served fake at socket level; any other
             # non-loopback connection is refused and recorded.
             stack.enter_context(blocked_network(self._refuse_socket, serve=self._served_shopify))
+            if isinstance(self.integration, NodeIntegration):
+                # A TypeScript integration: served fakes and one Node process for the
+                # simulator's life.
+                stack.enter_context(self.integration.serving(self))
         except BaseException:
             stack.close()
             raise
@@ -826,6 +850,10 @@ class Simulator:
             yield self
         finally:
             self.close()
+
+    def current_session(self) -> Session | None:
+        """The lifecycle whose hook calls are running (served fakes route into it)."""
+        return self._session
 
     @contextmanager
     def routing(self, session: Session) -> Iterator[None]:

@@ -157,6 +157,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_replay_parser(sub, add_config=config)
 
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
+    p_demo.add_argument(
+        "--node",
+        action="store_true",
+        help="check the documented example itself, in TypeScript on @botpress/sdk under Node "
+        "(needs node and npm; the example is installed with npm ci on first use)",
+    )
     common(p_demo)
     add_serve_parser(sub)
     return parser
@@ -382,6 +388,21 @@ def main(
         if args.command == "serve":
             return serve(args, out)
         project = open_project()
+        if args.command == "demo" and args.node:
+            from harness.targets.node.helpers import installed_example
+
+            if args.record_dir is None:
+                # The demo's findings are not the user's: never into their project unasked.
+                args.record_dir = tempfile.mkdtemp(prefix="lifecycle-harness-demo-")
+            args.given = {"examples": args.examples, "profile": args.profile}
+            check_outputs(args)
+            target = str(installed_example("shopify-docs", stream=err))
+            err.write(
+                f"{PROG} demo: checking the platform's documented Shopify example in TypeScript "
+                "(@botpress/sdk, bundled as the platform bundles it and served by Node); "
+                f"failing scenarios go to {args.record_dir}\n"
+            )
+            return _run_check(target, args, out, err, settings={})
         if args.command == "demo":
             if args.record_dir is None:
                 # The demo's findings are not the user's: never into their project unasked.
@@ -401,8 +422,8 @@ def main(
                 settings=_settings(args, project),
                 default_integration=project.integration(),
             )
-        target = args.target or project.integration()
-        if target is None:
+        chosen: str | None = args.target or project.integration()
+        if chosen is None:
             raise UsageError(
                 f"no TARGET given and no [{TABLE}] integration in "
                 f"{shown_path(project.pyproject) if project.pyproject.is_file() else 'pyproject.toml'}"
@@ -417,7 +438,7 @@ def main(
         if args.record_dir is None:
             args.record_dir = str(project.record_dir())
         check_outputs(args)
-        return _run_check(target, args, out, err, settings=_settings(args, project))
+        return _run_check(chosen, args, out, err, settings=_settings(args, project))
     except IntegrationLoadError as exc:
         # One line says what is wrong; an import failure adds the import's traceback below it.
         text = str(exc).strip() or type(exc).__name__

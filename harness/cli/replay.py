@@ -25,6 +25,7 @@ from harness.reports.render import CheckReport, render_json, render_violation
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult
 from harness.scenarios.runner import failing_records, load_scenarios, replay_all
+from harness.targets.node import NodeIntegration
 from harness.targets.python import Integration, load_integration
 
 EXIT_OK, EXIT_VIOLATIONS = 0, 1
@@ -73,7 +74,7 @@ def write_markdown(
     path: str | Path,
     report: CheckReport,
     *,
-    integration: Integration,
+    integration: Integration | NodeIntegration,
     options: Options | None = None,
 ) -> None:
     """``check --report-md``: the report, with each failing step replayed for its diagram."""

@@ -200,11 +200,17 @@ class PlatformFakes:
         ``integration`` is a target (``"package.module"``, ``"path/file.py"``...) or an object
         with ``register`` and ``unregister``.
         """
-        from harness.targets.python import call_hook, load_integration
+        from harness.targets.python import Integration, call_hook, load_integration
 
         ctx = self.context(configuration=configuration, operation=operation, bot_id=bot_id)
+        loaded = load_integration(integration)
+        if not isinstance(loaded, Integration):
+            raise TypeError(
+                f"{loaded.name} is a TypeScript integration: it runs in Node under the "
+                f"simulator; check it with the `lifecycle` fixture or `lifecycle-harness check`"
+            )
         return call_hook(
-            load_integration(integration),
+            loaded,
             operation,
             ctx=ctx,
             store=self.store,

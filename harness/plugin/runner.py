@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from harness.scenarios.replay import ScenarioResult
     from harness.simulator import RunResult, Simulator
     from harness.steps import Step
+    from harness.targets.node import NodeIntegration
     from harness.targets.python import Integration
     from harness.world import WorldSpec
 
@@ -136,6 +137,11 @@ def resolve_target(target: str, rootpath: Path) -> str:
     path_part, sep, attr = target.partition(":") if ".py:" in target else (target, "", "")
     if path_part.endswith(".py") and not Path(path_part).is_absolute():
         return f"{rootpath / path_part}{sep}{attr}"
+    from harness.targets.node.package import is_node_target
+
+    candidate = rootpath / target
+    if not Path(target).is_absolute() and is_node_target(candidate) and candidate.exists():
+        return str(candidate)  # a TypeScript package folder (or its entry file)
     return target
 
 
@@ -200,7 +206,7 @@ class Lifecycle:
     - ``arun``, ``acheck``, ``aassert_holds`` are the same for async tests.
     """
 
-    integration: Integration
+    integration: Integration | NodeIntegration
     configuration: Mapping[str, object] | None
     world: WorldSpec
     options: Options
@@ -223,6 +229,7 @@ class Lifecycle:
         rootpath: Path,
         fail: Callable[[str], NoReturn],
     ) -> Lifecycle:
+        from harness.targets.node import NodeIntegration
         from harness.targets.python import IntegrationLoadError, load_integration
         from harness.world import WorldError, default_world
 
@@ -243,7 +250,10 @@ class Lifecycle:
         if isinstance(target, str):
             # Reports and recorded scenarios name the target as the user wrote it (relative to
             # the rootdir), not the absolute path it was loaded from.
-            integration = dataclasses.replace(integration, name=target)
+            if isinstance(integration, NodeIntegration):
+                integration.name = target
+            else:
+                integration = dataclasses.replace(integration, name=target)
         configuration = overrides.get("configuration", settings.configuration)
         try:
             world = default_world(

@@ -35,6 +35,7 @@ from harness.scenarios.model import (
 from harness.scenarios.writer import ScenarioWriteError, dumps_scenario, scenario_data
 from harness.simulator import Session, Simulator
 from harness.steps import Concurrently, Configure, Step
+from harness.targets.node import NodeIntegration
 from harness.targets.python import Integration, load_integration
 from harness.world import WorldSpec, default_world
 
@@ -155,7 +156,9 @@ def replay(
             f"scenario {scenario.name!r} names no integration; pass one with --integration"
         )
     # A target string, a loaded Integration, or any object with the hooks (as load_integration).
-    loaded = target if isinstance(target, Integration) else load_integration(target)
+    loaded = (
+        target if isinstance(target, Integration | NodeIntegration) else load_integration(target)
+    )
     spec = world_spec(scenario, configuration=configuration, shop_key=shop_key, token_key=token_key)
     opts = options_for(scenario, options)
     sim = Simulator(loaded, world=spec, options=opts)

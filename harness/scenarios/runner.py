@@ -14,6 +14,7 @@ from harness.scenarios.library import discover, load_library, load_scenario
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult, replay
 from harness.simulator import Simulator
+from harness.targets.node import NodeIntegration
 from harness.targets.python import Integration, load_integration
 
 __all__ = ["failing_records", "load_scenarios", "replay_all", "replay_library"]
@@ -30,7 +31,7 @@ def load_scenarios(paths: Sequence[str]) -> list[Scenario]:
 def replay_all(
     scenarios: Sequence[Scenario],
     *,
-    integration: Integration | str | None,
+    integration: Integration | NodeIntegration | str | None,
     configuration: Mapping[str, object] | None = None,
     shop_key: str = "shopName",
     token_key: str = "access_token",
@@ -56,7 +57,7 @@ def replay_all(
 
 
 def replay_library(
-    integration: Integration | str,
+    integration: Integration | NodeIntegration | str,
     **kwargs: Any,
 ) -> list[ScenarioResult]:
     """Replay the shipped library against ``integration`` (what ``check`` does first)."""
@@ -64,7 +65,7 @@ def replay_library(
 
 
 def failing_records(
-    integration: Integration,
+    integration: Integration | NodeIntegration,
     violations: Sequence[Violation],
     *,
     options: Options | None = None,

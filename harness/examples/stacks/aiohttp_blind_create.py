@@ -1,6 +1,6 @@
 """Buggy, async, on ``aiohttp``: ``register`` creates without looking and ignores the 422.
 
-Where the bug comes from: platform-lifecycle.md section 4.3 A3 (create on every register). The
+Where the bug comes from: the classic "create on every register" bug (the original Botpress Shopify integration's path when its listing failed, https://github.com/botpress/botpress/pull/12758). The
 author treats Shopify's 422 "already been taken" as "fine", so with a stable address nothing
 duplicates; but to "make sure events arrive after a redeploy" every register subscribes a fresh
 address carrying a new generation number, and the old ones are never removed.

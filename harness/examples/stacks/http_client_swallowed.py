@@ -1,7 +1,7 @@
 """Buggy, sync, on ``http.client``: every failure is swallowed, so a failed register looks fine.
 
-Where the bug comes from: platform-lifecycle.md section 4.3 A1 (the original integration's
-``catch (e) { ...; return null }``). Each topic is handled in ``try: ... except Exception:`` and
+Where the bug comes from: the original Botpress Shopify integration's
+``catch (e) { ...; return null }`` (https://github.com/botpress/botpress/pull/12758). Each topic is handled in ``try: ... except Exception:`` and
 the failure only goes to a debug-level record nobody reads.
 
 Found by: ``reported`` (a fault leaves the world wrong and nothing at warning level or above says

@@ -1,7 +1,7 @@
 """Buggy, sync, on ``requests``: ``register`` creates every topic without looking first.
 
-Where the bug comes from: platform-lifecycle.md section 4.3 A3 (create on every register, the
-original Shopify integration's path when its listing failed). Shopify refuses an identical
+Where the bug comes from: create on every register (the
+original Shopify integration's path when its listing failed, https://github.com/botpress/botpress/pull/12758). Shopify refuses an identical
 ``(topic, address)`` with 422 "already been taken", so the author "handles" that by creating each
 subscription with a fresh cache-busting query on the address: every register adds three more.
 

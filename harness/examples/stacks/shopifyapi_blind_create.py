@@ -1,6 +1,6 @@
 """Buggy, sync, on ``ShopifyAPI``: ``register`` creates without finding first.
 
-Where the bug comes from: platform-lifecycle.md section 4.3 A3, and the ``ShopifyAPI`` README's
+Where the bug comes from: create on every register, and the ``ShopifyAPI`` README's
 own example (``shopify.Webhook.create(...)`` on install). ``Webhook.create`` does not raise on a
 422: the resource comes back with ``errors`` set, which this author never reads. To get around
 "address for this topic has already been taken" in development, each register subscribes a

@@ -1,7 +1,7 @@
 """Buggy, sync, on ``urllib3``: ``unregister`` fails when there is nothing to delete.
 
-Where the bug comes from: platform-lifecycle.md section 4.2 P8 (an un-caught "not found" in
-``unregister``; Zendesk and Stripe show the fix: nothing to unregister is success). Here the
+Where the bug comes from: an un-caught "not found" in
+``unregister`` (docs/runtime.md: ``unregister`` must tolerate nothing to delete; Zendesk and Stripe show the fix: nothing to unregister is success). Here the
 author asserts that unregister finds this bot's subscriptions, so unregistering twice, or after
 Shopify removed them, leaves the bot in ``unregistration_failed``.
 

@@ -1,7 +1,7 @@
 """Buggy, sync, on ``urllib.request``: a failed request is logged with its headers (A2).
 
-Where the bug comes from: platform-lifecycle.md section 4.3 A2 and section 5 "Tokens / secrets in
-logs" (``JSON.stringify(axiosError)`` in the original integration). Here the author logs every
+Where the bug comes from: the original Botpress Shopify integration
+(``JSON.stringify(axiosError)``, https://github.com/botpress/botpress/pull/12758). Here the author logs every
 unsuccessful request "for support", with ``request.header_items()``, which carry
 ``X-Shopify-Access-Token``, at error level: visible to the bot owner.
 

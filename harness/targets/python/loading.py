@@ -24,9 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from harness.targets.python.locations import _short_repr, _where
+
+if TYPE_CHECKING:
+    from harness.targets.node.target import NodeIntegration
 
 Operation = Literal["register", "unregister"]
 HOOK_NAMES: tuple[Operation, Operation] = ("register", "unregister")
@@ -86,13 +89,27 @@ class Integration:
         raise ValueError(f"unknown operation {operation!r}; expected one of {HOOK_NAMES}")
 
 
-def load_integration(target: str | object) -> Integration:
-    """Load ``package.module``, ``package.module:attr``, ``path/file.py`` or ``file.py:attr``.
+def load_integration(target: str | object) -> Integration | NodeIntegration:
+    """Load ``package.module``, ``package.module:attr``, ``path/file.py`` or ``file.py:attr``;
+    a folder with a ``package.json`` (or a ``.ts``/``.js`` entry file in one) is a TypeScript
+    integration, loaded by the Node target.
 
     An object that is not a string is inspected as is.
     """
+    from harness.targets.node.target import NodeIntegration
+
+    if isinstance(target, NodeIntegration):
+        return target  # already loaded
     if not isinstance(target, str):
         return inspect_integration(target, name=_object_name(target))
+    from harness.targets.node.package import is_node_target
+
+    if is_node_target(target):
+        # A TypeScript/JavaScript package on @botpress/sdk (its folder or its entry file): the
+        # Node target (harness.targets.node) checks, bundles and serves it.
+        from harness.targets.node.target import load_node_integration
+
+        return load_node_integration(target)
     spec, attr = _split_target(target)
     module = _import_file(spec, target) if _is_path(spec) else _import_module(spec, target)
     obj: object = module
