@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from fake_shopify.bodies import BodyLimits
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.core import FakeShopify
 from fake_shopify.delivery import Delivery, Event, Recorder, RetryPolicy
@@ -53,6 +54,7 @@ __all__ = [
     "ArmedFault",
     "AuthenticationError",
     "BadRequestError",
+    "BodyLimits",
     "Clock",
     "Delivery",
     "Event",

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import httpx
 
 from fake_shopify._headers import HeaderTriple, find_two, set_headers, triple
+from fake_shopify.bodies import DEFAULT_BODY_LIMITS, BodyLimits
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.delivery import Deliveries, Delivery, Event, RetryPolicy, Sender
 from fake_shopify.errors import (
@@ -86,10 +87,12 @@ def _make_dumps() -> Callable[[object], bytes]:
     ``json.dumps`` builds a new one per call, which is most of the cost of a small body."""
     make = getattr(json.encoder, "c_make_encoder", None)
     if make is None:  # pragma: no cover - other Pythons
-        encoder = json.JSONEncoder(separators=(",", ":"))
+        encoder = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
         return lambda value: encoder.encode(value).encode()
+    # allow_nan=False: NaN or Infinity in an answer would not be JSON; request bodies cannot
+    # bring them in (fake_shopify.bodies), so one showing up here is a bug to raise on.
     iterencode = make(
-        None, _no_default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True
+        None, _no_default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, False
     )
     return lambda value: "".join(iterencode(value, 0)).encode()
 
@@ -189,6 +192,7 @@ class FakeShopify:
         delivery_sender: Sender | None = None,
         retry_policy: RetryPolicy | None = None,
         graphql_options: GraphQLOptions | None = None,
+        body_limits: BodyLimits | None = None,
     ) -> None:
         self.clock: Clock = clock if clock is not None else ManualClock()
         # Event delivery (issue 6): where deliveries go (default: nowhere, every attempt fails
@@ -196,6 +200,8 @@ class FakeShopify:
         self.delivery_sender = delivery_sender
         self.retry_policy = retry_policy
         self.graphql_options = graphql_options
+        # Bounds on JSON request bodies (nesting, integer length): see fake_shopify.bodies.
+        self.body_limits = body_limits if body_limits is not None else DEFAULT_BODY_LIMITS
         self.journal_limit = journal_limit
         self.malformed_version: MalformedVersionPolicy = malformed_version
         self.topic_update: TopicUpdatePolicy = topic_update
@@ -213,7 +219,7 @@ class FakeShopify:
         self._required_scopes: dict[str, str] = {}
         self._version_window: _VersionWindow | None = None
         self._routes = RouteCache()
-        self.graphql = GraphQLEngine(options=self.graphql_options)
+        self.graphql = GraphQLEngine(options=self.graphql_options, body_limits=self.body_limits)
         self.deliveries = Deliveries(
             lambda: self.backend,
             self.clock,
@@ -628,6 +634,7 @@ class FakeShopify:
             rid or "",
             limiter,
             now,
+            body_limits=self.body_limits,
         )
         handler = HANDLERS.get(route.action) or self._graphql_handler()
         try:

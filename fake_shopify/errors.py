@@ -86,10 +86,21 @@ class BadRequestError(ShopifyError):
 
 
 class InvalidJsonError(ShopifyError):
-    """400: the body is not JSON at all (Shopify's exact body is unverified [U])."""
+    """400: the body is not JSON, or JSON beyond the fake's bounds (exact body unverified [U]).
+
+    ``detail`` names the bound (``"nesting of 101 is too deep (the limit is 100)"``, worded as
+    Ruby's json gem words it): ``{"errors": "Bad Request: the request body is not valid JSON:
+    <detail>"}``.
+    """
 
     status = 400
     default_message = "Bad Request: the request body is not valid JSON"
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail
+        super().__init__(
+            self.default_message if detail is None else f"{self.default_message}: {detail}"
+        )
 
 
 class AuthenticationError(ShopifyError):

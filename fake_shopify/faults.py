@@ -20,14 +20,19 @@ Schedules: ``Nth(n)`` the n-th matching request only, ``Next(k)`` the next k mat
 from __future__ import annotations
 
 import contextlib
+import difflib
 import fnmatch
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal, TypeVar
 
 import httpx
+
+from fake_shopify.errors import FakeUsageError
 
 TransportErrorKind = Literal[
     "connect_error", "connect_timeout", "read_timeout", "remote_protocol_error"
@@ -96,18 +101,81 @@ def fault_of(carrier: object) -> FaultEffect | None:
     )
 
 
+_OPERATION_NAME = re.compile(r"[A-Z][_0-9A-Za-z]*")
+
+
+@lru_cache(maxsize=1)
+def _actions() -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    # Imported here: the schema is only needed once a Match names an action.
+    from fake_shopify.graphql.schema import schema_for
+    from fake_shopify.graphql.sdl import SchemaFeatures
+    from fake_shopify.routes import ROUTES
+    from fake_shopify.topics import graphql_enum_values
+
+    rest = tuple(sorted({route.action for route in ROUTES}))
+    fields = {"__schema", "__type", "__typename"}
+    topics = tuple(graphql_enum_values())
+    for uri in (False, True):  # every version variant of the schema
+        for name in (False, True):
+            schema = schema_for(SchemaFeatures(uri=uri, name=name), topics)
+            for root in (schema.query_type, schema.mutation_type):
+                if root is not None:
+                    fields.update(root.fields)
+    graphql = tuple(sorted(fields))
+    return frozenset(rest + graphql), rest, graphql
+
+
+def known_actions() -> tuple[str, ...]:
+    """Every name ``Match(action=...)`` accepts besides operation names: the REST action stems
+    of the route table (``graphql`` included) and the GraphQL root fields of every version."""
+    _, rest, graphql = _actions()
+    return rest + graphql
+
+
+def unknown_action_message(action: str) -> str | None:
+    """Why ``Match(action=action)`` would be refused, or ``None`` when the fake knows it.
+
+    An action is known when it is a REST action stem or a GraphQL root field, or when it is
+    spelt as a GraphQL operation name is by convention (a capital first letter: ``BotSubscribe``),
+    which the fake cannot know before the request names it.
+    """
+    known, rest, graphql = _actions()
+    if action in known or _OPERATION_NAME.fullmatch(action):
+        return None
+    closest = difflib.get_close_matches(action, known_actions(), n=1, cutoff=0.0)
+    suggestion = f" Did you mean {closest[0]!r}?" if closest else ""
+    return (
+        f"Match(action={action!r}) names no action the fake knows, so the fault could never "
+        f"fire.{suggestion}\n"
+        f"REST actions: {', '.join(rest)}.\n"
+        f"GraphQL root fields: {', '.join(graphql)}.\n"
+        "A GraphQL operation name is matched as well when it starts with a capital letter "
+        "(query BotSubscriptions { ... }); to match an operation spelt otherwise, match its "
+        "root field."
+    )
+
+
 @dataclass(frozen=True)
 class Match:
     """Which requests a fault applies to; ``None`` matches anything.
 
     ``path`` is an ``fnmatch`` glob over the URL path (``/admin/api/*/webhooks.json``);
-    ``action`` is the route's action stem (``create_webhook``) or a GraphQL operation name.
+    ``action`` is the route's action stem (``create_webhook``), a GraphQL root field
+    (``webhookSubscriptionCreate``) or a GraphQL operation name with a capital first letter
+    (``BotSubscribe``). Any other action raises :class:`~fake_shopify.FakeUsageError` here,
+    naming the closest known action: a mistyped one would never fire.
     """
 
     method: str | None = None
     path: str | None = None
     action: str | None = None
     shop: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.action is not None:
+            problem = unknown_action_message(self.action)
+            if problem is not None:
+                raise FakeUsageError(problem)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from urllib.parse import quote
 import httpx
 
 from fake_shopify._headers import find
-from fake_shopify.errors import BadRequestError, InvalidJsonError, ValidationError
+from fake_shopify.bodies import DEFAULT_BODY_LIMITS, BodyLimits, MalformedBodyError, load_json
+from fake_shopify.errors import BadRequestError, InvalidJsonError, NotFoundError, ValidationError
 from fake_shopify.ratelimit import RateLimiter
 from fake_shopify.state import UNSET, Installation, Origin, Shop, ShopifyBackend, Webhook
 
@@ -29,6 +30,7 @@ DEFAULT_LIMIT: Final = 50
 MAX_LIMIT: Final = 250
 PAGINATION_DOC: Final = "See https://shopify.dev/api/usage/pagination-rest for more information."
 PAGE_INFO_COMPANIONS: Final = frozenset({"page_info", "limit", "fields"})
+MAX_ID: Final = 2**63 - 1  # Shopify's ids are 64-bit signed integers
 
 
 _NO_QUERY: Final = httpx.QueryParams()
@@ -58,6 +60,7 @@ class Call:
     limiter: RateLimiter
     now: float  # the clock at the start of the request, as a POSIX timestamp
     _query: httpx.QueryParams | None = None
+    body_limits: BodyLimits = DEFAULT_BODY_LIMITS
 
     @property
     def query(self) -> httpx.QueryParams:
@@ -139,12 +142,19 @@ def _limit(raw: str | None) -> int:
     return value
 
 
+def _bounded_id(raw: str) -> int | None:
+    """``raw`` as a 64-bit id, ``None`` when it is not one (no digits, or too many)."""
+    digits = raw.strip().lstrip("0") or "0"
+    # Checked before int(): a 5,000-digit string exceeds Python's int-string conversion limit.
+    if len(digits) > 19 or not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(digits)
+    return value if value <= MAX_ID else None
+
+
 def _int_param(name: str, raw: str) -> int:
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadRequestError(name, "Invalid value") from None
-    if value < 0:
+    value = _bounded_id(raw)
+    if value is None:
         raise BadRequestError(name, "Invalid value")
     return value
 
@@ -160,7 +170,11 @@ def _time_param(name: str, raw: str, shop: Shop) -> datetime:
 
 
 def _webhook_id(call: Call) -> int:
-    return int(call.params["id"])
+    # An id past the 64-bit range names no record: Rails' find answers 404 for it.
+    webhook_id = _bounded_id(call.params["id"])
+    if webhook_id is None:
+        raise NotFoundError()
+    return webhook_id
 
 
 def _root(call: Call, key: str) -> dict[str, Any]:
@@ -171,9 +185,9 @@ def _root(call: Call, key: str) -> dict[str, Any]:
         # codes: 400 when Content-Type is not application/json).
         raise BadRequestError(key)
     try:
-        data = json.loads(call.request.content or b"null")
-    except ValueError:
-        raise InvalidJsonError() from None
+        data = load_json(call.request.content or b"null", call.body_limits)
+    except MalformedBodyError as exc:
+        raise InvalidJsonError(exc.reason) from None
     if not isinstance(data, dict) or not isinstance(data.get(key), dict):
         raise BadRequestError(key)
     root: dict[str, Any] = data[key]
@@ -294,11 +308,13 @@ def _encode_cursor(filters: Mapping[str, str], direction: str, anchor: int) -> s
 def _decode_cursor(page_info: str) -> tuple[dict[str, str], str, int]:
     try:
         raw = base64.urlsafe_b64decode(page_info + "=" * (-len(page_info) % 4))
-        data = json.loads(raw)
-        filters = {str(k): str(v) for k, v in data["filters"].items() if k in _FILTERS}
+        data = load_json(raw)  # bounded: a cursor is as untrusted as a body
+        filters = {
+            str(k): v for k, v in data["filters"].items() if k in _FILTERS and isinstance(v, str)
+        }
         direction = data["direction"]
-        anchor = int(data["last_id"])
-        if direction not in ("next", "prev"):
+        anchor = data["last_id"]
+        if direction not in ("next", "prev") or type(anchor) is not int:
             raise ValueError(direction)
     except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         # Shopify's body for a garbage page_info is unverified [U].

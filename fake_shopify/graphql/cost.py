@@ -92,19 +92,28 @@ def operation_cost(
 
 
 def _fields(
-    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDefinitionNode]
+    selection_set: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    visited: set[str] | None = None,
 ) -> Any:
+    """The fields of a selection set, fragments expanded: each fragment once per selection set
+    (the spec's CollectFields), so a fragment that spreads itself ends, and spreading one
+    fragment twice in the same set does not double its fields."""
     if selection_set is None:
         return
+    if visited is None:
+        visited = set()
     for selection in selection_set.selections:
         if isinstance(selection, FieldNode):
             yield selection
         elif isinstance(selection, InlineFragmentNode):
-            yield from _fields(selection.selection_set, fragments)
+            yield from _fields(selection.selection_set, fragments, visited)
         elif isinstance(selection, FragmentSpreadNode):
-            fragment = fragments.get(selection.name.value)
-            if fragment is not None:
-                yield from _fields(fragment.selection_set, fragments)
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is not None and name not in visited:
+                visited.add(name)
+                yield from _fields(fragment.selection_set, fragments, visited)
 
 
 def _selection_cost(
@@ -171,7 +180,8 @@ def _size(field: FieldNode, variables: Mapping[str, Any]) -> int:
             continue
         value = argument.value
         if isinstance(value, IntValueNode):
-            return int(value.value)
+            # Validation bounds Int literals to 32 bits; the length check keeps int() safe.
+            return int(value.value) if len(value.value) <= 11 else 0
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
             if isinstance(given, int) and not isinstance(given, bool):

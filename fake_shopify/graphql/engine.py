@@ -34,6 +34,7 @@ from graphql import (
 )
 
 from fake_shopify import topics as topic_table
+from fake_shopify.bodies import DEFAULT_BODY_LIMITS, BodyLimits, MalformedBodyError, load_json
 from fake_shopify.errors import NotFoundError, ValidationError
 from fake_shopify.graphql.cost import (
     QueryCost,
@@ -41,6 +42,12 @@ from fake_shopify.graphql.cost import (
     max_cost_error,
     operation_cost,
     throttled_error,
+)
+from fake_shopify.graphql.limits import (
+    DocumentTooLarge,
+    document_errors,
+    nesting,
+    too_large_error,
 )
 from fake_shopify.graphql.schema import schema_for
 from fake_shopify.graphql.sdl import SchemaFeatures, features_for
@@ -52,7 +59,7 @@ from fake_shopify.graphql.validation import (
     render_static_error,
 )
 from fake_shopify.ratelimit import RateLimiter
-from fake_shopify.rest import Call, Reply, _timezone_names
+from fake_shopify.rest import MAX_ID, Call, Reply, _timezone_names
 from fake_shopify.state import (
     WEBHOOK_GID,
     Installation,
@@ -66,6 +73,7 @@ __all__ = ["GraphQLEngine", "GraphQLOptions", "GraphQLResult", "gid_to_id", "web
 
 MISSING_QUERY_BODY = {"errors": {"query": "Required parameter missing or invalid"}}
 DOCUMENT_CACHE_SIZE = 256
+VALIDATION_ABORTED = "Validation aborted."  # graphql-core's words when it gives up on a document
 
 # Where a state-layer attribute error shows up in a mutation's userErrors (reference 5.4: the
 # address is reported on ``callbackUrl`` even when the request used ``uri``).
@@ -85,10 +93,28 @@ DOES_NOT_EXIST = "Webhook subscription does not exist"
 
 @dataclass(frozen=True)
 class GraphQLOptions:
-    """Knobs of the GraphQL endpoint. Bucket sizes per plan live in ``fake_shopify.ratelimit``."""
+    """Knobs of the GraphQL endpoint. Bucket sizes per plan live in ``fake_shopify.ratelimit``.
+
+    ``max_query_cost`` and ``max_page_size`` are Shopify's documented limits. Shopify documents
+    no value for the others, which bound what a document may ask of the fake before it is
+    validated (see ``fake_shopify.graphql.limits``); the defaults leave room for real
+    documents (the introspection query has depth 15, about 300 tokens, complexity 239).
+    """
 
     max_query_cost: int = 1000
     max_page_size: int = 250
+    max_depth: int = 30
+    """Deepest field nesting of an operation or fragment, spreads expanded (graphql-ruby's
+    ``max_depth``: "Query has depth of N, which exceeds max depth of M")."""
+    max_complexity: int = 500
+    """Most selections (fields, fragment spreads, inline fragments) of an operation or
+    fragment once spreads are expanded (graphql-ruby's ``max_complexity`` wording). Validation
+    compares same-named selections pairwise: 500 keeps the worst document under a second."""
+    max_tokens: int = 15000
+    """Most lexical tokens in a document ("This query is too large to execute.")."""
+    max_nesting: int = 100
+    """Deepest nesting of brackets (``{`` and ``[``) in a document, checked before parsing:
+    the parser recurses per level ("This query is too large to execute.")."""
 
 
 @dataclass
@@ -109,10 +135,17 @@ def webhook_gid(webhook_id: int) -> str:
 
 def gid_to_id(value: object) -> int | None:
     """The numeric id of a WebhookSubscription global id (or bare number), ``None`` if none."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value <= MAX_ID else None
     text = str(value)
     if text.startswith(WEBHOOK_GID):
         text = text[len(WEBHOOK_GID) :]
-    return int(text) if text.isdigit() else None
+    # ASCII digits only, and at most 64 bits: checked before int(), which refuses strings
+    # past Python's int-string conversion limit.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 19:
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
 
 
 _Request = tuple[str, dict[str, Any], str | None]  # query, variables, operationName
@@ -142,8 +175,11 @@ class GraphQLEngine:
     same few documents over and over). Cost buckets live in the fake's ``RateLimiter``.
     """
 
-    def __init__(self, *, options: GraphQLOptions | None = None) -> None:
+    def __init__(
+        self, *, options: GraphQLOptions | None = None, body_limits: BodyLimits | None = None
+    ) -> None:
         self.options = options if options is not None else GraphQLOptions()
+        self.body_limits = body_limits if body_limits is not None else DEFAULT_BODY_LIMITS
         # Bounded caches: clients send the same few documents again and again.
         self._documents: OrderedDict[str, DocumentNode | GraphQLError] = OrderedDict()
         self._parsed: OrderedDict[tuple[SchemaFeatures, str], _Parsed] = OrderedDict()
@@ -174,7 +210,7 @@ class GraphQLEngine:
         key = (body, content_type)
         if self._last_read is not None and self._last_read[0] == key:
             return self._last_read[1]
-        found = _read_request(body, content_type)
+        found = _read_request(body, content_type, self.body_limits)
         self._last_read = (key, found)
         return found
 
@@ -207,10 +243,25 @@ class GraphQLEngine:
         if cached is not None:
             self._documents.move_to_end(query)
             return cached
-        try:
-            document: DocumentNode | GraphQLError = parse(query)
-        except GraphQLError as error:
-            document = error
+        options = self.options
+        document: DocumentNode | GraphQLError
+        if nesting(query, options.max_nesting) > options.max_nesting:
+            document = DocumentTooLarge("too deeply nested")
+        else:
+            try:
+                document = parse(query, max_tokens=options.max_tokens)
+            except GraphQLError as error:
+                too_many = error.message == (
+                    f"Syntax Error: Document contains more than {options.max_tokens} tokens. "
+                    "Parsing aborted."
+                )
+                document = (
+                    DocumentTooLarge(error.message, source=error.source, positions=error.positions)
+                    if too_many
+                    else error
+                )
+            except RecursionError:  # a deep stack before the call, with a high max_nesting
+                document = DocumentTooLarge("too deeply nested")
         self._documents[query] = document
         if len(self._documents) > DOCUMENT_CACHE_SIZE:
             self._documents.popitem(last=False)
@@ -223,12 +274,33 @@ class GraphQLEngine:
             self._parsed.move_to_end(key)
             return cached
         document = self._document(query)
-        if isinstance(document, GraphQLError):
+        if isinstance(document, DocumentTooLarge):
+            parsed = _Parsed(None, [too_large_error(document)])
+        elif isinstance(document, GraphQLError):
             parsed = _Parsed(None, [render_parse_error(document, query)])
         else:
-            schema = schema_for(features, self._topics)
-            errors = validate(schema, document, VALIDATION_RULES)
-            parsed = _Parsed(document, [render_static_error(e) for e in errors])
+            # Before validation: graphql-core's validation expands fragments as execution does.
+            too_much = document_errors(
+                document,
+                max_depth=self.options.max_depth,
+                max_complexity=self.options.max_complexity,
+            )
+            if too_much:
+                parsed = _Parsed(None, too_much)
+            else:
+                schema = schema_for(features, self._topics)
+                errors = validate(schema, document, VALIDATION_RULES)
+                parsed = _Parsed(
+                    document,
+                    [
+                        # graphql-core gives up on a document past its own work budget (or its
+                        # recursion): graphql-ruby's words for a document it cannot take.
+                        too_large_error()
+                        if e.message == VALIDATION_ABORTED
+                        else render_static_error(e)
+                        for e in errors
+                    ],
+                )
         self._parsed[key] = parsed
         if len(self._parsed) > DOCUMENT_CACHE_SIZE:
             self._parsed.popitem(last=False)
@@ -320,19 +392,19 @@ class GraphQLEngine:
         out: dict[str, Any] = {}
         errors = getattr(result, "errors", None)
         if errors:
-            out["errors"] = [_render_execution_error(e) for e in errors]
+            out["errors"] = [_render_execution_error(e, request_id) for e in errors]
         out["data"] = getattr(result, "data", None)
         out["extensions"] = cost_extension(cost.requested, actual, bucket, now)
         return GraphQLResult(200, out, op_name, root_names, changed=context.changed)
 
 
-def _read_request(body: bytes, content_type: str | None) -> _Request | None:
+def _read_request(body: bytes, content_type: str | None, limits: BodyLimits) -> _Request | None:
     if content_type is not None and content_type.split(";")[0].strip() == "application/graphql":
         text = body.decode("utf-8", "replace")
         return (text, {}, None) if text.strip() else None
     try:
-        payload = json.loads(body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        payload = load_json(body or b"null", limits)
+    except MalformedBodyError:
         return None
     if not isinstance(payload, dict):
         return None
@@ -342,8 +414,8 @@ def _read_request(body: bytes, content_type: str | None) -> _Request | None:
     variables = payload.get("variables")
     if isinstance(variables, str):
         try:
-            variables = json.loads(variables) if variables.strip() else {}
-        except ValueError:
+            variables = load_json(variables, limits) if variables.strip() else {}
+        except MalformedBodyError:
             return None
     if variables is None:
         variables = {}
@@ -378,7 +450,22 @@ def _root_fields(
     return list(_fields(operation.selection_set, fragments))
 
 
-def _render_execution_error(error: GraphQLError) -> dict[str, Any]:
+def _render_execution_error(error: GraphQLError, request_id: str | None) -> dict[str, Any]:
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        # A resolver failed in a way the fake did not foresee: a bug of the fake. Answered as
+        # Shopify answers its own internal errors (reference section 4), never with Python's
+        # text; the fuzz tests (tests/fake/test_malformed_requests.py) keep this unreachable.
+        rendered_internal: dict[str, Any] = {
+            "message": (
+                "Internal error. Looks like something went wrong on our end.\n"
+                f"Request ID: {request_id or ''} (include this in support requests)."
+            ),
+            "extensions": {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id or ""},
+        }
+        if error.path:
+            rendered_internal["path"] = list(error.path)
+        return rendered_internal
     rendered: dict[str, Any] = {"message": error.message}
     extensions = dict(error.extensions or {})
     # Resolver-raised request errors come without locations, as Shopify sends them
@@ -493,14 +580,14 @@ def _cursor(webhook: Webhook, sort_key: str) -> str:
 
 def _decode_cursor(cursor: str) -> int:
     try:
-        payload = json.loads(base64.b64decode(cursor.encode(), validate=True))
+        payload = load_json(base64.b64decode(cursor.encode(), validate=True))
         last_id = payload["last_id"]
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise GraphQLError(
             f"Invalid cursor for current pagination sort: {cursor}",
             extensions={"code": "BAD_REQUEST"},
         ) from exc
-    if not isinstance(last_id, int):
+    if type(last_id) is not int:
         raise GraphQLError(
             f"Invalid cursor for current pagination sort: {cursor}",
             extensions={"code": "BAD_REQUEST"},

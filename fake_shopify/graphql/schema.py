@@ -9,12 +9,13 @@ from urllib.parse import urlsplit
 from graphql import GraphQLError, GraphQLScalarType, GraphQLSchema, build_schema
 
 from fake_shopify.graphql.sdl import SchemaFeatures, build_sdl
+from fake_shopify.graphql.validation import ruby_inspect
 
 
 def parse_url(value: Any) -> str:
     """Shopify's ``URL`` scalar: a string with a scheme (reference section 4, "Bad URL")."""
     if not isinstance(value, str):
-        raise GraphQLError(f"Could not coerce value {value!r} to URL")
+        raise GraphQLError(f"Could not coerce value {ruby_inspect(value)} to URL")
     if not urlsplit(value).scheme:
         raise GraphQLError(f"Invalid url '{value}', missing scheme")
     return value

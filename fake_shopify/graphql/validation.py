@@ -68,6 +68,33 @@ from graphql.validation import (
 
 ErrorDict = dict[str, Any]
 
+MAX_INPUT_ITEMS = 250
+"""Shopify's documented bound on input arrays ("Input arguments that accept an array have a
+maximum size of 250 for all APIs"): more is ``MAX_INPUT_SIZE_EXCEEDED``."""
+
+
+def input_size_message(size: int) -> str:
+    return (
+        f"The input array size of {size} is greater than the maximum allowed of {MAX_INPUT_ITEMS}."
+    )
+
+
+def _oversized_list(value: ValueNode, path: list[str]) -> tuple[int, list[str]] | None:
+    """The first list literal in ``value`` longer than 250 items: (its size, its path)."""
+    if isinstance(value, ListValueNode):
+        if len(value.values) > MAX_INPUT_ITEMS:
+            return len(value.values), path
+        for item in value.values:
+            found = _oversized_list(item, path)
+            if found is not None:
+                return found
+    elif isinstance(value, ObjectValueNode):
+        for field in value.fields:
+            found = _oversized_list(field.value, [*path, field.name.value])
+            if found is not None:
+                return found
+    return None
+
 
 class ShopifyValidationRule(ValidationRule):
     """The replaced rules in one visitor, because all of them need the graphql-ruby path."""
@@ -83,6 +110,26 @@ class ShopifyValidationRule(ValidationRule):
 
     def enter_fragment_definition(self, node: FragmentDefinitionNode, *_: Any) -> None:
         self._path = [f"fragment {node.name.value}"]
+
+    def enter_variable_definition(self, node: VariableDefinitionNode, *_: Any) -> None:
+        # graphql-core's ValuesOfCorrectTypeRule (replaced) checked default values; unchecked,
+        # a bad one failed at execution as an internal error.
+        default = node.default_value
+        var_type = type_from_ast(self.context.schema, node.type)
+        if default is None or var_type is None:
+            return  # an unknown type is KnownTypeNamesRule's to report
+        if _literal_problem(default, var_type) is None:  # type: ignore[arg-type]
+            return
+        named = get_named_type(var_type)
+        self._report(
+            f"Could not coerce value {print_ast(default)} to {named.name}",
+            node,
+            {
+                "code": "defaultValueInvalidType",
+                "variableName": node.variable.name.value,
+                "typeName": named.name,
+            },
+        )
 
     def enter_field(self, node: FieldNode, *_: Any) -> None:
         self._path.append(node.name.value)
@@ -139,6 +186,18 @@ class ShopifyValidationRule(ValidationRule):
                 },
             )
         for arg_name, arg_node in given.items():
+            oversized = _oversized_list(arg_node.value, [arg_name])
+            if oversized is not None:
+                # The path of the captures: fields from the root, then the argument [I].
+                size, where = oversized
+                error = GraphQLError(
+                    input_size_message(size),
+                    arg_node,
+                    extensions={"code": "MAX_INPUT_SIZE_EXCEEDED"},
+                )
+                error.shopify_path = [*self._path[1:], *where]  # type: ignore[attr-defined]
+                self.report_error(error)
+                continue
             arg = field_def.args.get(arg_name)
             if arg is None:
                 continue
@@ -269,7 +328,12 @@ def _literal_problem(value: ValueNode, type_: GraphQLInputType) -> LiteralProble
 def _scalar_literal_ok(value: ValueNode, type_: GraphQLScalarType) -> bool:
     name = type_.name
     if name == "Int":
-        return isinstance(value, IntValueNode) and -(2**31) <= int(value.value) < 2**31
+        # The length first: int() refuses strings past Python's int-string conversion limit.
+        return (
+            isinstance(value, IntValueNode)
+            and len(value.value) <= 11
+            and -(2**31) <= int(value.value) < 2**31
+        )
     if name == "Float":
         return isinstance(value, IntValueNode | FloatValueNode)
     if name == "Boolean":
@@ -418,6 +482,8 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
         return []
     if isinstance(type_, GraphQLList):
         items = value if isinstance(value, list) else [value]
+        if len(items) > MAX_INPUT_ITEMS:  # before walking them: a body may hold millions
+            return [{"path": path, "explanation": input_size_message(len(items))}]
         out: list[dict[str, Any]] = []
         for index, item in enumerate(items):
             out.extend(
@@ -431,7 +497,7 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
             return [
                 {
                     "path": path,
-                    "explanation": f"Expected {_ruby_inspect(value)} to be a key-value object.",
+                    "explanation": f"Expected {ruby_inspect(value)} to be a key-value object.",
                 }
             ]
         out = []
@@ -450,7 +516,7 @@ def _value_problems(value: Any, type_: Any, path: list[str | int]) -> list[dict[
         return [
             {
                 "path": path,
-                "explanation": f"Expected {_ruby_inspect(value)} to be one of: {allowed}",
+                "explanation": f"Expected {ruby_inspect(value)} to be one of: {allowed}",
             }
         ]
     if isinstance(type_, GraphQLScalarType):
@@ -485,11 +551,11 @@ def _scalar_problems(
     if ok:
         return []
     return [
-        {"path": path, "explanation": f"Could not coerce value {_ruby_inspect(value)} to {name}"}
+        {"path": path, "explanation": f"Could not coerce value {ruby_inspect(value)} to {name}"}
     ]
 
 
-def _ruby_inspect(value: Any) -> str:
+def ruby_inspect(value: Any) -> str:
     """Values in explanations are printed as Ruby's ``inspect`` would (strings quoted)."""
     if isinstance(value, str):
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -497,4 +563,9 @@ def _ruby_inspect(value: Any) -> str:
         return "nil"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Mapping):
+        inner = ", ".join(f"{ruby_inspect(k)}=>{ruby_inspect(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(ruby_inspect(v) for v in value) + "]"
     return repr(value)

@@ -21,6 +21,7 @@ from fake_shopify.faults import (
     Schedule,
     TransportError,
     TransportErrorKind,
+    known_actions,
 )
 from harness.scenarios.model import (
     PROPERTY_IDS,
@@ -89,11 +90,18 @@ def fault_effects() -> st.SearchStrategy[FaultEffect]:
 
 def matches() -> st.SearchStrategy[Match]:
     maybe = st.none() | st.text(st.characters(codec="ascii", categories=("L", "N")), min_size=1)
+    # Match(action=...) accepts only actions the fake knows or capitalised GraphQL operation
+    # names (issue 13): any other text now raises when the Match is built.
+    actions = (
+        st.none()
+        | st.sampled_from(known_actions())
+        | st.from_regex(r"[A-Z][A-Za-z0-9]{0,15}", fullmatch=True)
+    )
     return st.builds(
         Match,
         method=st.none() | st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
         path=maybe,
-        action=maybe,
+        action=actions,
         shop=maybe,
     )
 
