@@ -34,6 +34,7 @@ from fake_shopify.faults import (
     Schedule,
     TransportError,
     TransportErrorKind,
+    unknown_action_message,
 )
 from harness.scenarios.model import (
     FORMAT_VERSION,
@@ -997,6 +998,10 @@ class _Reader:
             else None
         )
         action = self.string(fields["action"], "the matched action") if "action" in fields else None
+        if isinstance(action, str) and (unknown := unknown_action_message(action)):
+            # Checked here so a misspelt action is an error at its line, not a fault that
+            # never fires (or the fake's own usage error during replay).
+            action = self.problem(fields["action"], unknown)
         shop = self.string(fields["shop"], "the matched shop handle") if "shop" in fields else None
         values = (method, path, action, shop)
         if any(isinstance(v, _Bad) for v in values):

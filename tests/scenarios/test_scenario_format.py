@@ -483,3 +483,23 @@ def test_property_ids_and_levels_agree_with_the_simulators_options() -> None:
     assert PROPERTY_IDS == options.PROPERTY_IDS
     assert set(STRICTNESS_LEVELS["idempotent"]) == set(get_args(options.IdempotentLevel))
     assert STRICTNESS_LEVELS["idempotent"][0] == options.Options().idempotent_level
+
+
+def test_a_misspelt_fault_action_is_an_error_at_its_line() -> None:
+    """Not a fault that silently never fires: the loader names the line, the column and the
+    closest action the fake knows (fake_shopify.faults.unknown_action_message)."""
+    found = problems(
+        """\
+        version: 1
+        name: x
+        steps:
+          - fault:
+              effect: {http_error: {status: 500}}
+              match: {action: create_webhok}
+          - register
+        """
+    )
+    assert len(found) == 1
+    assert found[0].startswith("s.scenario.yaml:6:23: ")
+    assert "create_webhok" in found[0]
+    assert "create_webhook" in found[0]
