@@ -40,14 +40,15 @@ def level_rank(level: str) -> int:
 
 @dataclass(frozen=True)
 class LogLine:
-    """One log record of a hook call (platform logger or stdlib ``logging``)."""
+    """One log record of a hook call (platform logger, stdlib ``logging``, or console output:
+    ``print``, ``sys.stderr`` and ``warnings``, with ``logger`` naming the stream)."""
 
     level: str
     message: str
     scope: str = "integration"
     exc_text: str | None = None
-    source: Literal["platform", "stdlib"] = "platform"
-    logger: str | None = None  # the stdlib logger's name for ``source="stdlib"``
+    source: Literal["platform", "stdlib", "console"] = "platform"
+    logger: str | None = None  # the stdlib logger's name, or the console stream
 
     @property
     def rank(self) -> int:

@@ -112,7 +112,7 @@ def redactor_for(history: History) -> Redactor:
     cached = history.cache.get("redactor")
     if isinstance(cached, Redactor) and history.cache.get("redactor_for") == len(history.secrets):
         return cached
-    redactor = Redactor(history.secrets)
+    redactor = Redactor.shared(history.secrets)
     history.cache["redactor"] = redactor
     history.cache["redactor_for"] = len(history.secrets)
     return redactor

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from unittest import mock
 
 import httpx
@@ -513,7 +513,7 @@ class Session:
                     message=r.message,
                     scope="bot" if r.scope.visible_to_bot_owner else "integration",
                     exc_text=r.exc_text,
-                    source="stdlib" if r.source == "stdlib" else "platform",
+                    source=_log_source(r.source),
                     logger=r.logger_name,
                 )
                 for r in outcome.logs
@@ -882,3 +882,11 @@ class Simulator:
         session = Session(self, alone, with_reference=False)
         session.execute(Register(bot.name))
         return session.history.records[-1].world.bot(bot.name)
+
+
+def _log_source(source: str) -> Literal["platform", "stdlib", "console"]:
+    if source == "stdlib":
+        return "stdlib"
+    if source == "console":
+        return "console"
+    return "platform"

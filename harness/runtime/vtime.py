@@ -103,7 +103,9 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
+    label: (
+        str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
+    )
     at: _dt.datetime | None  # None: no budget
     budget_seconds: float | None
 
