@@ -53,6 +53,7 @@ from harness.properties import Violation, check_all
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
+from harness.runtime.turns import turn_point
 from harness.runtime.vtime import ClockRangeError, VirtualTime, current_deadline
 from harness.steps import (
     Advance,
@@ -541,6 +542,7 @@ class Session:
 
     def serve(self, request: httpx.Request) -> httpx.Response:
         """Route one intercepted request into this lifecycle's fake, recording it."""
+        turn_point()  # overlapping plain hooks take turns here (harness.runtime.turns)
         recorder = self._recorder()
         with self._lock:
             mark = self.fake.journal.mark()

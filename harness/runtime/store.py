@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 from harness.runtime.errors import ApiError, InvalidPayloadError, ResourceNotFoundError
 from harness.runtime.platform_faults import PlatformFaults
+from harness.runtime.turns import turn_point
 
 
 class Clock(Protocol):
@@ -218,6 +219,7 @@ class StateStore:
 
     @contextmanager
     def _call(self, bot_id: str, method: str, type: str, id: str, name: str) -> Iterator[None]:
+        turn_point()  # overlapping plain hooks take turns here (harness.runtime.turns)
         with self._lock:
             fired = self.faults.check(method, bot_id)
             if fired is not None:

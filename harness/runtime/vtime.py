@@ -48,6 +48,8 @@ from typing import Any, TypeVar
 import freezegun
 from freezegun import api as _freezegun_api
 
+from harness.runtime.turns import turn_point
+
 __all__ = [
     "DEFAULT_START",
     "Deadline",
@@ -264,6 +266,7 @@ class VirtualTime:
         """Sleep virtually: advance the clock, or stop the hook if that passes its budget."""
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
+        turn_point()  # overlapping plain hooks take turns here (harness.runtime.turns)
         deadline = current_deadline.get()
         if (
             deadline is not None
