@@ -25,9 +25,10 @@ form that is detected is also scrubbed, and the other way round:
 
 Every form is matched regardless of letter case (a lower- or upper-cased token, ``%2f`` as well
 as ``%2F``, ``\\u00E9`` as well as ``\\u00e9``). A text that mixes encodings inside one secret
-(half its characters percent-encoded, or some HTML entities) is caught by decoding the text
-(percent, HTML entities, ``\\u``/``\\x`` escapes) and looking for the secret in the result; its
-redaction then replaces the whole whitespace-delimited word that carries it.
+(half its characters percent-encoded, or some HTML entities), or nests them (a base64 token
+percent-encoded into a query string), is caught by decoding the text (percent, HTML entities,
+``\\u``/``\\x`` escapes, chained up to ``MAX_DECODING_DEPTH``) and looking for every form in
+the result; its redaction then replaces the whole whitespace-delimited word that carries it.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from urllib.parse import quote, quote_plus, unquote, unquote_plus
+from urllib.parse import quote, quote_plus, unquote
 
 SECRET_KEY_PATTERN = re.compile(r"token|secret|password|passwd|key", re.IGNORECASE)
 """Configuration keys whose values are secrets (besides the configured token key)."""
@@ -205,16 +206,39 @@ def _unescape(text: str) -> str:
         return decoded
 
 
+_DECODERS: tuple[tuple[str, str, Callable[[str], str]], ...] = (
+    ("url", "%", unquote),
+    ("html", "&", html.unescape),
+    ("unicode-escape", "\\", _unescape),
+)
+
+MAX_DECODING_DEPTH = 3
+"""Encodings nested deeper than this (a percent-encoded, HTML-escaped, unicode-escaped base64
+token) are not unwrapped."""
+
+
 def _decoded_views(text: str) -> list[tuple[str, str]]:
-    """``(form, decoded text)`` for each decoding that applies to ``text``."""
+    """``(decoders, decoded text)`` for each chain of decodings that changes ``text``
+    (percent, HTML entities, ``\\u``/``\\x`` escapes, nested up to ``MAX_DECODING_DEPTH``)."""
     views: list[tuple[str, str]] = []
-    if "%" in text or "+" in text:
-        views.append(("url", unquote(text)))
-        views.append(("url", unquote_plus(text)))
-    if "&" in text:
-        views.append(("html", html.unescape(text)))
-    if "\\" in text:
-        views.append(("unicode-escape", _unescape(text)))
+    frontier = [("", text)]
+    seen = {text}
+    for _ in range(MAX_DECODING_DEPTH):
+        following: list[tuple[str, str]] = []
+        for chain, current in frontier:
+            for name, trigger, decode in _DECODERS:
+                if trigger not in current:
+                    continue
+                decoded = decode(current)
+                if decoded in seen:
+                    continue
+                seen.add(decoded)
+                step = f"{chain}+{name}" if chain else name
+                views.append((step, decoded))
+                following.append((step, decoded))
+        frontier = following
+        if not frontier:
+            break
     return views
 
 
@@ -241,7 +265,6 @@ class Redactor:
         # Forms that hold an escape character are looked for only in texts that hold it too.
         self._plain: list[tuple[str, SecretForm]] = []
         self._escaped: list[tuple[str, str, SecretForm]] = []  # (escape char, lowered, form)
-        self._raw: list[tuple[str, str]] = []  # (lowered secret, name)
         self._seen: set[tuple[str, str]] = set()
         self._pattern: re.Pattern[str] | None = None
         self._by_text: dict[str, SecretForm] = {}
@@ -270,8 +293,6 @@ class Redactor:
                 self._plain.append((lowered, form))
             else:
                 self._escaped.append((escape, lowered, form))
-        self._raw.append((value.lower(), name))
-        self._raw.sort(key=lambda item: (-len(item[0]), item))
         self._pattern = None
         self._memo = {}
 
@@ -306,19 +327,10 @@ class Redactor:
         return list(memo)
 
     def _find(self, text: str) -> tuple[Leak, ...]:
-        low = text.lower()
-        hits: list[tuple[int, Leak]] = []
-        for lowered, form in self._candidates(low):
-            at = low.find(lowered)
-            if at >= 0:
-                hits.append((at, Leak(name=form.name, form=form.form)))
+        hits = self._hits(text, "")
         if not hits:
-            for form_name, view in _decoded_views(text):
-                low_view = view.lower()
-                for secret, name in self._raw:
-                    at = low_view.find(secret)
-                    if at >= 0:
-                        hits.append((at, Leak(name=name, form=f"{form_name} (mixed)")))
+            for chain, view in _decoded_views(text):
+                hits = self._hits(view, chain)
                 if hits:
                     break
         leaks: list[Leak] = []
@@ -326,6 +338,23 @@ class Redactor:
             if leak not in leaks:
                 leaks.append(leak)
         return tuple(leaks)
+
+    def _hits(self, text: str, chain: str) -> list[tuple[int, Leak]]:
+        """Every form found in ``text`` (a decoding of the original by ``chain``)."""
+        low = text.lower()
+        hits: list[tuple[int, Leak]] = []
+        for lowered, form in self._candidates(low):
+            at = low.find(lowered)
+            if at >= 0:
+                name = (
+                    form.form
+                    if not chain
+                    else chain
+                    if form.form == "raw"
+                    else (f"{chain}+{form.form}")
+                )
+                hits.append((at, Leak(name=form.name, form=name)))
+        return hits
 
     def _candidates(self, low: str) -> list[tuple[str, SecretForm]]:
         if not self._escaped:
@@ -336,11 +365,12 @@ class Redactor:
         return self._plain + [(lw, f) for ch, lw, f in self._escaped if ch in present]
 
     def _decoded_hit(self, text: str) -> str | None:
-        for _, view in _decoded_views(text):
-            low_view = view.lower()
-            for secret, name in self._raw:
-                if secret in low_view:
-                    return name
+        """The name of a secret left in a decoding of ``text`` (nothing is left in ``text``
+        itself: it was redacted form by form)."""
+        for chain, view in _decoded_views(text):
+            hits = self._hits(view, chain)
+            if hits:
+                return min(hits, key=lambda hit: hit[0])[1].name
         return None
 
     def redact(self, text: str) -> str:

@@ -133,10 +133,17 @@ def test_forms_are_named_after_their_encoder() -> None:
         secret.encode().hex(): "hex",
         _b64(b"u:" + secret.encode()): "base64",
         _b64(_b64(secret.encode()).encode()): "double-base64",
-        _half_percent(secret): "url (mixed)",
+        _half_percent(secret): "url",
+        quote(_every_char_u(secret)): "url+unicode-escape",
     }
     for text, form in cases.items():
         assert [leak.form for leak in r.find(text)] == [form], text
+    # base64 holding "+" and "/", percent-encoded into a query string
+    nested = quote(_b64(b"ab??>>??>>cd"), safe="")
+    assert "%2B" in nested
+    assert [leak.form for leak in Redactor({"k": "ab??>>??>>cd"}).find(f"q={nested}")] == [
+        "url+base64"
+    ]
 
 
 def test_ordinary_text_is_untouched() -> None:
