@@ -260,6 +260,7 @@ def check(
         timings=timings,
         scenarios_passed=sum(1 for r in replayed if r.passed),
         library=[(r.scenario.name, r.passed, "" if r.passed else r.summary()) for r in replayed],
+        notices=sim.coverage.notices(),
     )
     if record_dir is not None:
         record(report, record_dir, options=opts)

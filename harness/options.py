@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from fake_shopify import topics as fake_topics
 from harness.steps import ConfigureChange
 
 PROPERTY_IDS: tuple[str, ...] = (
@@ -20,8 +21,10 @@ PROPERTY_IDS: tuple[str, ...] = (
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 )
-"""Stable property identifiers (reports, options, scenario files), in DESIGN.md order."""
+"""Stable property identifiers (reports, options, scenario files), in DESIGN.md order;
+``subscribed`` (issue 15) judges only the topics the user declares (``Options.topics``)."""
 
 IMPLEMENTED_PROPERTIES: tuple[str, ...] = PROPERTY_IDS
 """Every property is checked by default (``exactly_once`` since issue 6, event delivery)."""
@@ -31,6 +34,23 @@ IdempotentLevel = Literal["world", "requests"]
 
 class OptionsError(ValueError):
     """An option names something that does not exist (a property id, a level)."""
+
+
+def normalise_topics(topics: object) -> tuple[str, ...]:
+    """Declared topics as sorted REST names; an unknown topic is an ``OptionsError``."""
+    if isinstance(topics, str) or not isinstance(topics, list | tuple | frozenset | set):
+        raise OptionsError(f"topics must be a list of topic names, found {topics!r}")
+    names: set[str] = set()
+    for name in topics:
+        text = str(name).strip()
+        rest = text if fake_topics.topic(text) is not None else fake_topics.rest_topic(text)
+        if rest is None:
+            raise OptionsError(
+                f"unknown webhook topic {text!r} (a REST name like 'orders/create' or a "
+                "GraphQL enum value like 'ORDERS_CREATE')"
+            )
+        names.add(rest)
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,9 @@ class Options:
     ``unregister`` may keep on purpose.
     ``hook_budget_seconds``: virtual seconds a hook may run before it is stopped and named;
     ``hook_wall_seconds``: wall seconds before a hanging hook is abandoned.
+    ``topics``: the webhook topics a fault-free ``register`` must leave subscribed at the bot's
+    ``webhook_url`` (REST names, ``orders/create``, or GraphQL enum values, ``ORDERS_CREATE``);
+    empty: nothing is required (``subscribed`` then finds nothing).
     """
 
     properties: frozenset[str] = field(default_factory=lambda: frozenset(IMPLEMENTED_PROPERTIES))
@@ -52,6 +75,7 @@ class Options:
     clean_allowlist: tuple[str, ...] = ()
     hook_budget_seconds: float = 300.0
     hook_wall_seconds: float = 10.0
+    topics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.properties) - set(PROPERTY_IDS))
@@ -63,6 +87,7 @@ class Options:
             raise OptionsError(
                 f"unknown idempotent level {self.idempotent_level!r}; valid: world, requests"
             )
+        object.__setattr__(self, "topics", normalise_topics(self.topics))
         for change in self.configure_changes:
             if change not in ("rotate_token", "move_shop"):
                 raise OptionsError(

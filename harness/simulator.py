@@ -40,6 +40,7 @@ from harness.common.redaction import secret_values
 from harness.history import (
     BotWorld,
     CallOutcome,
+    Coverage,
     History,
     HookCall,
     HttpExchange,
@@ -232,6 +233,7 @@ class Session:
             events=self._probe(world, calls, faulted),
         )
         self.history.records.append(record)
+        self.simulator.coverage.observe(record)
         return record
 
     def _probe(
@@ -743,6 +745,7 @@ class Simulator:
         self.world = world if world is not None else default_world()
         self.options = options if options is not None else Options()
         self.vtime = VirtualTime()
+        self.coverage = Coverage()  # what every register this simulator ran did at all
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._references: dict[tuple[object, ...], BotWorld] = {}

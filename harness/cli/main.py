@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from harness.check import Progress, check
 from harness.cli.replay import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
-from harness.options import Options
+from harness.options import Options, OptionsError
 from harness.profiles import PROFILES, ProfileError
 from harness.reports.render import CheckReport, render_json, render_text
 from harness.scenarios.model import ScenarioError
@@ -97,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SECONDS",
             help="real seconds a hook may run before it counts as hung and the run stops "
             "(default 10; virtual sleeps cost none)",
+        )
+        p.add_argument(
+            "--topics",
+            metavar="TOPIC[,TOPIC...]",
+            help="webhook topics a fault-free register must leave subscribed at the bot's "
+            "webhook_url (property subscribed), e.g. orders/create,ORDERS_PAID",
         )
         p.add_argument(
             "--strict",
@@ -244,7 +250,15 @@ def _check_writable_dir(flag: str, path: Path) -> None:
 def _options(args: argparse.Namespace) -> Options:
     opts = Options.strict() if args.strict else Options()
     wall = getattr(args, "wall_timeout", None)
-    return opts if wall is None else replace(opts, hook_wall_seconds=wall)
+    if wall is not None:
+        opts = replace(opts, hook_wall_seconds=wall)
+    topics = getattr(args, "topics", None)
+    if topics:
+        try:
+            opts = replace(opts, topics=tuple(t for t in topics.replace(",", " ").split() if t))
+        except OptionsError as exc:
+            raise UsageError(f"--topics: {exc}") from None
+    return opts
 
 
 def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:

@@ -257,7 +257,7 @@ class Lifecycle:
             integration=integration,
             configuration=configuration,
             world=world,
-            options=_options(overrides),
+            options=_options({"topics": settings.topics, **overrides}),
             profile=profile,
             examples=int(examples) if examples is not None else profile.examples,
             seed=seed,

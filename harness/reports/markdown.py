@@ -150,6 +150,8 @@ def render_markdown(
         lines.append(f"## {title}: {count} {noun} in `{target}`")
     else:
         lines.append(f"## {title}: no violations in `{target}`")
+    for notice in getattr(report, "notices", ()):
+        lines += ["", f"> **Note:** {_inline(notice)}"]
     facts = []
     if report.seed is not None:
         facts.append(f"seed {report.seed}")

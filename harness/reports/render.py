@@ -29,6 +29,7 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)
     scenarios: dict[int, str] = field(default_factory=dict)  # violation index -> scenario path
     library: list[tuple[str, bool, str]] = field(default_factory=list)  # (scenario, passed, why)
+    notices: list[str] = field(default_factory=list)  # what was not checked (issue 15), first
 
     @property
     def ok(self) -> bool:
@@ -70,6 +71,7 @@ def render_json(report: CheckReport) -> str:
         "seed": report.seed,
         "examples": report.examples,
         "ok": report.ok,
+        "notices": list(report.notices),
         "violations": [
             violation_to_data(v, scenario=report.scenarios.get(i))
             for i, v in enumerate(report.violations)
@@ -139,7 +141,14 @@ def render_library(report: CheckReport) -> str:
 
 def render_text(report: CheckReport) -> str:
     library = render_library(report)
-    return _render_text(report) + (f"\n{library}" if library else "")
+    return (
+        render_notices(report.notices) + _render_text(report) + (f"\n{library}" if library else "")
+    )
+
+
+def render_notices(notices: Sequence[str]) -> str:
+    """The notices of a report, one ``NOTE:`` line each, for the top of a text report."""
+    return "".join(f"NOTE: {notice}\n" for notice in notices)
 
 
 def _render_text(report: CheckReport) -> str:

@@ -35,8 +35,10 @@ PROPERTY_IDS: tuple[str, ...] = (
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 )
-"""Property identifiers of DESIGN.md section 4, in the design's order."""
+"""Property identifiers of DESIGN.md section 4, in the design's order (``subscribed``: issue 15,
+judged only when topics are declared)."""
 
 STRICTNESS_LEVELS: dict[str, tuple[str, ...]] = {
     # DESIGN.md section 4: the stricter level ("requests") also demands that a second register sends no

@@ -18,6 +18,7 @@ PROPERTY_IDS = {
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 }
 BUG_CLASSES = {  # DESIGN.md section 1, one example each
     "duplicate_webhooks",
