@@ -422,6 +422,12 @@ class Session:
                 other.token = new
                 other.configuration = {**other.configuration, spec.token_key: new}
 
+    def subscriptions_of(self, bot: str) -> list[Any]:
+        """The bot's subscriptions on Shopify now (any shop), by id: what a drift picks from."""
+        tenant = self._tenant(bot)
+        app = self.world_spec.app
+        return [h for h in self.fake.webhooks(app=app) if self._owner(h.address) == tenant.name]
+
     def _drift(self, step: Drift) -> None:
         tenant = self._tenant(step.bot)
         spec = self.world_spec
@@ -435,9 +441,7 @@ class Session:
             )
             return
         # remove_subscription / delivery_failures: Shopify removes one of the bot's subscriptions.
-        mine = [
-            h for h in self.fake.webhooks(app=spec.app) if self._owner(h.address) == tenant.name
-        ]
+        mine = self.subscriptions_of(step.bot)
         if mine:
             victim = mine[step.index % len(mine)]
             if step.change == "delivery_failures":
