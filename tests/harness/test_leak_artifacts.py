@@ -82,12 +82,15 @@ def _redact(result: object) -> object:
     return Redactor(result.history.secrets).redact  # type: ignore[attr-defined]
 
 
-ALL_LEAKS = [
-    (channel, encoding)
-    for channel in sorted(CHANNEL_SOURCE)
-    for encoding in sorted(ENCODING_SOURCE)
-    if channel not in ("exception", "runtime_error")
-] + [("runtime_error", "double_base64")]
+# Every channel once, the encodings spread over them (every pair is the property test's job;
+# a whole check of all pairs at once would make hundreds of requests per register).
+_ENCODINGS = sorted(ENCODING_SOURCE)
+_QUIET = ["logger", "logger_for_bot", "print", "stderr", "stdlib_logging", "warnings"]
+ALL_LEAKS = [(_QUIET[i % len(_QUIET)], encoding) for i, encoding in enumerate(_ENCODINGS)] + [
+    ("url_query", "base64"),
+    ("other_host", "hex"),
+    ("runtime_error", "double_base64"),
+]
 
 TOKEN = "shpat_Z9y8X7w6V5u4T3s2R1q0/p+o=n"
 
