@@ -14,10 +14,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Literal, TextIO, TypeAlias
+from typing import IO, Any, Literal, TextIO, TypeAlias
 
-if TYPE_CHECKING:
-    from harness.runtime.store import Clock
+from harness.runtime.clock import Clock
 
 # --------------------------------------------------------------------------------------------
 # Logging

@@ -8,6 +8,12 @@ thread holding the turn runs; at every *turn point* (a request to Shopify, a sta
 a virtual sleep) it hands the turn to the next live call in invocation order, round robin. The
 interleaving is then a function of the hooks' own behaviour only.
 
+A sleeping hook (``time.sleep`` and the like, virtual: overlapping sleeps overlap, see
+``VirtualTime.sleep``) gives up its turn while it sleeps and waits for it again when it wakes;
+when every live call sleeps nobody holds the turn, and the first to wake takes it (calls that
+wake at the same virtual instant then start in the order they reach the turn: the one place
+left where the OS chooses).
+
 A hook that blocks while holding the turn (a lock another overlapping call holds, an event it
 waits for) would stall the group: a waiter that sees no turn point for ``STALL_SECONDS`` of wall
 time breaks the turns, and the group runs free from then on (a hook that serialises itself with
@@ -30,7 +36,8 @@ class Turns:
     def __init__(self, count: int) -> None:
         self._cond = threading.Condition()
         self._live = [True] * count
-        self._current = 0
+        self._awake = [True] * count
+        self._current = 0  # -1: nobody (every live call sleeps)
         self._moves = 0
         self.broken = False
 
@@ -46,13 +53,31 @@ class Turns:
 
     def _advance(self, index: int) -> None:
         count = len(self._live)
+        self._current = -1
         for step in range(1, count + 1):
             candidate = (index + step) % count
-            if self._live[candidate]:
+            if self._live[candidate] and self._awake[candidate]:
                 self._current = candidate
                 break
         self._moves += 1
         self._cond.notify_all()
+
+    def sleep(self, index: int) -> None:
+        """``index`` starts a sleep: the turn goes on without it."""
+        with self._cond:
+            self._awake[index] = False
+            if self._current == index:
+                self._advance(index)
+
+    def wake(self, index: int) -> None:
+        """``index`` woke: it takes the turn if nobody holds it, else waits for it."""
+        with self._cond:
+            self._awake[index] = True
+            if self._current == -1:
+                self._current = index
+                self._moves += 1
+                self._cond.notify_all()
+        self.wait(index)
 
     def pass_turn(self, index: int) -> None:
         """A turn point of ``index``: hand the turn on, then wait for it to come back."""
@@ -94,6 +119,20 @@ def turn_point() -> None:
     seat = _seat.get()
     if seat is not None:
         seat.turns.pass_turn(seat.index)
+
+
+def sleep_begins() -> None:
+    """The current call starts a (virtual) sleep: it gives the turn up until it wakes."""
+    seat = _seat.get()
+    if seat is not None:
+        seat.turns.sleep(seat.index)
+
+
+def sleep_ends() -> None:
+    """The current call woke from its sleep: it waits for its turn again."""
+    seat = _seat.get()
+    if seat is not None:
+        seat.turns.wake(seat.index)
 
 
 def wait_turn() -> None:

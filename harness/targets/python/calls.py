@@ -204,6 +204,7 @@ def call_hooks_concurrently(
             _run_inline(runs[0], options)
             return _outcomes(runs)
         threads = [run for run in runs if not run.hook.is_async]
+        vtime.expect_hook_threads(len(threads))  # before any starts: none may sleep alone
         # Overlapping plain hooks take turns, so their interleaving never depends on the OS.
         turns = Turns(len(threads)) if len(threads) > 1 else None
         for index, run in enumerate(threads):
@@ -563,7 +564,13 @@ def _start_thread(run: _Run, options: _Options, turns: Turns | None, index: int)
     context.run(_options_capture.set, options.capture_stdlib)
     if turns is not None:
         context.run(take_seat, turns, index)
-    run.thread_id = _thread.start_new_thread(context.run, (_sync_body, run))
+    run.thread_id = _thread.start_new_thread(context.run, (_threaded_body, run))
+
+
+def _threaded_body(run: _Run) -> None:
+    """A plain hook on a thread of its own: its sleeps overlap with the other hook threads'."""
+    with run.vtime.hook_thread():
+        _sync_body(run)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
