@@ -198,6 +198,7 @@ def check(
         token_key=token_key,
         options=opts,
         on_scenario=lambda _: tick("library"),
+        strict_references=False,
     )
     # Kept aside until the end: probes, crashes and exploration run as if the library had found
     # nothing, and their shrunk witnesses stand for every property they found; the library adds

@@ -250,6 +250,10 @@ which would read as the integration's own words) and the harness's machinery. Ma
 top-level name (``"httpx"`` also drops ``"httpx._client"``, not ``"httpx_retry"``)."""
 
 
+CAPTURED_MARK = "(captured by lifecycle-harness as a log record of the hook call)"
+"""What other logging handlers see instead of a record a hook logged during a run."""
+
+
 class _RoutingHandler(logging.Handler):
     """Sends a record to the sink of the hook call whose context logged it."""
 
@@ -290,6 +294,14 @@ class _RoutingHandler(logging.Handler):
                 logger_name=record.name,
             )
         )
+        # The record is the hook's now (judged and redacted in reports); the handlers after this
+        # one (a test runner's log capture, the terminal) must not print its raw text, which may
+        # carry a secret.
+        record.msg = CAPTURED_MARK
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
 
 
 CONSOLE_LEVELS: dict[str, str] = {"stdout": "info", "stderr": "error", "warnings": "warn"}
@@ -453,6 +465,9 @@ def stdlib_log_routing(*, level: int = logging.DEBUG) -> Iterator[None]:
             state.handler = _RoutingHandler()
             state.saved_level = root.level
             root.addHandler(state.handler)
+            # First, so that it captures a hook's record before any other handler prints it.
+            root.handlers.remove(state.handler)
+            root.handlers.insert(0, state.handler)
             if root.level == logging.NOTSET or root.level > level:
                 root.setLevel(level)
             _open_console()

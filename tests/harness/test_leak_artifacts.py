@@ -127,7 +127,7 @@ def test_cli_check_writes_no_form_of_any_secret(
         err=err,
     )
     captured = capsys.readouterr()
-    assert code == 1
+    assert code == 1, err.getvalue()[-3000:] + out.getvalue()[-3000:]
     report = json.loads((tmp_path / "report.json").read_text())
     messages = [v["message"] for v in report["violations"] if v["property"] == "no_secret_leak"]
     # One finding per channel at least (the encodings of one channel are one finding each).
