@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus, urlencode
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from harness.common.redaction import ENCODERS, Redactor
@@ -98,6 +98,9 @@ def test_every_encoding_is_found_and_redacted(
 ) -> None:
     r = Redactor({"access_token": secret})
     encoded = ENCODINGS[encoding](secret)
+    # Case variants are compared by lower-casing: a letter whose case does not round-trip
+    # (the Turkish dotted and dotless i) is out of reach, and said so in docs/decisions.md.
+    assume(encoded.lower() == secret.lower() or encoding not in ("upper", "lower", "swapcase"))
     text = f"{before} {encoded} {after}"
     assert r.find(text), (encoding, text)
     redacted = r.redact(text)

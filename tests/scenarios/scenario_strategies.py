@@ -22,6 +22,7 @@ from fake_shopify.faults import (
     TransportError,
     TransportErrorKind,
 )
+from harness.scenarios.loader import KNOWN_ACTIONS
 from harness.scenarios.model import (
     PROPERTY_IDS,
     Expect,
@@ -93,7 +94,10 @@ def matches() -> st.SearchStrategy[Match]:
         Match,
         method=st.none() | st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
         path=maybe,
-        action=maybe,
+        # A known action, or a GraphQL operation name (capitalised): anything else is refused.
+        action=st.none()
+        | st.sampled_from(KNOWN_ACTIONS)
+        | st.from_regex(r"[A-Z][A-Za-z0-9]{0,12}", fullmatch=True),
         shop=maybe,
     )
 
@@ -157,6 +161,7 @@ def worlds(draw: st.DrawFn) -> WorldDecl:
                         ),
                     ),
                     max_size=2,
+                    unique=True,  # Shopify keeps one subscription per topic and address
                 )
             )
         ),
