@@ -553,7 +553,7 @@ class ShopifyBackend:
         existing: Iterable[Webhook], topic: str, address: str, format: str, skip: int | None
     ) -> bool:
         # Unique per app and shop on topic + address + format: GraphQL captures show the same
-        # topic and address with another format is accepted (shopify-admin-api.md 5.4).
+        # topic and address with another format is accepted (https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate).
         return any(
             w.topic == topic and w.address == address and w.format == format and w.id != skip
             for w in existing

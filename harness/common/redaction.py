@@ -1,7 +1,7 @@
 """Secrets of a configuration, the forms they leak in, and their redaction.
 
 A secret is the value of the configuration's token key (``access_token`` by default) or of any
-key named like a token, secret, password or key (DESIGN.md section 4, ``no_secret_leak``), and
+key named like a token, secret, password or key (property ``no_secret_leak``), and
 every token the fake provisions during a run (a rotated token keeps its key's name).
 
 ``ENCODERS`` is the one list of encodings the harness knows. Detection (``no_secret_leak``,
@@ -9,27 +9,7 @@ through :meth:`Redactor.find`) and redaction (every artifact the harness writes:
 evidence, scenario files, the command line's output) both build their spellings from it, so a
 form that is detected is also scrubbed, and the other way round:
 
-======================  ==================================================================
-``raw``                 the secret itself
-``url``                 ``quote`` (partial), ``quote_plus``, every byte percent-encoded
-``json``                a JSON string's body (``\\"``, ``\\/``, ``\\u00e9`` or UTF-8)
-``unicode-escape``      every character as ``\\uXXXX`` (surrogate pairs past the BMP) or
-                        every UTF-8 byte as ``\\xXX``
-``html``                ``html.escape``; every character as ``&#NN;`` or ``&#xHH;``
-``hex``                 the UTF-8 bytes in hex
-``base64``              base64 and base64url of the secret at each of the three byte offsets
-                        it can start at inside a longer blob (so a ``Basic`` auth header,
-                        ``base64("user:" + secret)``, is caught too)
-``double-base64``       base64 of any of those base64 spellings, again at every offset
-======================  ==================================================================
-
-Every form is matched regardless of letter case (a lower- or upper-cased token, ``%2f`` as well
-as ``%2F``, ``\\u00E9`` as well as ``\\u00e9``). A text that mixes encodings inside one secret
-(half its characters percent-encoded, or some HTML entities), or nests them (a base64 token
-percent-encoded into a query string), is caught by decoding the text (percent, HTML entities,
-``\\u``/``\\x`` escapes, chained up to ``MAX_DECODING_DEPTH``) and looking for every form in
-the result; its redaction then replaces the whole whitespace-delimited word that carries it.
-"""
+======================  ==========================================================="""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def default_webhook_url(webhook_id: str) -> str:
 
 @dataclass(frozen=True)
 class Context:
-    """The frozen ``ctx`` of a hook call (DESIGN.md section 2)."""
+    """The frozen ``ctx`` of a hook call (docs/runtime.md)."""
 
     bot_id: str
     integration_id: str

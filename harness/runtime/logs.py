@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextvars
 import datetime as _dt
 import logging
+import os
 import sys
+import sysconfig
 import threading
 import traceback
 import warnings
@@ -58,6 +60,7 @@ class LogRecord:
     bot_id: str | None = None
     logger_name: str | None = None  # the stdlib logger's name for source="stdlib"
     time: _dt.datetime | None = None
+    library: bool = False  # source="stdlib" from installed code (site-packages, stdlib)
 
     def text(self) -> str:
         """Message and traceback together (what a secret scan must read)."""
@@ -254,6 +257,30 @@ CAPTURED_MARK = "(captured by lifecycle-harness as a log record of the hook call
 """What other logging handlers see instead of a record a hook logged during a run."""
 
 
+_LIBRARY_ROOTS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            os.path.realpath(path) + os.sep
+            for name in ("purelib", "platlib", "stdlib", "platstdlib")
+            if (path := sysconfig.get_paths().get(name))
+        }
+    )
+)
+_library_paths: dict[str, bool] = {}
+
+
+def is_library_path(pathname: str) -> bool:
+    """Whether a log record's source file is installed code (site-packages or the standard
+    library) rather than the integration's own: a third-party library's record."""
+    known = _library_paths.get(pathname)
+    if known is None:
+        real = os.path.realpath(pathname)
+        known = real.startswith(_LIBRARY_ROOTS)
+        if len(_library_paths) < 4096:
+            _library_paths[pathname] = known
+    return known
+
+
 class _RoutingHandler(logging.Handler):
     """Sends a record to the sink of the hook call whose context logged it."""
 
@@ -292,6 +319,7 @@ class _RoutingHandler(logging.Handler):
                 source="stdlib",
                 bot_id=target.bot_id,
                 logger_name=record.name,
+                library=is_library_path(record.pathname),
             )
         )
         # The record is the hook's now (judged and redacted in reports); the handlers after this

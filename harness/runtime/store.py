@@ -74,7 +74,7 @@ class _Stored:
 class StateStore:
     """The platform's state API, in memory, keyed by (bot, integration, type, id, name).
 
-    Semantics (platform-lifecycle.md section 2): a missing state raises
+    Semantics (the Botpress state API, https://github.com/botpress/botpress packages/client): a missing state raises
     :class:`ResourceNotFoundError` ("No State found"); ``set`` replaces the whole payload;
     ``payload=None`` deletes and deleting a missing state is fine; ``patch`` merges top-level
     keys into an existing state; ``get_or_set`` returns the existing state or creates it.

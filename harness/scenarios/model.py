@@ -37,11 +37,11 @@ PROPERTY_IDS: tuple[str, ...] = (
     "exactly_once",
     "subscribed",
 )
-"""Property identifiers of DESIGN.md section 4, in the design's order (``subscribed``: issue 15,
-judged only when topics are declared)."""
+"""Property identifiers, in the README's order ("The hook contract"); ``subscribed`` (issue 15)
+is judged only when topics are declared."""
 
 STRICTNESS_LEVELS: dict[str, tuple[str, ...]] = {
-    # DESIGN.md section 4: the stricter level ("requests") also demands that a second register sends no
+    # The stricter level ("requests") also demands that a second register sends no
     # mutating request. The first level listed is the default.
     "idempotent": ("world", "requests"),
 }
@@ -56,7 +56,7 @@ _SECRET_KEY = re.compile(r"token|secret|password|key", re.IGNORECASE)
 
 
 def is_secret_key(name: str) -> bool:
-    """Whether a configuration key names a secret (DESIGN.md section 4, ``no_secret_leak``)."""
+    """Whether a configuration key names a secret (property ``no_secret_leak``)."""
     return bool(_SECRET_KEY.search(name))
 
 

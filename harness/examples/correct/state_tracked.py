@@ -1,6 +1,6 @@
 """Correct, async: subscription ids tracked in platform state, verified upstream on every register.
 
-Style: pattern P5 of platform-lifecycle.md section 4.2 (Zendesk stores its subscription and trigger
+Style: pattern P5 of the integrations of https://github.com/botpress/botpress/tree/master/integrations (Zendesk stores its subscription and trigger
 ids; shopify-admin stores ``webhookSubscriptionIds``), without the stale-state trap of A4 (Attio
 trusts a stored id and never re-creates) or the orphans of A7 (Workable loses the ids it created
 before a failure).

@@ -1,6 +1,6 @@
 """Loading a Python integration: ``package.module``, ``package.module:attribute`` or a path to a
 ``.py`` file, checked for ``register`` and ``unregister`` hooks whose parameters the harness can
-provide (DESIGN.md section 2).
+provide (docs/runtime.md).
 
 Loading::
 
