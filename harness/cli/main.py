@@ -396,6 +396,10 @@ def main(
         if args.command == "serve":
             return serve(args, out)
         project = open_project()
+        table_topics = project.table.get("topics")
+        if getattr(args, "topics", None) is None and isinstance(table_topics, list):
+            # [tool.lifecycle-harness] topics, as --topics would give them
+            args.topics = ",".join(str(topic) for topic in table_topics)
         if args.command == "demo":
             if args.record_dir is None:
                 # The demo's findings are not the user's: never into their project unasked.
