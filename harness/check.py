@@ -212,6 +212,7 @@ def check(
         token_key=token_key,
         options=opts,
         on_scenario=on_scenario,
+        strict_references=False,
     )
     # Kept aside until the end: probes, crashes and exploration run as if the library had found
     # nothing, and their shrunk witnesses stand for every property they found; the library adds
@@ -272,6 +273,7 @@ def check(
         timings=timings,
         scenarios_passed=sum(1 for r in replayed if r.passed),
         library=[(r.scenario.name, r.passed, "" if r.passed else r.summary()) for r in replayed],
+        notices=sim.coverage.notices(),
     )
     if record_dir is not None:
         record(report, record_dir, options=opts)

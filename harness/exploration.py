@@ -307,6 +307,10 @@ def lifecycle_machine(
         def exactly_once(self) -> None:
             self.check("exactly_once")
 
+        @invariant()
+        def subscribed(self) -> None:
+            self.check("subscribed")
+
     return LifecycleMachine
 
 

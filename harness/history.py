@@ -15,7 +15,7 @@ seeded crowds), as are other apps' subscriptions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -40,14 +40,15 @@ def level_rank(level: str) -> int:
 
 @dataclass(frozen=True)
 class LogLine:
-    """One log record of a hook call (platform logger or stdlib ``logging``)."""
+    """One log record of a hook call (platform logger, stdlib ``logging``, or console output:
+    ``print``, ``sys.stderr`` and ``warnings``, with ``logger`` naming the stream)."""
 
     level: str
     message: str
     scope: str = "integration"
     exc_text: str | None = None
-    source: Literal["platform", "stdlib"] = "platform"
-    logger: str | None = None  # the stdlib logger's name for ``source="stdlib"``
+    source: Literal["platform", "stdlib", "console"] = "platform"
+    logger: str | None = None  # the stdlib logger's name, or the console stream
 
     @property
     def rank(self) -> int:
@@ -277,3 +278,51 @@ class History:
 def previous_records(history: History) -> Sequence[StepRecord]:
     """All records before the last one, newest first."""
     return history.records[-2::-1] if len(history.records) > 1 else ()
+
+
+@dataclass
+class Coverage:
+    """What the ``register`` calls of a run did at all (issue 15: a run that checked nothing
+    says so). Counted over every step a simulator ran, or over one history."""
+
+    registers: int = 0  # register calls made
+    requests: int = 0  # requests those calls sent to Shopify (served by the fake)
+    subscribed: int = 0  # register steps after which the bot had a subscription on its shop
+
+    def observe(self, record: StepRecord) -> None:
+        for call in record.calls:
+            if call.operation != "register":
+                continue
+            self.registers += 1
+            self.requests += sum(1 for ex in call.exchanges if ex.served)
+            if record.world.bot(call.bot).resources:
+                self.subscribed += 1
+
+    @classmethod
+    def of(cls, records: Iterable[StepRecord]) -> Coverage:
+        coverage = cls()
+        for record in records:
+            coverage.observe(record)
+        return coverage
+
+    def merge(self, other: Coverage) -> None:
+        self.registers += other.registers
+        self.requests += other.requests
+        self.subscribed += other.subscribed
+
+    def notices(self) -> list[str]:
+        """What was not checked, one sentence each (empty when register did its part)."""
+        if self.registers == 0:
+            return ["nothing was checked: register was never called"]
+        if self.requests == 0:
+            return [
+                f"nothing about Shopify was checked: register ran {self.registers} times and "
+                "never made a Shopify request"
+            ]
+        if self.subscribed == 0:
+            return [
+                f"little was checked: register ran {self.registers} times and never left a "
+                "webhook subscription on the bot's shop (declare the topics it must subscribe "
+                "to make that a violation: --topics, [tool.lifecycle-harness] topics)"
+            ]
+        return []

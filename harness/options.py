@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from fake_shopify import topics as fake_topics
 from harness.steps import ConfigureChange
 
 PROPERTY_IDS: tuple[str, ...] = (
@@ -22,8 +23,10 @@ PROPERTY_IDS: tuple[str, ...] = (
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 )
-"""Stable property identifiers (reports, options, scenario files), in the documented order."""
+"""Stable property identifiers (reports, options, scenario files), in the documented order;
+``subscribed`` (issue 15) judges only the topics the user declares (``Options.topics``)."""
 
 IMPLEMENTED_PROPERTIES: tuple[str, ...] = PROPERTY_IDS
 """Every property is checked by default (``exactly_once`` since issue 6, event delivery)."""
@@ -36,6 +39,23 @@ LIBRARY_LOG_LEVELS = ("debug", "info", "warn", "error")
 
 class OptionsError(ValueError):
     """An option names something that does not exist (a property id, a level)."""
+
+
+def normalise_topics(topics: object) -> tuple[str, ...]:
+    """Declared topics as sorted REST names; an unknown topic is an ``OptionsError``."""
+    if isinstance(topics, str) or not isinstance(topics, list | tuple | frozenset | set):
+        raise OptionsError(f"topics must be a list of topic names, found {topics!r}")
+    names: set[str] = set()
+    for name in topics:
+        text = str(name).strip()
+        rest = text if fake_topics.topic(text) is not None else fake_topics.rest_topic(text)
+        if rest is None:
+            raise OptionsError(
+                f"unknown webhook topic {text!r} (a REST name like 'orders/create' or a "
+                "GraphQL enum value like 'ORDERS_CREATE')"
+            )
+        names.add(rest)
+    return tuple(sorted(names))
 
 
 @dataclass(frozen=True)
@@ -106,6 +126,9 @@ class Options:
     records (code under site-packages or the standard library, e.g. ``pyactiveresource`` logging
     request headers at debug) are judged: the platform's runtime emits library records from
     ``info`` up, so lower ones are dropped from the run's history. ``"debug"`` judges them all.
+    ``topics``: the webhook topics a fault-free ``register`` must leave subscribed at the bot's
+    ``webhook_url`` (REST names, ``orders/create``, or GraphQL enum values, ``ORDERS_CREATE``);
+    empty: nothing is required (``subscribed`` then finds nothing).
     """
 
     properties: frozenset[str] = field(default_factory=lambda: frozenset(IMPLEMENTED_PROPERTIES))
@@ -116,6 +139,7 @@ class Options:
     hook_wall_seconds: float = 10.0
     timing: PlatformTiming = field(default_factory=PlatformTiming)
     library_log_level: str = "info"
+    topics: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.library_log_level not in LIBRARY_LOG_LEVELS:
@@ -132,6 +156,7 @@ class Options:
             raise OptionsError(
                 f"unknown idempotent level {self.idempotent_level!r}; valid: world, requests"
             )
+        object.__setattr__(self, "topics", normalise_topics(self.topics))
         for change in self.configure_changes:
             if change not in ("rotate_token", "move_shop"):
                 raise OptionsError(

@@ -57,6 +57,8 @@ FIX_HINTS: dict[str, str] = {
     "shop/token); never mutate a client shared between bots",
     "exactly_once": "subscribe each topic once per webhook_url and remove every subscription "
     "in unregister",
+    "subscribed": "subscribe every topic the bot needs, at exactly the webhook_url the hook "
+    "receives, and re-create a subscription that is missing on every register",
 }
 """One line per property on what a fix looks like."""
 
@@ -129,7 +131,7 @@ def redactor_for(history: History) -> Redactor:
     cached = history.cache.get("redactor")
     if isinstance(cached, Redactor) and history.cache.get("redactor_for") == len(history.secrets):
         return cached
-    redactor = Redactor(history.secrets)
+    redactor = Redactor.shared(history.secrets)
     history.cache["redactor"] = redactor
     history.cache["redactor_for"] = len(history.secrets)
     return redactor
@@ -728,6 +730,53 @@ def exactly_once(history: History, options: Options) -> list[Violation]:
     return found
 
 
+def subscribed(history: History, options: Options) -> list[Violation]:
+    """After a fault-free ``register`` that succeeded, every declared topic (``Options.topics``)
+    has a subscription of the bot on its current shop at exactly its ``webhook_url``."""
+    record = history.last
+    if not options.topics or record is None or record.faulted:
+        return []
+    if not isinstance(record.step, Register | Configure):
+        return []
+    call = _single_call(record)
+    if call is None or _registered_ok(call) is not None:
+        return []  # a failed register is convergent's and reported's to judge
+    bot = record.step.bot
+    tenant = history.tenant_at(record, bot)
+    at_url: set[str] = set()
+    elsewhere: dict[str, set[str]] = {}
+    for resource in record.world.bot(bot).resources:
+        fields = dict(resource)
+        if fields.get("shop") != "current":
+            continue
+        topic, address = str(fields.get("topic")), str(fields.get("address"))
+        if address == tenant.webhook_url:
+            at_url.add(topic)
+        else:
+            elsewhere.setdefault(topic, set()).add(address)
+    problems: list[str] = []
+    for topic in options.topics:
+        if topic in at_url:
+            continue
+        if topic in elsewhere:
+            addresses = ", ".join(sorted(elsewhere[topic]))
+            problems.append(f"{topic} points to {addresses} instead of {tenant.webhook_url}")
+        else:
+            problems.append(f"{topic} is not subscribed")
+    if not problems:
+        return []
+    return [
+        _violation(
+            history,
+            "subscribed",
+            f"after a fault-free register of {bot}, declared topics are not subscribed at its "
+            f"webhook_url (shop {tenant.shop}): {'; '.join(problems)}",
+            bot=bot,
+            kind="; ".join(sorted(problems)),
+        )
+    ]
+
+
 PROPERTIES: dict[str, Check] = {
     "idempotent": idempotent,
     "convergent": convergent,
@@ -737,6 +786,7 @@ PROPERTIES: dict[str, Check] = {
     "no_secret_leak": no_secret_leak,
     "tenant_isolation": tenant_isolation,
     "exactly_once": exactly_once,
+    "subscribed": subscribed,
 }
 """Property id -> check function (in the README's order)."""
 
@@ -764,6 +814,7 @@ __all__ = [
     "no_secret_leak",
     "redactor_for",
     "reported",
+    "subscribed",
     "tenant_isolation",
     "tolerant_unregister",
 ]

@@ -27,7 +27,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 from unittest import mock
 
 import httpx
@@ -41,6 +41,7 @@ from harness.common.redaction import secret_values
 from harness.history import (
     BotWorld,
     CallOutcome,
+    Coverage,
     History,
     HookCall,
     HttpExchange,
@@ -55,6 +56,7 @@ from harness.properties import Violation, check_all
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
+from harness.runtime.turns import turn_point
 from harness.runtime.vtime import ClockRangeError, VirtualTime, current_deadline
 from harness.steps import (
     Advance,
@@ -317,6 +319,7 @@ class Session:
             events=self._probe(world, calls, faulted),
         )
         self.history.records.append(record)
+        self.simulator.coverage.observe(record)
         return record
 
     def _probe(
@@ -541,6 +544,12 @@ class Session:
                 # A new token ends a revocation (not a removed scope).
                 self._impaired.get(other.name, {}).pop("revoke_token", None)
 
+    def subscriptions_of(self, bot: str) -> list[Any]:
+        """The bot's subscriptions on Shopify now (any shop), by id: what a drift picks from."""
+        tenant = self._tenant(bot)
+        app = self.world_spec.app
+        return [h for h in self.fake.webhooks(app=app) if self._owner(h.address) == tenant.name]
+
     def _drift(self, step: Drift) -> None:
         tenant = self._tenant(step.bot)
         spec = self.world_spec
@@ -559,9 +568,7 @@ class Session:
             )
             return
         # remove_subscription / delivery_failures: Shopify removes one of the bot's subscriptions.
-        mine = [
-            h for h in self.fake.webhooks(app=spec.app) if self._owner(h.address) == tenant.name
-        ]
+        mine = self.subscriptions_of(step.bot)
         if mine:
             victim = mine[step.index % len(mine)]
             if step.change == "delivery_failures":
@@ -703,7 +710,7 @@ class Session:
                     message=r.message,
                     scope="bot" if r.scope.visible_to_bot_owner else "integration",
                     exc_text=r.exc_text,
-                    source="stdlib" if r.source == "stdlib" else "platform",
+                    source=_log_source(r.source),
                     logger=r.logger_name,
                 )
                 for r in outcome.logs
@@ -742,6 +749,7 @@ class Session:
 
     def serve(self, request: httpx.Request) -> httpx.Response:
         """Route one intercepted request into this lifecycle's fake, recording it."""
+        turn_point()  # overlapping plain hooks take turns here (harness.runtime.turns)
         recorder = self._recorder()
         with self._lock:
             mark = self.fake.journal.mark()
@@ -964,6 +972,7 @@ class Simulator:
         self.world = world if world is not None else default_world()
         self.options = options if options is not None else Options()
         self.vtime = VirtualTime()
+        self.coverage = Coverage()  # what every register this simulator ran did at all
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._references: dict[tuple[object, ...], BotWorld] = {}
@@ -1122,3 +1131,11 @@ class Simulator:
         session = Session(self, alone, with_reference=False)
         session.execute(Register(bot.name))
         return session.history.records[-1].world.bot(bot.name)
+
+
+def _log_source(source: str) -> Literal["platform", "stdlib", "console"]:
+    if source == "stdlib":
+        return "stdlib"
+    if source == "console":
+        return "console"
+    return "platform"

@@ -26,7 +26,7 @@ from harness.common.project import (
     shown_path,
     shown_target,
 )
-from harness.options import Options
+from harness.options import Options, OptionsError
 from harness.profiles import PROFILES, ProfileError
 from harness.reports.render import CheckReport, render_json, render_text
 from harness.scenarios.model import ScenarioError
@@ -127,6 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
             metavar="SECONDS",
             help="real seconds a hook may run before it counts as hung and the run stops "
             "(default 10; virtual sleeps cost none)",
+        )
+        p.add_argument(
+            "--topics",
+            metavar="TOPIC[,TOPIC...]",
+            help="webhook topics a fault-free register must leave subscribed at the bot's "
+            "webhook_url (property subscribed), e.g. orders/create,ORDERS_PAID",
         )
         p.add_argument(
             "--strict",
@@ -287,7 +293,15 @@ def _check_writable_dir(flag: str, path: Path) -> None:
 def _options(args: argparse.Namespace) -> Options:
     opts = Options.strict() if args.strict else Options()
     wall = getattr(args, "wall_timeout", None)
-    return opts if wall is None else replace(opts, hook_wall_seconds=wall)
+    if wall is not None:
+        opts = replace(opts, hook_wall_seconds=wall)
+    topics = getattr(args, "topics", None)
+    if topics:
+        try:
+            opts = replace(opts, topics=tuple(t for t in topics.replace(",", " ").split() if t))
+        except OptionsError as exc:
+            raise UsageError(f"--topics: {exc}") from None
+    return opts
 
 
 def project_configuration(project: Project) -> dict[str, Any]:
@@ -388,6 +402,10 @@ def main(
         if args.command == "serve":
             return serve(args, out)
         project = open_project()
+        table_topics = project.table.get("topics")
+        if getattr(args, "topics", None) is None and isinstance(table_topics, list):
+            # [tool.lifecycle-harness] topics, as --topics would give them
+            args.topics = ",".join(str(topic) for topic in table_topics)
         if args.command == "demo" and args.node:
             from harness.targets.node.helpers import installed_example
 

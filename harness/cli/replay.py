@@ -16,8 +16,8 @@ from typing import IO, Any
 
 from harness.common.project import shown_path
 from harness.common.redaction import Redactor
-from harness.history import StepRecord
-from harness.options import Options
+from harness.history import Coverage, StepRecord
+from harness.options import Options, OptionsError
 from harness.properties import Violation
 from harness.reports.junit import ScenarioCase, render_junit
 from harness.reports.markdown import LibraryResult, render_markdown
@@ -60,6 +60,12 @@ def add_replay_parser(
         "--junit-xml",
         metavar="PATH",
         help="write a JUnit XML report to PATH (one test case per scenario and per property)",
+    )
+    parser.add_argument(
+        "--topics",
+        metavar="TOPIC[,TOPIC...]",
+        help="webhook topics a fault-free register must leave subscribed at the bot's "
+        "webhook_url (property subscribed)",
     )
     return parser
 
@@ -121,7 +127,16 @@ def replay_report(results: Sequence[ScenarioResult], *, integration: str) -> Che
         violations=violations,
         scenarios_passed=sum(1 for r in results if r.passed),
         scenarios=scenarios,
+        notices=_coverage(results).notices(),
     )
+
+
+def _coverage(results: Sequence[ScenarioResult]) -> Coverage:
+    coverage = Coverage()
+    for result in results:
+        if result.history is not None:
+            coverage.merge(Coverage.of(result.history.records))
+    return coverage
 
 
 def results_data(results: Sequence[ScenarioResult]) -> list[dict[str, object]]:
@@ -144,8 +159,9 @@ def results_data(results: Sequence[ScenarioResult]) -> list[dict[str, object]]:
 def render_replay_text(results: Sequence[ScenarioResult], report: CheckReport) -> str:
     failed = [r for r in results if not r.passed]
     lines = [
+        *(f"NOTE: {notice}" for notice in report.notices),
         f"{report.integration}: {len(results) - len(failed)} of {len(results)} scenario"
-        f"{'s' if len(results) != 1 else ''} passed"
+        f"{'s' if len(results) != 1 else ''} passed",
     ]
     for r in results:
         mark = ("passed" if r.applicable else "n/a") if r.passed else "FAILED"
@@ -191,6 +207,7 @@ def run_replay(
         configuration=settings.get("configuration"),
         shop_key=settings.get("shop_key", "shopName"),
         token_key=settings.get("token_key", "access_token"),
+        options=_topic_options(args),
     )
     name = integration.name if integration is not None else _targets(scenarios)
     report = replay_report(results, integration=name)
@@ -230,6 +247,16 @@ def run_replay(
         )
         _write(args.report_md, text, "--report-md")
     return EXIT_OK if all(r.passed for r in results) else EXIT_VIOLATIONS
+
+
+def _topic_options(args: argparse.Namespace) -> Options | None:
+    topics = getattr(args, "topics", None)
+    if not topics:
+        return None
+    try:
+        return Options(topics=tuple(t for t in topics.replace(",", " ").split() if t))
+    except OptionsError as exc:
+        raise ScenarioError(f"--topics: {exc}") from None
 
 
 def _targets(scenarios: Sequence[Scenario]) -> str:

@@ -22,7 +22,14 @@ from pathlib import Path
 TABLE = "tool.lifecycle-harness"
 """The pyproject.toml table the command line and the pytest plugin read."""
 
-TABLE_KEYS: tuple[str, ...] = ("configuration", "examples", "integration", "profile", "record-dir")
+TABLE_KEYS: tuple[str, ...] = (
+    "configuration",
+    "examples",
+    "integration",
+    "profile",
+    "record-dir",
+    "topics",
+)
 """Every key the table may hold (sorted)."""
 
 DEFAULT_RECORD_DIR = "tests/lifecycle-failures"

@@ -80,6 +80,14 @@ SETTINGS: tuple[Setting, ...] = (
         "record-dir",
         f"directory minimal failing scenarios are written to (default: {DEFAULT_RECORD_DIR})",
     ),
+    Setting(
+        "topics",
+        "--lifecycle-topics",
+        "lifecycle_topics",
+        "topics",
+        "webhook topics a fault-free register must leave subscribed at the bot's webhook_url "
+        "(property subscribed): a list in pyproject.toml, comma-separated elsewhere",
+    ),
     # The profile's command-line option is Hypothesis' own --hypothesis-profile: the plugin reads
     # it and never registers a second one (do not reinvent what Hypothesis owns).
     Setting(
@@ -110,6 +118,8 @@ class PluginSettings:
     """For each setting that did not come from the default: where it came from."""
     config_file: Path | None = None
     """The file that names the integration (pyproject.toml or the ini file), if any."""
+    topics: tuple[str, ...] = ()
+    """Topics register must subscribe (``Options.topics``; property ``subscribed``)."""
 
     @property
     def active(self) -> bool:
@@ -171,6 +181,7 @@ def resolve(
 
     configuration = _configuration(raw.get("configuration"), where("configuration"), rootpath)
     examples = _examples(raw.get("examples"), where("examples"))
+    topics = _topics(raw.get("topics"), where("topics"))
 
     record_dir_raw = raw.get("record_dir", DEFAULT_RECORD_DIR)
     if not isinstance(record_dir_raw, str):
@@ -207,7 +218,32 @@ def resolve(
         profile=profile,
         sources=sources,
         config_file=config_file,
+        topics=topics,
     )
+
+
+def _topics(value: object, where: str) -> tuple[str, ...]:
+    """Declared topics: a list (pyproject) or a comma-separated string (command line, ini)."""
+    from fake_shopify import topics as fake_topics
+
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[object] = [item for item in value.replace(",", " ").split() if item]
+    elif isinstance(value, list):
+        items = list(value)
+    else:
+        raise SettingsError(f"topics ({where}) must be a list of topic names, got {value!r}")
+    names: list[str] = []
+    for item in items:
+        text = str(item).strip()
+        if fake_topics.topic(text) is None and fake_topics.rest_topic(text) is None:
+            raise SettingsError(
+                f"unknown webhook topic {text!r} in topics ({where}); use REST names like "
+                "'orders/create' or GraphQL enum values like 'ORDERS_CREATE'"
+            )
+        names.append(text)
+    return tuple(names)
 
 
 def _shown(path: Path | None, rootpath: Path) -> str:

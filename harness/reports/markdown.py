@@ -151,6 +151,8 @@ def render_markdown(
         lines.append(f"## {title}: {count} {noun} in `{target}`")
     else:
         lines.append(f"## {title}: no violations in `{target}`")
+    for notice in getattr(report, "notices", ()):
+        lines += ["", f"> **Note:** {_inline(notice)}"]
     facts = []
     if report.seed is not None:
         facts.append(f"seed {report.seed}")
@@ -163,7 +165,9 @@ def render_markdown(
         if failed and count:
             # The same count as the headline: failed scenarios are ways to reach these bugs.
             verb = "violate" if failed > 1 else "violates"
-            text += f" (the {failed} that failed {verb} only properties of the {count} {noun} below)"
+            text += (
+                f" (the {failed} that failed {verb} only properties of the {count} {noun} below)"
+            )
         facts.append(text)
     if facts:
         lines += ["", ", ".join(facts) + "."]

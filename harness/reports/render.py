@@ -34,6 +34,7 @@ class CheckReport:
     command: str | None = None
     """The command that repeats this run, as the command line was given it (``None``: the
     target and seed alone)."""
+    notices: list[str] = field(default_factory=list)  # what was not checked (issue 15), first
 
     @property
     def ok(self) -> bool:
@@ -82,6 +83,7 @@ def render_json(report: CheckReport) -> str:
         "examples": report.examples,
         "ok": report.ok,
         "summary": summary_data(report),
+        "notices": list(report.notices),
         "violations": [
             violation_to_data(v, scenario=_shown(report.scenarios.get(i)))
             for i, v in enumerate(report.violations)
@@ -189,7 +191,14 @@ def summary_data(report: CheckReport) -> dict[str, object]:
 
 def render_text(report: CheckReport) -> str:
     library = render_library(report)
-    return _render_text(report) + (f"\n{library}" if library else "")
+    return (
+        render_notices(report.notices) + _render_text(report) + (f"\n{library}" if library else "")
+    )
+
+
+def render_notices(notices: Sequence[str]) -> str:
+    """The notices of a report, one ``NOTE:`` line each, for the top of a text report."""
+    return "".join(f"NOTE: {notice}\n" for notice in notices)
 
 
 def _render_text(report: CheckReport) -> str:

@@ -11,11 +11,12 @@ import sys
 import sysconfig
 import threading
 import traceback
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from types import TracebackType
-from typing import Any, Literal, TypeAlias
+from typing import IO, Any, Literal, TextIO, TypeAlias
 
 from harness.runtime.clock import Clock
 
@@ -25,7 +26,7 @@ from harness.runtime.clock import Clock
 
 Level = Literal["debug", "info", "warn", "error"]
 LEVELS: dict[str, int] = {"debug": 10, "info": 20, "warn": 30, "error": 40}
-LogSource = Literal["platform", "stdlib", "runtime"]
+LogSource = Literal["platform", "stdlib", "runtime", "console"]
 
 
 def level_at_least(level: str, floor: str) -> bool:
@@ -55,7 +56,7 @@ class LogRecord:
     message: str
     scope: LogScope
     exc_text: str | None = None  # formatted traceback (exception(), exc_info, escaped errors)
-    source: str = "platform"  # "platform" | "stdlib" | "runtime"
+    source: str = "platform"  # "platform" | "stdlib" | "runtime" | "console"
     bot_id: str | None = None
     logger_name: str | None = None  # the stdlib logger's name for source="stdlib"
     time: _dt.datetime | None = None
@@ -236,6 +237,7 @@ def _exc_text(exc_info: ExcInfo) -> str | None:
 class _CaptureTarget:
     sink: LogSink
     bot_id: str
+    pending: dict[str, list[str]] = field(default_factory=dict)  # console stream -> partial line
 
 
 _capture_target: contextvars.ContextVar[_CaptureTarget | None] = contextvars.ContextVar(
@@ -249,6 +251,10 @@ IGNORED_LOGGERS: frozenset[str] = frozenset(
 """Loggers whose records are not captured: the HTTP stack (httpx logs every request at info,
 which would read as the integration's own words) and the harness's machinery. Matched on the
 top-level name (``"httpx"`` also drops ``"httpx._client"``, not ``"httpx_retry"``)."""
+
+
+CAPTURED_MARK = "(captured by lifecycle-harness as a log record of the hook call)"
+"""What other logging handlers see instead of a record a hook logged during a run."""
 
 
 _LIBRARY_ROOTS: tuple[str, ...] = tuple(
@@ -316,6 +322,117 @@ class _RoutingHandler(logging.Handler):
                 library=is_library_path(record.pathname),
             )
         )
+        # The record is the hook's now (judged and redacted in reports); the handlers after this
+        # one (a test runner's log capture, the terminal) must not print its raw text, which may
+        # carry a secret.
+        record.msg = CAPTURED_MARK
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+
+
+CONSOLE_LEVELS: dict[str, str] = {"stdout": "info", "stderr": "error", "warnings": "warn"}
+"""The level a hook's console output gets as a log record: ``print`` (stdout), writes to
+``sys.stderr`` and ``warnings.warn``. The platform captures an integration's console output into
+its logs (platform-lifecycle.md section 1.3: the SDK logger itself is ``util.format`` then
+``console.*``; with ``BP_LOG_FORMAT=json`` debug/info go to stdout and warn/error to stderr,
+botpress-runtime-protocol.md "Logs"), visible to the integration owner only (no ``forBot``
+scope). The level of *plain* console lines is not documented: stdout as ``info`` and stderr as
+``error`` is the harness's assumption, unverified; change it with :func:`set_console_levels`."""
+
+
+def set_console_levels(**levels: str) -> dict[str, str]:
+    """Set the levels of ``stdout``, ``stderr`` and ``warnings`` records; returns the old ones."""
+    old = dict(CONSOLE_LEVELS)
+    for stream, level in levels.items():
+        if stream not in CONSOLE_LEVELS:
+            raise ValueError(f"unknown console stream {stream!r} (stdout, stderr, warnings)")
+        if _norm_level(level) not in LEVELS:
+            raise ValueError(f"unknown log level {level!r} (debug, info, warn, error)")
+        CONSOLE_LEVELS[stream] = _norm_level(level)
+    return old
+
+
+def _console_record(target: _CaptureTarget, stream: str, message: str) -> None:
+    target.sink.emit(
+        LogRecord(
+            level=CONSOLE_LEVELS[stream],
+            message=message,
+            scope=LogScope(),
+            source="console",
+            bot_id=target.bot_id,
+            logger_name=stream,
+        )
+    )
+
+
+class _ConsoleRouter:
+    """Stands in for ``sys.stdout`` / ``sys.stderr`` while routing is open: text written in a
+    hook's context becomes log records (one per line), anything else goes to the real stream."""
+
+    def __init__(self, stream: str, real: TextIO) -> None:
+        self._stream = stream
+        self._real = real
+
+    def write(self, text: str) -> int:
+        target = _capture_target.get()
+        if target is None:
+            return self._real.write(text)
+        text = str(text)
+        pending = target.pending.setdefault(self._stream, [])
+        *lines, rest = text.split("\n")
+        for line in lines:
+            pending.append(line)
+            _console_record(target, self._stream, "".join(pending))
+            pending.clear()
+        if rest:
+            pending.append(rest)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if _capture_target.get() is None:
+            self._real.flush()
+
+    def close(self) -> None:
+        """A hook closing the console closes nothing of the harness's."""
+
+    @property
+    def closed(self) -> bool:
+        return False
+
+    def isatty(self) -> bool:
+        return False if _capture_target.get() is not None else self._real.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def _flush_console(target: _CaptureTarget) -> None:
+    for stream, pending in target.pending.items():
+        if pending:
+            _console_record(target, stream, "".join(pending))
+            pending.clear()
+
+
+def _showwarning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: IO[str] | None = None,
+    line: str | None = None,
+) -> None:
+    target = _capture_target.get()
+    if target is None:
+        _StdlibCapture.saved_showwarning(message, category, filename, lineno, file, line)
+        return
+    text = warnings.formatwarning(message, category, filename, lineno, line).rstrip("\n")
+    _console_record(target, "warnings", text)
 
 
 class _StdlibCapture:
@@ -325,6 +442,38 @@ class _StdlibCapture:
     depth = 0
     handler: _RoutingHandler | None = None
     saved_level = logging.WARNING
+    saved_streams: tuple[Any, Any] | None = None
+    saved_showwarning: Any = staticmethod(warnings.showwarning)
+    warning_filters: Any = None
+
+
+def _open_console() -> None:
+    state = _StdlibCapture
+    state.saved_streams = (sys.stdout, sys.stderr)
+    sys.stdout = _ConsoleRouter("stdout", sys.stdout)
+    sys.stderr = _ConsoleRouter("stderr", sys.stderr)
+    # Every warning a hook raises is shown (and so recorded) every time: "once per location"
+    # would make a run depend on the ones before it in the same process.
+    state.warning_filters = warnings.catch_warnings()
+    state.warning_filters.__enter__()
+    warnings.simplefilter("always")
+    state.saved_showwarning = warnings.showwarning
+    warnings.showwarning = _showwarning
+
+
+def _close_console() -> None:
+    state = _StdlibCapture
+    if state.saved_streams is not None:
+        out, err = state.saved_streams
+        # Put the real streams back unless someone (pytest's capture) replaced ours meanwhile.
+        if isinstance(sys.stdout, _ConsoleRouter):
+            sys.stdout = out
+        if isinstance(sys.stderr, _ConsoleRouter):
+            sys.stderr = err
+        state.saved_streams = None
+    if state.warning_filters is not None:
+        state.warning_filters.__exit__(None, None, None)
+        state.warning_filters = None
 
 
 @contextmanager
@@ -333,6 +482,9 @@ def stdlib_log_routing(*, level: int = logging.DEBUG) -> Iterator[None]:
 
     :func:`capture_stdlib_logs` does this itself; holding it open around a whole run saves
     re-installing per hook call (``Logger.setLevel`` clears every logger's cache). Reentrant.
+    While open, ``sys.stdout``, ``sys.stderr`` and ``warnings.showwarning`` are routed too: what
+    a hook prints or warns becomes a log record (``CONSOLE_LEVELS``); outside hooks they pass
+    through.
     """
     state = _StdlibCapture
     root = logging.getLogger()
@@ -341,8 +493,12 @@ def stdlib_log_routing(*, level: int = logging.DEBUG) -> Iterator[None]:
             state.handler = _RoutingHandler()
             state.saved_level = root.level
             root.addHandler(state.handler)
+            # First, so that it captures a hook's record before any other handler prints it.
+            root.handlers.remove(state.handler)
+            root.handlers.insert(0, state.handler)
             if root.level == logging.NOTSET or root.level > level:
                 root.setLevel(level)
+            _open_console()
         state.depth += 1
     try:
         yield
@@ -354,23 +510,29 @@ def stdlib_log_routing(*, level: int = logging.DEBUG) -> Iterator[None]:
                 if root.level != state.saved_level:
                     root.setLevel(state.saved_level)
                 state.handler = None
+                _close_console()
 
 
 @contextmanager
 def capture_stdlib_logs(
     sink: LogSink, *, bot_id: str, level: int = logging.DEBUG
 ) -> Iterator[None]:
-    """Capture stdlib ``logging`` records emitted in this context into ``sink``.
+    """Capture stdlib ``logging`` records and console output emitted in this context into
+    ``sink``.
 
     The root logger's level is lowered to ``level`` while any capture is open (and restored
     after), so ``logging.getLogger(__name__).info(...)`` reaches us as the platform's
     ``info`` would. Records from threads the hook starts itself are captured only if those
     threads run in a copy of the hook's context. Records of the HTTP stack and of the harness's
     own machinery (``IGNORED_LOGGERS``) are not the integration's words and are left out.
+    ``print``, ``sys.stderr.write`` and ``warnings.warn`` become records of source
+    ``"console"`` (a line left unfinished is recorded when the capture closes).
     """
     with stdlib_log_routing(level=level):
-        token = _capture_target.set(_CaptureTarget(sink, bot_id))
+        target = _CaptureTarget(sink, bot_id)
+        token = _capture_target.set(target)
         try:
             yield
         finally:
             _capture_target.reset(token)
+            _flush_console(target)

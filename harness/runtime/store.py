@@ -14,6 +14,7 @@ from typing import Any, Literal, TypeAlias
 from harness.runtime.clock import Clock, _FixedClock
 from harness.runtime.errors import ApiError, InvalidPayloadError, ResourceNotFoundError
 from harness.runtime.platform_faults import PlatformFaults
+from harness.runtime.turns import turn_point
 
 # States and the store
 # --------------------------------------------------------------------------------------------
@@ -211,6 +212,7 @@ class StateStore:
         observer = self.observer
         if observer is not None:
             observer("before", method, bot_id)
+        turn_point()  # overlapping plain hooks take turns here (harness.runtime.turns)
         with self._lock:
             fired = self.faults.check(method, bot_id)
             if fired is not None:

@@ -59,6 +59,7 @@ import freezegun
 from freezegun import api as _freezegun_api
 
 from fake_shopify.network import awaiting_served_response
+from harness.runtime.turns import sleep_begins, sleep_ends, turn_point
 
 __all__ = [
     "DEFAULT_START",
@@ -106,10 +107,18 @@ wakes anyway, as it would in real time."""
 
 # Modules whose ``from time import sleep`` aliases stay real: the harness's own machinery, the
 # test runner and the libraries freezegun leaves alone.
-_ALIAS_SKIP = ("harness.runtime.vtime", "freezegun", "threading", "_pytest", "pluggy", "pytest", *(
-    "hypothesis",
-    "_hypothesis",
-))
+_ALIAS_SKIP = (
+    "harness.runtime.vtime",
+    "freezegun",
+    "threading",
+    "_pytest",
+    "pluggy",
+    "pytest",
+    *(
+        "hypothesis",
+        "_hypothesis",
+    ),
+)
 _alias_seen: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {}
 """Per module name: ``(id(module), ((attribute, "time"|"asyncio"), ...))`` of its sleep aliases,
 so that each run scans only the modules loaded since the last one."""
@@ -136,6 +145,7 @@ def _sleep_aliases() -> list[tuple[object, str, str]]:
             _alias_seen[name] = known
         found.extend((module, attr, kind) for attr, kind in known[1])
     return found
+
 
 # Hypothesis measures its own time (deadlines, statistics): a hook sleeping an hour of virtual
 # time is not slow, so Hypothesis keeps the real clock. freezegun adds its default list
@@ -348,8 +358,14 @@ class VirtualTime:
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
         if threading.get_ident() in self._participants:
-            self._overlapping_sleep(seconds, kind)
+            # An overlapping hook gives up its turn while it sleeps (harness.runtime.turns).
+            sleep_begins()
+            try:
+                self._overlapping_sleep(seconds, kind)
+            finally:
+                sleep_ends()
             return
+        turn_point()  # overlapping plain hooks take turns here (harness.runtime.turns)
         deadline = current_deadline.get()
         if (
             deadline is not None
@@ -406,9 +422,7 @@ class VirtualTime:
                 state = (len(self._participants), len(self._sleepers))
                 if state != seen:
                     seen, changed = state, real_monotonic()
-                everyone_asleep = (
-                    not self._expected and self._participants <= self._sleepers.keys()
-                )
+                everyone_asleep = not self._expected and self._participants <= self._sleepers.keys()
                 stalled = real_monotonic() - changed > STALL_SECONDS
                 if min(self._sleepers.values()) >= wake and (everyone_asleep or stalled):
                     self._set(wake - self._now)

@@ -13,13 +13,14 @@ import difflib
 import math
 import re
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, cast, get_args
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from fake_shopify import topics as fake_topics
 from fake_shopify.faults import (
     Always,
     FaultEffect,
@@ -36,6 +37,7 @@ from fake_shopify.faults import (
     TransportErrorKind,
     unknown_action_message,
 )
+from fake_shopify.routes import ROUTES
 from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
@@ -95,6 +97,39 @@ HOOK_KINDS = ("register", "unregister", "configure")
 _MAX_BOTS = 50  # tenants; more would only make a replay slow, never reveal more
 _MAX_SHOPS = 50
 _MAX_CROWD = 5000  # 20 pages of the list endpoint at its 250 maximum
+GRAPHQL_ROOT_FIELDS: tuple[str, ...] = (
+    "currentAppInstallation",
+    "shop",
+    "webhookSubscription",
+    "webhookSubscriptionCreate",
+    "webhookSubscriptionDelete",
+    "webhookSubscriptionUpdate",
+    "webhookSubscriptions",
+    "webhookSubscriptionsCount",
+)
+"""The root fields of the fake's GraphQL schema (a test keeps this list equal to it)."""
+
+KNOWN_ACTIONS: tuple[str, ...] = (
+    *sorted({route.action for route in ROUTES}),
+    *GRAPHQL_ROOT_FIELDS,
+)
+"""What ``match.action`` may name: a REST route's action, ``graphql``, or a GraphQL root field
+(any capitalised name is taken as a GraphQL operation name, which the file's author chose)."""
+
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""LibYAML's parser when PyYAML has it (ten times faster) for the limit check's pass."""
+
+MAX_FILE_BYTES = 1_000_000
+"""A scenario file larger than this is refused before it is parsed (max file size)."""
+MAX_DEPTH = 64
+"""Mappings and lists nested deeper than this are refused (max nesting depth)."""
+MAX_NODES = 200_000
+"""Values in the file once every alias is expanded; more is refused (max expanded size: a
+"billion laughs" file of nested aliases would otherwise expand without end)."""
+MAX_STEPS = 5_000
+"""Steps in one scenario (max steps); a replay's time grows with them."""
+MAX_DIGITS = 30
+"""Digits of a whole number in a scenario file (max number length)."""
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PLACEHOLDER = re.compile(r"<([A-Za-z_][A-Za-z0-9_.:-]*)>")
 
@@ -126,6 +161,7 @@ def loads_scenario(
     must hold the scenario ``name`` (the file is how people find a scenario by its name).
     """
     try:
+        _check_limits(text, source)
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -141,6 +177,65 @@ def loads_scenario(
     if file_name is not None and file_name.endswith(suffix):
         reader.expected_name = file_name[: -len(suffix)]
     return reader.scenario(root)
+
+
+def _limit_error(source: str, mark: Any, message: str) -> ScenarioSyntaxError:
+    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    return ScenarioSyntaxError(ScenarioProblem(source, line, column, message))
+
+
+def _check_limits(text: str, source: str) -> None:
+    """Refuse a file past a limit before building anything from it: its size, its nesting
+    depth and the number of values it expands to (aliases counted each time they are used).
+    Reads the YAML event stream (no recursion, nothing expanded), so a hostile file costs at
+    most one linear pass."""
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise _limit_error(
+            source,
+            None,
+            f"the file is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,} "
+            "(max file size)",
+        )
+    anchored: dict[str, int] = {}  # anchor -> values under it, expanded
+    open_nodes: list[tuple[str | None, list[int]]] = []  # each open collection: anchor, [values]
+    total = 0
+
+    def grow(count: int, event: yaml.Event, *, to_parent: bool = True) -> None:
+        nonlocal total
+        total += count
+        if total > MAX_NODES:
+            raise _limit_error(
+                source,
+                event.start_mark,
+                f"the file expands to more than {MAX_NODES:,} values once its aliases are "
+                "expanded (max expanded size)",
+            )
+        if open_nodes and to_parent:
+            open_nodes[-1][1][0] += count
+
+    for event in yaml.parse(text, Loader=_FAST_LOADER):
+        if isinstance(event, yaml.CollectionStartEvent):
+            if len(open_nodes) >= MAX_DEPTH:
+                raise _limit_error(
+                    source,
+                    event.start_mark,
+                    f"values nested more than {MAX_DEPTH} levels deep (max nesting depth)",
+                )
+            grow(1, event, to_parent=False)  # the parent counts it when it closes
+            open_nodes.append((event.anchor, [1]))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            anchor, (count,) = open_nodes.pop()
+            if anchor is not None:
+                anchored[anchor] = count
+            if open_nodes:
+                open_nodes[-1][1][0] += count
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                anchored[event.anchor] = 1
+            grow(1, event)
+        elif isinstance(event, yaml.AliasEvent):
+            grow(anchored.get(event.anchor or "", 1), event)
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -213,9 +308,17 @@ class _Reader:
     def scalar(self, node: Node) -> object:
         if not self._tag_ok(node) or not isinstance(node, ScalarNode):
             return BAD
+        if node.tag == "tag:yaml.org,2002:int":
+            digits = sum(ch.isdigit() for ch in node.value)
+            if digits > MAX_DIGITS:
+                return self.problem(
+                    node,
+                    f"a whole number of {digits:,} digits; the limit is {MAX_DIGITS} "
+                    "(max number length)",
+                )
         try:
             return self.constructor.construct_object(node, deep=True)
-        except yaml.YAMLError as exc:
+        except (yaml.YAMLError, ValueError, OverflowError) as exc:
             return self.problem(node, f"cannot read this value: {exc}")
 
     def data(self, node: Node, what: str) -> object:
@@ -238,8 +341,11 @@ class _Reader:
         if isinstance(node, SequenceNode):
             return [self.data(item, what) for item in node.value]
         value = self.scalar(node)
-        if isinstance(value, datetime):
-            return self.problem(node, f"expected plain data in {what}, got a timestamp; quote it")
+        if isinstance(value, date):  # a YAML date (2024-01-01) or timestamp
+            kind = "a timestamp" if isinstance(value, datetime) else "a date"
+            return self.problem(
+                node, f"expected plain data in {what}, got {kind} ({node.value}); quote it"
+            )
         if isinstance(value, str):
             return self.unplaceholder(value)
         return value
@@ -459,6 +565,8 @@ class _Reader:
         for key_node, value_node in root.value:
             if isinstance(key_node, ScalarNode) and key_node.value == "version":
                 version = self.scalar(value_node)
+                if isinstance(version, _Bad):
+                    continue  # the problem is recorded
                 if isinstance(version, int) and not isinstance(version, bool):
                     if version > FORMAT_VERSION:
                         mark = value_node.start_mark
@@ -507,6 +615,22 @@ class _Reader:
                     problem = f"expected a shop handle such as 'acme', got {_describe(value_node)}"
                 if problem is not None:
                     return self.problem(value_node, f"configuration.shopName: {problem}")
+        for key_node, value_node in node.value:
+            # A placeholder stands for the secret of its own key (``access_token: <access_token>``);
+            # any other one would be replayed as the literal text "<name>".
+            if isinstance(key_node, ScalarNode) and isinstance(value_node, ScalarNode):
+                whole = _PLACEHOLDER.fullmatch(value_node.value)
+                if (
+                    whole is not None
+                    and value_node.style is None
+                    and whole.group(1) != key_node.value
+                ):
+                    self.problem(
+                        value_node,
+                        f"unknown placeholder {value_node.value} for configuration."
+                        f"{key_node.value}: a placeholder names its own key "
+                        f"({placeholder(key_node.value)}); write a value or that placeholder",
+                    )
         # A literal secret is accepted (it may be made up); the harness never writes one.
         data = self.data(node, "the configuration")
         if not isinstance(data, dict) or _contains_bad(data):
@@ -557,6 +681,15 @@ class _Reader:
         ):
             seed = self.seed_subscription(item)
             if isinstance(seed, SeedSubscription):
+                if seed in subscriptions:
+                    # Shopify refuses a second subscription of one topic to one address.
+                    self.problem(
+                        item,
+                        f"duplicate world subscription: {seed.topic} to {seed.address} on "
+                        f"{seed.shop} ({seed.app} app) is declared twice; Shopify keeps one "
+                        "subscription per topic and address",
+                    )
+                    continue
                 subscriptions.append(seed)
         states: list[SeedState] = []
         for item in (
@@ -659,6 +792,16 @@ class _Reader:
         topic = (
             self.string(fields["topic"], "the subscription's topic") if "topic" in fields else BAD
         )
+        if isinstance(topic, str) and fake_topics.topic(topic) is None:
+            rest = fake_topics.rest_topic(topic)
+            hint = (
+                f"; write its REST name {rest!r}"
+                if rest is not None
+                else self.suggest(topic, fake_topics.TOPICS)
+            )
+            topic = self.problem(
+                fields["topic"], f"unknown webhook topic {topic!r} in a world subscription{hint}"
+            )
         address = (
             self.string(fields["address"], "the subscription's address")
             if "address" in fields
@@ -849,6 +992,10 @@ class _Reader:
             return BAD
         if not items:
             return self.problem(node, "expected at least one step")
+        if len(items) > MAX_STEPS:
+            return self.problem(
+                node, f"{len(items):,} steps, more than the limit of {MAX_STEPS:,} (max steps)"
+            )
         steps = [self.step(item) for item in items]
         if any(isinstance(s, _Bad) for s in steps):
             return BAD

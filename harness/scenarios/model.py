@@ -35,8 +35,10 @@ PROPERTY_IDS: tuple[str, ...] = (
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 )
-"""Property identifiers, in the README's order ("The hook contract")."""
+"""Property identifiers, in the README's order ("The hook contract"); ``subscribed`` (issue 15)
+is judged only when topics are declared."""
 
 STRICTNESS_LEVELS: dict[str, tuple[str, ...]] = {
     # The stricter level ("requests") also demands that a second register sends no

@@ -35,7 +35,7 @@ from harness.scenarios.model import (
 )
 from harness.scenarios.writer import ScenarioWriteError, dumps_scenario, scenario_data
 from harness.simulator import Session, Simulator
-from harness.steps import Concurrently, Configure, Step
+from harness.steps import Concurrently, Configure, Drift, Step
 from harness.targets.node import NodeIntegration
 from harness.targets.python import Integration, load_integration
 from harness.world import WorldSpec, default_world
@@ -109,6 +109,12 @@ def world_spec(
 ) -> WorldSpec:
     """The simulator's world for ``scenario``: the file's configuration, else the run's."""
     chosen = scenario.configuration if scenario.configuration is not None else configuration
+    if scenario.configuration is not None and shop_key not in scenario.configuration:
+        # Without it the world would fall back to the default shop: not what the file meant.
+        raise ScenarioError(
+            f"{_where(scenario)}the configuration has no {shop_key!r} (the shop key): add the "
+            f"shop handle, or pass the run's shop key if the file uses another"
+        )
     w = scenario.world
     return default_world(
         chosen,
@@ -161,8 +167,14 @@ def replay(
     shop_key: str = "shopName",
     token_key: str = "access_token",
     options: Options | None = None,
+    strict_references: bool = True,
 ) -> ScenarioResult:
     """Run ``scenario`` once on a fresh simulator and judge it against its expectations.
+
+    ``strict_references``: a step that names what the run does not have (a drift index past
+    the bot's subscriptions) raises ``ScenarioError`` instead of doing nothing. ``check`` turns
+    it off for the shipped library, whose scenarios are generic: against an integration that
+    subscribes nothing, such a step has nothing to act on (the report's coverage notice says so).
 
     ``integration`` (the command line's ``--integration``: a target string, a loaded
     ``Integration`` or an object with the hooks) wins over the file's own; one of them must
@@ -188,7 +200,9 @@ def replay(
         session = sim.session(spec)
         _seed(session, scenario)
         found: list[Violation] = []
-        for step in scenario.steps:
+        for number, step in enumerate(scenario.steps, start=1):
+            if strict_references:
+                _check_reference(session, scenario, number, step)
             found.extend(session.step(step))
         history = session.history
         unreached = tuple(session.unreached())
@@ -218,6 +232,23 @@ def _in_library(scenario: Scenario) -> bool:
         return scenario.source.resolve().parent == library_dir().resolve()
     except OSError:
         return False
+
+
+def _where(scenario: Scenario) -> str:
+    return f"{scenario.source}: " if scenario.source is not None else f"scenario {scenario.name}: "
+
+
+def _check_reference(session: Session, scenario: Scenario, number: int, step: Step) -> None:
+    """A step that refers to something the run does not have is an error, not a pass: a drift
+    removing the bot's ``index``-th subscription when it has fewer would do nothing."""
+    if isinstance(step, Drift) and step.change != "foreign_subscription":
+        count = len(session.subscriptions_of(step.bot))
+        if step.index >= count:
+            have = f"has {count} subscription{'s' if count != 1 else ''}"
+            raise ScenarioError(
+                f"{_where(scenario)}step {number} ({step.change}) names subscription index "
+                f"{step.index} of {step.bot}, which {have} at that point (indices from 0)"
+            )
 
 
 def _seed(session: Session, scenario: Scenario) -> None:

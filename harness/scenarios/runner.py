@@ -37,8 +37,10 @@ def replay_all(
     token_key: str = "access_token",
     options: Options | None = None,
     on_scenario: Callable[[ScenarioResult], None] | None = None,
+    strict_references: bool = True,
 ) -> list[ScenarioResult]:
-    """Replay each scenario (a fresh simulator each); the target is loaded once."""
+    """Replay each scenario (a fresh simulator each); the target is loaded once.
+    ``strict_references``: see ``replay`` (``check`` replays the generic library without)."""
     loaded = load_integration(integration) if isinstance(integration, str) else integration
     results = []
     for scenario in scenarios:
@@ -49,6 +51,7 @@ def replay_all(
             shop_key=shop_key,
             token_key=token_key,
             options=options,
+            strict_references=strict_references,
         )
         results.append(result)
         if on_scenario is not None:

@@ -9,12 +9,10 @@ checked once more and a secret that survived is an error, never a file.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import yaml
 
@@ -31,6 +29,7 @@ from fake_shopify.faults import (
     Schedule,
     TransportError,
 )
+from harness.common.redaction import MIN_SECRET_LENGTH, Redactor
 from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
@@ -43,8 +42,6 @@ from harness.scenarios.model import (
     placeholder,
 )
 from harness.steps import Advance, Concurrently, ShopifyFault, Step, step_kind
-
-MIN_SECRET_LENGTH = 6
 
 
 class ScenarioWriteError(ScenarioError):
@@ -95,13 +92,12 @@ def dumps_scenario(
     if header:
         comment = "".join(f"# {line}".rstrip() + "\n" for line in header.splitlines())
         text = comment + text
-    for name, value in every_secret.items():
-        for form in _forms(value):
-            if form in text:
-                raise ScenarioWriteError(
-                    f"refusing to write scenario {scenario.name!r}: the secret {placeholder(name)} "
-                    "would appear in it"
-                )
+    leaks = _redactor(every_secret).find(text)
+    if leaks:
+        raise ScenarioWriteError(
+            f"refusing to write scenario {scenario.name!r}: the secret "
+            f"{placeholder(leaks[0].name)} would appear in it"
+        )
     return text
 
 
@@ -121,24 +117,13 @@ def write_scenario(
     return path
 
 
-def _forms(secret: str) -> tuple[str, ...]:
-    # Raw, URL-encoded and base64: the encodings in which a token travels in URLs and headers.
-    encoded = base64.b64encode(secret.encode()).decode()
-    return tuple(dict.fromkeys((secret, quote(secret, safe=""), encoded)))
+def _redactor(secrets: Mapping[str, str]) -> Redactor:
+    # Every encoding of harness.common.redaction.ENCODERS, as in every other artifact.
+    return Redactor.shared(sorted(secrets.items()))
 
 
 def _scrub(value: object, secrets: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-        # Longest first, so a secret that contains another is replaced whole.
-        for name, secret in sorted(secrets.items(), key=lambda item: -len(item[1])):
-            for form in _forms(secret):
-                value = value.replace(form, placeholder(name))
-        return value
-    if isinstance(value, dict):
-        return {key: _scrub(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_scrub(item, secrets) for item in value]
-    return value
+    return _redactor(secrets).redact_data(value) if secrets else value
 
 
 def scenario_data(scenario: Scenario) -> dict[str, Any]:

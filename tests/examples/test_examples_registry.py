@@ -18,6 +18,7 @@ PROPERTY_IDS = {
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 }
 BUG_CLASSES = {  # the bug classes of docs/examples.md, one example each
     "duplicate_webhooks",

@@ -424,6 +424,7 @@ def test_every_property_id_has_a_function_and_options_select_them() -> None:
         "no_secret_leak",
         "tenant_isolation",
         "exactly_once",
+        "subscribed",
     ]
     b = Builder().step(Register(), call(logs=(LogLine("error", TOKEN),), faulted=True))
     # The error log reports the fault (no ``reported``) but carries the token.

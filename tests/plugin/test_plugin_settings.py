@@ -165,3 +165,13 @@ def test_config_file_is_the_one_that_names_the_integration(tmp_path: Path) -> No
     )
     assert by_ini.config_file == ini
     assert by_ini.active
+
+
+def test_topics_setting_from_pyproject_list_or_comma_separated_cli(tmp_path: Path) -> None:
+    from_table = resolve(tmp_path, table={"topics": ["orders/create", "ORDERS_PAID"]})
+    assert from_table.topics == ("orders/create", "ORDERS_PAID")
+    from_cli = resolve(tmp_path, cli={"topics": "orders/create, customers/create"})
+    assert from_cli.topics == ("orders/create", "customers/create")
+    assert resolve(tmp_path).topics == ()
+    with pytest.raises(cfg.SettingsError, match="unknown webhook topic 'orders/explode'"):
+        resolve(tmp_path, table={"topics": ["orders/explode"]})

@@ -16,6 +16,7 @@ PROPERTY_IDS = (
     "no_secret_leak",
     "tenant_isolation",
     "exactly_once",
+    "subscribed",
 )
 
 OWN_SCENARIO = """\

@@ -165,6 +165,7 @@ def worlds(draw: st.DrawFn) -> WorldDecl:
                         ),
                     ),
                     max_size=2,
+                    unique=True,  # Shopify keeps one subscription per topic and address
                 )
             )
         ),

@@ -198,7 +198,7 @@ def test_the_full_example_round_trips_through_the_writer() -> None:
     assert loads_scenario(dumps_scenario(scenario)) == scenario
 
 
-@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_written_scenarios_load_back_equal(scenario: Scenario) -> None:
     text = dumps_scenario(scenario)

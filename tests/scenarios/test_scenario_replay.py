@@ -84,7 +84,9 @@ SHOWS: dict[str, tuple[tuple[Step, ...], WorldDecl]] = {
 
 
 def test_every_implemented_property_has_a_buggy_integration() -> None:
-    assert set(SHOWS) == set(IMPLEMENTED_PROPERTIES)
+    # subscribed judges declared topics, which scenario files do not carry yet (issue 15): its
+    # buggy integration is tested with Options(topics=...) in tests/harness/test_subscribed.py.
+    assert set(SHOWS) == set(IMPLEMENTED_PROPERTIES) - {"subscribed"}
 
 
 @pytest.mark.parametrize("prop", sorted(SHOWS))
@@ -184,7 +186,11 @@ def test_properties_the_harness_cannot_check_are_reported_as_unchecked(
     import harness.scenarios.replay as module
 
     # As it was before event delivery existed: exactly_once accepted, not checked.
-    monkeypatch.setattr(module, "IMPLEMENTED_PROPERTIES", IMPLEMENTED_PROPERTIES[:7])
+    monkeypatch.setattr(
+        module,
+        "IMPLEMENTED_PROPERTIES",
+        tuple(p for p in IMPLEMENTED_PROPERTIES if p != "exactly_once"),
+    )
     scenario = Scenario(
         name="e",
         steps=(Register(),),

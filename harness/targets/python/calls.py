@@ -42,6 +42,7 @@ from harness.runtime import (
     is_api_error,
 )
 from harness.runtime.sslcache import cached_ssl_contexts
+from harness.runtime.turns import Turns, leave, take_seat, wait_turn
 from harness.runtime.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
 from harness.targets.python.loading import ALLOWED_PARAMETERS, Integration
 from harness.targets.python.locations import _frame_location, _task_location, _thread_location
@@ -204,8 +205,10 @@ def call_hooks_concurrently(
             return _outcomes(runs)
         threads = [run for run in runs if not run.hook.is_async]
         vtime.expect_hook_threads(len(threads))  # before any starts: none may sleep alone
-        for run in threads:
-            _start_thread(run, options)
+        # Overlapping plain hooks take turns, so their interleaving never depends on the OS.
+        turns = Turns(len(threads)) if len(threads) > 1 else None
+        for index, run in enumerate(threads):
+            _start_thread(run, options, turns, index)
         tasks = [run for run in runs if run.hook.is_async]
         if tasks:
             _run_async_group(tasks, options)
@@ -454,6 +457,7 @@ def _sync_body(run: _Run) -> None:
     """Run a plain hook; every exception (and a late interrupt) ends up in ``run``."""
     try:
         try:
+            wait_turn()
             with run.scope():
                 result = run.hook.func(**run.kwargs())
                 if inspect.isawaitable(result):
@@ -469,6 +473,7 @@ def _sync_body(run: _Run) -> None:
         with run.lock:
             run.finished = True
     finally:
+        leave()
         run.finish()
         run.done.set()
 
@@ -554,9 +559,11 @@ def _alarm(run: _Run, seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, old_delay)
 
 
-def _start_thread(run: _Run, options: _Options) -> None:
+def _start_thread(run: _Run, options: _Options, turns: Turns | None, index: int) -> None:
     context = contextvars.copy_context()
     context.run(_options_capture.set, options.capture_stdlib)
+    if turns is not None:
+        context.run(take_seat, turns, index)
     run.thread_id = _thread.start_new_thread(context.run, (_threaded_body, run))
 
 
