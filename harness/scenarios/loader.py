@@ -1145,10 +1145,15 @@ class _Reader:
             else None
         )
         action = self.string(fields["action"], "the matched action") if "action" in fields else None
-        if isinstance(action, str) and (unknown := unknown_action_message(action)):
-            # Checked here so a misspelt action is an error at its line, not a fault that
+        if isinstance(action, str) and unknown_action_message(action) is not None:
+            # The fake's own rule (fake_shopify.faults), checked here so a misspelt action is an error at its line, not a fault that
             # never fires (or the fake's own usage error during replay).
-            action = self.problem(fields["action"], unknown)
+            action = self.problem(
+                fields["action"],
+                f"unknown action {action!r} in a fault match{self.suggest(action, KNOWN_ACTIONS)}"
+                f"; valid: {_choices(KNOWN_ACTIONS)}, or a GraphQL operation name (capitalised, "
+                "e.g. CreateWebhook)",
+            )
         shop = self.string(fields["shop"], "the matched shop handle") if "shop" in fields else None
         values = (method, path, action, shop)
         if any(isinstance(v, _Bad) for v in values):
