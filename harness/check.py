@@ -31,9 +31,10 @@ from harness.options import PROPERTY_IDS, Options
 from harness.profiles import profile as get_profile
 from harness.properties import Violation
 from harness.reports.render import CheckReport
+from harness.runtime import watch
 from harness.runtime.vtime import real_monotonic
 from harness.scenarios import load_library
-from harness.scenarios.replay import record_violations
+from harness.scenarios.replay import ScenarioResult, record_violations
 from harness.scenarios.runner import replay_all
 from harness.simulator import Simulator
 from harness.steps import (
@@ -158,10 +159,13 @@ def check(
     record_dir: str | Path | None = None,
     library: bool = True,
     progress: Callable[[Progress], None] | None = None,
+    on_violation: Callable[[Violation], None] | None = None,
 ) -> CheckReport:
     """Check an integration against every enabled property; see the module docstring.
 
     ``database``: Hypothesis' example database in the exploration (see ``explore``).
+    ``on_violation``: hears each violation as soon as it is found (before de-duplication), so a
+    supervisor keeps what was found when a later step takes the run down.
     Raises ``harness.targets.python.IntegrationLoadError`` for a target that cannot be loaded.
     """
     started = real_monotonic()
@@ -182,11 +186,27 @@ def check(
     scenarios = load_library() if library else []
     total = len(scenarios) + len(probe_list) + n_examples  # crash plans are added once counted
 
+    def found_one(violation: Violation) -> None:
+        found.append(violation)
+        if on_violation is not None:
+            on_violation(violation)
+
+    def phase(name: str) -> None:
+        watcher = watch.current()
+        if watcher is not None:
+            watcher.phase(name)
+
     def tick(phase: str, step: int = 1) -> None:
         nonlocal done
         done += step
         if progress is not None:
             progress(Progress(phase, min(done, total), total, len(dedupe(found))))
+
+    def on_scenario(result: ScenarioResult) -> None:
+        tick("library")
+        if on_violation is not None:
+            for v in result.violations:
+                on_violation(v)
 
     # The scenario library first: each scenario on a simulator of its own (its own clock).
     t0 = real_monotonic()
@@ -197,7 +217,7 @@ def check(
         shop_key=shop_key,
         token_key=token_key,
         options=opts,
-        on_scenario=lambda _: tick("library"),
+        on_scenario=on_scenario,
     )
     # Kept aside until the end: probes, crashes and exploration run as if the library had found
     # nothing, and their shrunk witnesses stand for every property they found; the library adds
@@ -208,6 +228,7 @@ def check(
     with Simulator(integration, world=world, options=opts) as sim:
         t0 = real_monotonic()
         for probe in probe_list:
+            phase(f"probe: {probe.name}")
             pworld = _probe_world(world, probe)
             result = sim.run(probe.steps, world=pworld)
             for v in dedupe(result.violations):
@@ -218,21 +239,22 @@ def check(
                     keeps_failing=same_bug(v),
                 )
                 if witness is not None:
-                    found.append(witness.with_steps(steps).with_world(pworld))
+                    found_one(witness.with_steps(steps).with_world(pworld))
             tick("probes")
         timings["probes"] = real_monotonic() - t0
 
         t0 = real_monotonic()
+        phase("crash points")
         plans = crash_plans(sim, world=world)
         total += len(plans)
-        found.extend(
-            enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes"))
-        )
+        for v in enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes")):
+            found_one(v)
         timings["crashes"] = real_monotonic() - t0
 
         t0 = real_monotonic()
         remaining = set(opts.properties) - {v.property for v in found}
         if remaining and n_examples > 0:
+            phase("exploration")
             explored = explore(
                 sim,
                 world=world,
@@ -243,7 +265,8 @@ def check(
                 max_steps=steps_bound,
                 on_example=lambda: tick("explore"),
             )
-            found.extend(explored)
+            for v in explored:
+                found_one(v)
         timings["explore"] = real_monotonic() - t0
 
     elsewhere = {v.property for v in found}

@@ -50,6 +50,7 @@ from harness.history import (
 )
 from harness.options import Options
 from harness.properties import Violation, check_all
+from harness.runtime import watch as _watch
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
@@ -206,6 +207,9 @@ class Session:
         before = self.history.records[-1].world if self.history.records else self.history.initial
         fired_before = len(self.fake.faults.fired)
         pfired_before = len(self.store.faults.fired)
+        watcher = _watch.current()
+        if watcher is not None:
+            watcher.step(len(self.history.records), lambda: describe_step(step))
         calls = self._dispatch(step)
         for call in calls:
             if call.outcome.hung:

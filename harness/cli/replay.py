@@ -18,10 +18,11 @@ from harness.history import StepRecord
 from harness.options import Options
 from harness.properties import Violation
 from harness.reports.markdown import LibraryResult, render_markdown
-from harness.reports.render import CheckReport, render_json, render_violation
+from harness.reports.render import CheckReport, render_header, render_json, render_violation
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult
 from harness.scenarios.runner import failing_records, load_scenarios, replay_all
+from harness.supervise import current_isolation, escape_attempts
 from harness.targets.python import Integration, load_integration
 
 DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
@@ -56,6 +57,12 @@ def add_replay_parser(
     add_config(parser)
     parser.add_argument("--report-json", metavar="PATH", help="write the JSON report to PATH")
     parser.add_argument("--report-md", metavar="PATH", help="write a Markdown report to PATH")
+    parser.add_argument(
+        "--wall-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="real seconds a hook may run before it counts as hung (default 10)",
+    )
     return parser
 
 
@@ -137,6 +144,7 @@ def run_replay(
     out: IO[str],
     *,
     settings: Mapping[str, Any],
+    notify: Callable[[str, object], None] | None = None,
 ) -> int:
     """``lifecycle-harness replay``; raises ``ScenarioError`` (and the integration's load
     errors) for bad usage, which the CLI turns into exit code 2."""
@@ -151,16 +159,28 @@ def run_replay(
             )
             raise ScenarioError(f"{subject} no integration; pass one with --integration TARGET")
     integration = load_integration(args.integration) if args.integration else None
+    name = integration.name if integration is not None else _targets(scenarios)
+    if notify is not None:
+        notify("meta", {"integration": name, "seed": None, "examples": 0})
+
+    def on_result(result: ScenarioResult) -> None:
+        if notify is not None:
+            for violation in result.violations:
+                notify("found", violation)
+            notify("library", (result.scenario.name, result.passed, result.summary()))
+
     results = replay_all(
         scenarios,
         integration=integration,
         configuration=settings.get("configuration"),
         shop_key=settings.get("shop_key", "shopName"),
         token_key=settings.get("token_key", "access_token"),
+        on_scenario=on_result,
     )
-    name = integration.name if integration is not None else _targets(scenarios)
     report = replay_report(results, integration=name)
-    out.write(render_replay_text(results, report))
+    report.isolation = current_isolation()
+    report.escapes = escape_attempts()
+    out.write(render_header(report) + render_replay_text(results, report))
     if args.report_json:
         data = json.loads(render_json(report))
         data["scenario_results"] = results_data(results)
@@ -184,7 +204,7 @@ def run_replay(
             title="lifecycle-harness replay",
         )
         _write(args.report_md, text, "--report-md")
-    return EXIT_OK if all(r.passed for r in results) else EXIT_VIOLATIONS
+    return EXIT_OK if all(r.passed for r in results) and not report.escapes else EXIT_VIOLATIONS
 
 
 def _targets(scenarios: Sequence[Scenario]) -> str:
