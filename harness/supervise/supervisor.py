@@ -305,7 +305,8 @@ class StatusWatcher:
         if self.count:
             where = ", ".join(f"{op} of {bot}" for op, bot in self.calls)
             if steps:
-                where += f" at step {steps[-1]}"
+                number, _, text = steps[-1].partition(". ")
+                where += f" at step {number} ({text})"
             self._escapes(where)
         for error in errors:
             if isinstance(error, MemoryError):
