@@ -13,9 +13,11 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 from harness.plugin import config as cfg
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from harness.options import Options
@@ -507,7 +509,7 @@ class Suite:
         runner = dataclasses.replace(
             self.runner, options=self.runner.options.only(property_id), library=False
         )
-        report = runner.check()
+        report: CheckReport = supervised(runner.check, wall=runner.options.hook_wall_seconds)
         if report.violations:
             raise LifecycleFailure(render_check(report))
 
@@ -526,19 +528,47 @@ class Suite:
         integration: object = self.runner.integration
         if scenario.integration is not None:
             integration = resolve_target(scenario.integration, self.rootpath)
-        result = replay(scenario, integration=integration, configuration=self.runner.configuration)
-        if result.passed:
+        configuration = self.runner.configuration
+
+        def job() -> tuple[bool, list[Violation], tuple[str, ...]]:
+            result = replay(scenario, integration=integration, configuration=configuration)
+            return result.passed, list(result.violations), tuple(result.missing)
+
+        passed, violations, missing = supervised(
+            job, wall=self.runner.options.hook_wall_seconds
+        )
+        if passed:
             return
         lines = [f"scenario {scenario.name} ({path}) did not replay as expected"]
-        for violation in result.violations:
+        for violation in violations:
             line = step_line(path, violation.step_index)
             where = f"{path}:{line + 1}" if line is not None else str(path)
             lines.append(f"{where}: step {violation.step_index + 1} violates {violation.property}")
-        for missing in result.missing:
-            lines.append(f"expected violation of {missing} did not happen")
+        for absent in missing:
+            lines.append(f"expected violation of {absent} did not happen")
         lines.append("")
-        lines.append(report_text(result.violations, [None] * len(result.violations)))
+        lines.append(report_text(violations, [None] * len(violations)))
         raise LifecycleFailure("\n".join(lines).rstrip("\n"))
+
+
+def supervised(job: Callable[[], T], *, wall: float) -> T:
+    """``job()`` in a supervised worker (``harness.supervise``): a target that exits, is
+    killed, hangs, runs out of memory or leaves threads or children behind fails the item with
+    the supervisor's finding (hook, bot, step, cause) and what was found before it, instead of
+    taking pytest down."""
+    from harness.supervise import Limits, supervise
+
+    outcome = supervise(lambda _channel: job(), limits=Limits(wall_timeout=wall))
+    if outcome.stop is None:
+        return cast(T, outcome.result)
+    lines = [outcome.isolation, f"the run was stopped: {outcome.stop.describe()}"]
+    if outcome.stop.steps:
+        lines.append("lifecycle so far:")
+        lines += [f"  {step}" for step in outcome.stop.steps]
+    found = [payload for kind, payload in outcome.messages if kind == "found"]
+    if found:
+        lines += ["", f"found before the stop: {len(found)} violation(s)"]
+    raise LifecycleFailure("\n".join(lines))
 
 
 def _property_order(property_id: str) -> int:

@@ -400,6 +400,7 @@ def _worker_main(
         with watch.watching(watcher):
             result = job(channel)
             watcher.finish()
+        channel.send("peak", _rss_kb(os.getpid(), "VmHWM:"))
         channel.send("result", result)
         return 0
     except WorkerStop as stop:
@@ -643,7 +644,9 @@ class _Loop:
         if kind == "result":
             self.outcome.result = payload
             self.got_result = True
-            self.outcome.peak_rss_kb = _peak_rss_kb(self.pid)
+            return
+        if kind == "peak":
+            self.outcome.peak_rss_kb = payload if isinstance(payload, int) else None
             return
         if kind == "rss":
             self.outcome.start_rss_kb = payload if isinstance(payload, int) else None
