@@ -8,7 +8,8 @@ bare ``httpx.MockTransport`` round trip measured in the same run:
 - ``check in-process`` / ``check supervised``: ``check`` of a bundled example, and the
   difference, the supervisor's cost per ``check``;
 - ``watcher per hook``: a register + unregister lifecycle with and without the worker's
-  status watcher installed, per hook call.
+  status watcher installed, per hook call; and the watcher's announcements alone (a step,
+  hooks started, hooks ended), which is what it adds to a hook call without the noise.
 
 ``--memory``: a supervised ``check --examples N`` (default 2000): the worker's resident memory
 before the job and its peak (VmHWM), and the growth.
@@ -89,14 +90,29 @@ def main() -> None:
         with watch.watching(watcher):
             lifecycles()
 
-    mock, fork, plain, sup, bare_h, watched_h = [], [], [], [], [], []
-    for _ in range(args.rounds):
+    def announcements(n: int = 2000) -> float:
+        """What the watcher adds to one hook call: a step, hooks started, hooks ended."""
+        start = time.perf_counter()
+        for i in range(n):
+            watcher.step(i % 5, lambda: "register bot=bot1")
+            watcher.hooks_started([("register", "bot1-id")], 10.0)
+            watcher.hooks_ended([None])
+        return (time.perf_counter() - start) / n
+
+    mock, fork, plain, sup, bare_h, watched_h, announce = [], [], [], [], [], [], []
+    for r in range(args.rounds):
         mock.append(_mock_round_trip())
         fork.append(_timed(empty))
-        plain.append(_timed(in_process))
-        sup.append(_timed(supervised))
+        # Alternate the order so a drift of the machine's load favours neither.
+        if r % 2:
+            sup.append(_timed(supervised))
+            plain.append(_timed(in_process))
+        else:
+            plain.append(_timed(in_process))
+            sup.append(_timed(supervised))
         bare_h.append(_timed(lifecycles) / (2 * args.hooks))
         watched_h.append(_timed(watched) / (2 * args.hooks))
+        announce.append(announcements())
     m = statistics.median(mock)
 
     def line(name: str, seconds: float) -> None:
@@ -117,6 +133,7 @@ def main() -> None:
         "watcher cost per hook call",
         statistics.median(w - b for w, b in zip(watched_h, bare_h, strict=True)),
     )
+    line("watcher announcements alone", statistics.median(announce))
     os.close(read_fd)
     os.close(write_fd)
 
