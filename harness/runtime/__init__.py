@@ -2,6 +2,7 @@
 
 Modules, lowest first:
 
+- ``clock``: the clock protocol the runtime reads time from;
 - ``errors``: the platform's API errors (``RuntimeError``, ``ResourceNotFoundError``, ...) and
   ``is_api_error``, as ``@botpress/client`` defines them;
 - ``store``: the state API in memory (``State``, ``StateStore``) and the records of its calls;
@@ -25,6 +26,7 @@ from harness.runtime.clients import (
     AsyncPlatformClient,
     PlatformClient,
 )
+from harness.runtime.clock import Clock
 from harness.runtime.context import (
     Context,
     ReadOnlyDict,
@@ -65,7 +67,6 @@ from harness.runtime.platform_faults import (
 )
 from harness.runtime.store import (
     STATE_TYPES,
-    Clock,
     ConfigureCall,
     PlatformCall,
     State,

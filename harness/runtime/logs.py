@@ -1,7 +1,5 @@
 """The platform logger: :class:`PlatformLogger` writes :class:`LogRecord` s into a
 :class:`LogSink`; records logged through stdlib ``logging`` during a hook are captured too."""
-
-
 from __future__ import annotations
 
 import contextvars
@@ -14,10 +12,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
-if TYPE_CHECKING:
-    from harness.runtime.store import Clock
+from harness.runtime.clock import Clock
 
 # --------------------------------------------------------------------------------------------
 # Logging

@@ -7,13 +7,10 @@ from __future__ import annotations
 import datetime as _dt
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from fake_shopify.faults import Always, Next, Nth, Probability, Schedule
+from harness.runtime.clock import Clock
 from harness.runtime.errors import ApiError, api_error_for_status
-
-if TYPE_CHECKING:
-    from harness.runtime.store import Clock
 
 
 @dataclass(frozen=True)

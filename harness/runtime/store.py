@@ -10,25 +10,11 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol, TypeAlias
+from typing import Any, Literal, TypeAlias
 
+from harness.runtime.clock import Clock, _FixedClock
 from harness.runtime.errors import ApiError, InvalidPayloadError, ResourceNotFoundError
 from harness.runtime.platform_faults import PlatformFaults
-
-
-class Clock(Protocol):
-    """What the store reads time from (``VirtualTime`` and fake_shopify's clocks fit)."""
-
-    def now(self) -> _dt.datetime: ...
-
-
-class _FixedClock:
-    def __init__(self) -> None:
-        self._now = _dt.datetime(2026, 1, 5, 9, 0, 0, tzinfo=_dt.UTC)
-
-    def now(self) -> _dt.datetime:
-        return self._now
-
 
 # States and the store
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from harness.targets.python import load_integration
 BLOCKED = """\
 import threading
 def register(ctx):
-    threading.Event().wait(10000)
+    threading.Event().wait()  # no timeout: blocked in C for ever (a timeout would be virtual)
 def unregister(ctx):
     pass
 """

@@ -483,7 +483,8 @@ def test_async_hooks_of_two_bots_interleave(
 
 
 def test_sync_and_async_hooks_overlap(vt: VirtualTime, store: StateStore, sink: LogSink) -> None:
-    both_running = threading.Barrier(2, timeout=5)
+    # No timeout: a timed wait inside a hook is virtual; wall_timeout bounds a broken test.
+    both_running = threading.Barrier(2)
 
     def register(ctx: Context, logger: PlatformLogger) -> None:
         both_running.wait()

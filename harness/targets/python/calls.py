@@ -208,6 +208,7 @@ def call_hooks_concurrently(
             _run_inline(runs[0], options)
         else:
             threads = [run for run in runs if not run.hook.is_async]
+            vtime.expect_hook_threads(len(threads))  # before any starts: none may sleep alone
             for run in threads:
                 _start_thread(run, options)
             tasks = [run for run in runs if run.hook.is_async]
@@ -622,7 +623,13 @@ def _alarm(run: _Run, seconds: float) -> Iterator[None]:
 def _start_thread(run: _Run, options: _Options) -> None:
     context = contextvars.copy_context()
     context.run(_options_capture.set, options.capture_stdlib)
-    run.thread_id = _thread.start_new_thread(context.run, (_sync_body, run))
+    run.thread_id = _thread.start_new_thread(context.run, (_threaded_body, run))
+
+
+def _threaded_body(run: _Run) -> None:
+    """A plain hook on a thread of its own: its sleeps overlap with the other hook threads'."""
+    with run.vtime.hook_thread():
+        _sync_body(run)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
