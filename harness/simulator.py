@@ -52,6 +52,7 @@ from harness.options import Options
 from harness.properties import Violation, check_all
 from harness.runtime import watch as _watch
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
+from harness.runtime.logs import bounded_text
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
 from harness.runtime.vtime import ClockRangeError, VirtualTime, current_deadline
@@ -143,11 +144,20 @@ def _headers(request: httpx.Request) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in request.headers.items())
 
 
+BODY_LIMIT = 256 * 1024
+"""Characters of a request or response body kept in the history (the rest is cut with a
+marker): a hook posting 200 MB must not make every step record hold it."""
+
+
 def _body(request: httpx.Request) -> str:
     try:
-        return request.content.decode("utf-8", "replace")
+        content = request.content
     except httpx.RequestNotRead:
         return ""
+    if len(content) <= BODY_LIMIT:
+        return content.decode("utf-8", "replace")
+    text = content[:BODY_LIMIT].decode("utf-8", "replace")
+    return f"{text}... [truncated by lifecycle-harness: {len(content) - BODY_LIMIT} more bytes]"
 
 
 def _shop_of(host: str) -> str | None:
@@ -622,7 +632,7 @@ class Session:
         body = ""
         if response is not None:
             try:
-                body = response.text
+                body = bounded_text(response.text, BODY_LIMIT)
             except httpx.ResponseNotRead:
                 body = ""
         recorder.exchanges.append(

@@ -325,3 +325,26 @@ def test_ctrl_c_stops_the_run_and_still_writes_the_reports(tmp_path: Path) -> No
     assert report["stopped"]["cause"] == "interrupted (Ctrl-C); stopped by the supervisor"
     assert report["stopped"]["hook"] == "register"
     assert "Traceback" not in err
+
+
+def test_bodies_are_kept_at_a_bounded_size(tmp_path: Path) -> None:
+    from harness.simulator import BODY_LIMIT, Simulator
+    from harness.steps import Register
+    from harness.targets.python import load_integration
+
+    target = _target(
+        tmp_path,
+        "big_body",
+        "import httpx\n"
+        "def register(ctx):\n"
+        "    shop = ctx.configuration['shopName']\n"
+        "    httpx.post(f'https://{shop}.myshopify.com/admin/api/2025-07/webhooks.json',\n"
+        "               content=b'y' * 3_000_000)\n",
+    )
+    with Simulator(load_integration(str(target))) as sim:
+        result = sim.run([Register()])
+    (exchange,) = result.history.records[0].calls[0].exchanges
+    assert len(exchange.request_body) < BODY_LIMIT + 100
+    assert exchange.request_body.endswith(
+        f"[truncated by lifecycle-harness: {3_000_000 - BODY_LIMIT} more bytes]"
+    )
