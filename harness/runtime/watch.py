@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Protocol
 
-__all__ = ["Watcher", "current", "watching"]
+__all__ = ["Watcher", "current", "own_child", "owned_children", "watching"]
 
 
 class Watcher(Protocol):
@@ -34,6 +34,17 @@ class Watcher(Protocol):
 
 
 _current: Watcher | None = None
+_owned: set[int] = set()
+
+
+def own_child(pid: int) -> None:
+    """Declare child process ``pid`` the harness's own (a target's runtime process, such as
+    the Node target's): a watcher does not count it as left behind by a hook."""
+    _owned.add(pid)
+
+
+def owned_children() -> frozenset[int]:
+    return frozenset(_owned)
 
 
 def current() -> Watcher | None:

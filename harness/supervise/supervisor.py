@@ -313,7 +313,7 @@ class StatusWatcher:
                 limit = f" (limit {self.memory_mb} MiB)" if self.memory_mb else ""
                 raise WorkerStop("memory", f"the hook ran out of memory{limit}: MemoryError")
         threads = _user_threads() - self.threads
-        children = _children() - self.children
+        children = _children() - self.children - watch.owned_children()
         deadline = time.monotonic() + 0.2
         while (threads or children) and time.monotonic() < deadline:
             time.sleep(0.01)

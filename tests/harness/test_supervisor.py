@@ -348,3 +348,37 @@ def test_bodies_are_kept_at_a_bounded_size(tmp_path: Path) -> None:
     assert exchange.request_body.endswith(
         f"[truncated by lifecycle-harness: {3_000_000 - BODY_LIMIT} more bytes]"
     )
+
+
+def test_a_child_the_harness_owns_is_not_left_behind(tmp_path: Path) -> None:
+    """Room for a target with a process of its own (the Node target): a child declared with
+    ``harness.runtime.watch.own_child`` outlives hook calls without stopping the run."""
+    from harness.supervise import Limits, supervise
+
+    target = _target(
+        tmp_path,
+        "owned_child",
+        "import subprocess\n"
+        "from harness.runtime import watch\n"
+        "def register(ctx):\n"
+        "    watch.own_child(subprocess.Popen(['sleep', '30']).pid)\n",
+    )
+    stray = _target(tmp_path, "stray_child", HOSTILE["child_left"])
+
+    def job(path: Path) -> Any:
+        from harness.simulator import Simulator
+        from harness.steps import Register
+        from harness.targets.python import load_integration
+
+        def run(_channel: object) -> bool:
+            with Simulator(load_integration(str(path))) as sim:
+                return bool(sim.run([Register()]).history.records)
+
+        return run
+
+    owned = supervise(job(target), limits=Limits())
+    assert owned.stop is None
+    assert owned.result is True
+    left = supervise(job(stray), limits=Limits())
+    assert left.stop is not None
+    assert left.stop.kind == "children"
