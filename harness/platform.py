@@ -135,7 +135,9 @@ class Client(Protocol):
         self, *, type: str, id: str, name: str, payload: Mapping[str, Any]
     ) -> State: ...
 
-    def patch_state(self, *, type: str, id: str, name: str, payload: Mapping[str, Any]) -> State: ...
+    def patch_state(
+        self, *, type: str, id: str, name: str, payload: Mapping[str, Any]
+    ) -> State: ...
 
 
 class AsyncClient(Protocol):

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 from harness.check import Progress, check
 from harness.cli.replay import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
+from harness.cli.serve import add_serve_parser, serve
 from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
 from harness.reports.markdown import render_markdown
@@ -72,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog=PROG,
         description="Find the lifecycle bugs of a bot-platform integration before production does.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo,serve}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -140,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
     common(p_demo)
     supervision(p_demo)
+    add_serve_parser(sub)
     return parser
 
 
@@ -358,6 +360,8 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "serve":  # runs no target: the fakes on loopback, in this process
+        return _dispatch(args, out, err)
     try:
         check_outputs(args)
     except UsageError as exc:
@@ -393,6 +397,8 @@ def _dispatch(
     args: argparse.Namespace, out: IO[str], err: IO[str], notify: Notify | None = None
 ) -> int:
     try:
+        if args.command == "serve":
+            return serve(args, out)
         if args.command == "demo":
             err.write(
                 f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "

@@ -61,4 +61,24 @@ GRAPHQL_EXAMPLES: dict[str, Example] = {
 }
 """The GraphQL examples; ``graphql_double_path`` breaks nothing but ``exactly_once``."""
 
-__all__ = ["EXAMPLES", "GRAPHQL_EXAMPLES", "Example"]
+STACK_EXAMPLES: dict[str, Example] = {
+    # The same lifecycle on HTTP stacks other than httpx (issue 10), served at socket level.
+    "requests_correct": _example("stacks.requests_correct"),
+    "requests_blind_create": _example("stacks.requests_blind_create", "idempotent"),
+    "urllib3_correct": _example("stacks.urllib3_correct"),
+    "urllib3_strict_unregister": _example(
+        "stacks.urllib3_strict_unregister", "tolerant_unregister"
+    ),
+    "urllib_correct": _example("stacks.urllib_correct"),
+    "urllib_logged_headers": _example("stacks.urllib_logged_headers", "no_secret_leak"),
+    "http_client_correct": _example("stacks.http_client_correct"),
+    "http_client_swallowed": _example("stacks.http_client_swallowed", "reported"),
+    "aiohttp_correct": _example("stacks.aiohttp_correct"),
+    "aiohttp_blind_create": _example("stacks.aiohttp_blind_create", "idempotent"),
+    "shopifyapi_correct": _example("stacks.shopifyapi_correct"),
+    "shopifyapi_blind_create": _example("stacks.shopifyapi_blind_create", "idempotent"),
+}
+"""One correct and one buggy example per HTTP stack; their modules import ``requests``,
+``urllib3``, ``aiohttp`` or ``ShopifyAPI`` (the ``test`` extra)."""
+
+__all__ = ["EXAMPLES", "GRAPHQL_EXAMPLES", "STACK_EXAMPLES", "Example"]

@@ -1,6 +1,5 @@
 """The frozen hook context (:class:`Context`) and the default ``webhook_url``."""
 
-
 from __future__ import annotations
 
 import copy

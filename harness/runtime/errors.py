@@ -21,7 +21,6 @@ Errors mirror ``@botpress/client``'s API errors (platform-lifecycle.md section 1
 Like the SDK, code recognises an API error by duck typing (:func:`is_api_error`), not by class.
 """
 
-
 from __future__ import annotations
 
 from collections.abc import Mapping

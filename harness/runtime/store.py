@@ -1,7 +1,6 @@
 """The platform's state API in memory: :class:`State`, :class:`StateStore` and the records
 of the calls it served (:class:`PlatformCall`, :class:`ConfigureCall`)."""
 
-
 from __future__ import annotations
 
 import copy
@@ -280,4 +279,3 @@ def _expiry(expiry: int | None) -> int | None:
             f"state expiry is in milliseconds, 1 to {MAX_EXPIRY_MS} (30 days); got {expiry!r}"
         )
     return expiry
-

@@ -33,9 +33,7 @@ from harness.platform import AsyncClient, Context, Logger, ResourceNotFoundError
 STATE_NAME = "configuration"  # the original integration's state name
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     async with shopify(ctx) as http:
         webhook_ids = await asyncio.gather(
             *(_create_webhook(http, logger, topic=topic, address=webhook_url) for topic in TOPICS)

@@ -37,9 +37,7 @@ SHOPIFY_API_VERSION = "2023-07"  # the [SHOP] integration's const.ts
 axios = httpx.AsyncClient()
 
 
-async def register(
-    *, client: AsyncClient, ctx: Context, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, client: AsyncClient, ctx: Context, logger: Logger, webhook_url: str) -> None:
     axios.base_url = httpx.URL(f"https://{ctx.configuration['shopName']}.myshopify.com")
     axios.headers["X-Shopify-Access-Token"] = ctx.configuration["access_token"]
     axios.headers["Content-Type"] = "application/json"

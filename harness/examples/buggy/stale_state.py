@@ -26,9 +26,7 @@ from harness.examples._shopify_rest import (
 from harness.platform import AsyncClient, Context, Logger
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     state = await client.get_or_set_state(
         type="integration", id=ctx.integration_id, name=STATE_NAME, payload={"webhook_ids": {}}
     )

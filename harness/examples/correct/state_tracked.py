@@ -37,9 +37,7 @@ from harness.examples._shopify_rest import (
 from harness.platform import AsyncClient, Context, Logger
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     stored = await stored_ids(ctx, client)
     ids: dict[str, int] = {}
     async with shopify(ctx) as http:

@@ -11,7 +11,6 @@ overlapping plain hooks (or any with ``isolate_sync=True``) on worker threads st
 ``threading.Thread``), which a hook blocked forever leaves behind instead of blocking the run.
 """
 
-
 from __future__ import annotations
 
 import _thread
@@ -74,6 +73,7 @@ class HookCrash(BaseException):
     A ``BaseException`` so that ``except Exception`` in the integration cannot catch it, as no
     handler can catch a process being killed.
     """
+
 
 Status = Literal["registered", "registration_failed", "unregistered", "unregistration_failed"]
 
@@ -662,7 +662,6 @@ def _interrupt_thread(thread_id: int) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(HookTimeout)
     )
-
 
 
 def _run_async_group(runs: Sequence[_Run], options: _Options) -> None:

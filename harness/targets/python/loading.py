@@ -11,7 +11,6 @@ Loading::
      └── HookSignatureError              a parameter the harness cannot provide
 """
 
-
 from __future__ import annotations
 
 import hashlib
@@ -278,5 +277,3 @@ def _object_name(obj: object) -> str:
     name = getattr(obj, "__qualname__", None) or type(obj).__qualname__
     module = getattr(obj, "__module__", None) or type(obj).__module__
     return f"{module}:{name}"
-
-
