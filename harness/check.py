@@ -31,6 +31,7 @@ from harness.options import PROPERTY_IDS, Options
 from harness.profiles import profile as get_profile
 from harness.properties import Violation
 from harness.reports.render import CheckReport
+from harness.runtime import watch
 from harness.runtime.vtime import real_monotonic
 from harness.scenarios import load_library
 from harness.scenarios.replay import ScenarioResult, record_violations
@@ -159,10 +160,13 @@ def check(
     record_dir: str | Path | None = None,
     library: bool = True,
     progress: Callable[[Progress], None] | None = None,
+    on_violation: Callable[[Violation], None] | None = None,
 ) -> CheckReport:
     """Check an integration against every enabled property; see the module docstring.
 
     ``database``: Hypothesis' example database in the exploration (see ``explore``).
+    ``on_violation``: hears each violation as soon as it is found (before de-duplication), so a
+    supervisor keeps what was found when a later step takes the run down.
     Raises ``harness.targets.python.IntegrationLoadError`` for a target that cannot be loaded.
     """
     started = real_monotonic()
@@ -192,15 +196,28 @@ def check(
     timings["plans"] = real_monotonic() - t0
     total = len(scenarios) + len(probe_list) + len(plans) + n_examples
 
+    def found_one(violation: Violation) -> None:
+        found.append(violation)
+        if on_violation is not None:
+            on_violation(violation)
+
+    def phase(name: str) -> None:
+        watcher = watch.current()
+        if watcher is not None:
+            watcher.phase(name)
+
     def tick(phase: str, step: int = 1) -> None:
         nonlocal done
         done += step
         if progress is not None:
             progress(Progress(phase, min(done, total), total, len(merged(found, from_library))))
 
-    def on_scenario(outcome: ScenarioResult) -> None:
-        from_library.extend(outcome.violations)
+    def on_scenario(result: ScenarioResult) -> None:
+        from_library.extend(result.violations)
         tick("library")
+        if on_violation is not None:
+            for v in result.violations:
+                on_violation(v)
 
     # The scenario library first: each scenario on a simulator of its own (its own clock).
     t0 = real_monotonic()
@@ -223,6 +240,7 @@ def check(
     with Simulator(integration, world=world, options=opts) as sim:
         t0 = real_monotonic()
         for probe in probe_list:
+            phase(f"probe: {probe.name}")
             pworld = _probe_world(world, probe)
             result = sim.run(probe.steps, world=pworld)
             for v in dedupe(result.violations):
@@ -233,19 +251,20 @@ def check(
                     keeps_failing=same_bug(v),
                 )
                 if witness is not None:
-                    found.append(witness.with_steps(steps).with_world(pworld))
+                    found_one(witness.with_steps(steps).with_world(pworld))
             tick("probes")
         timings["probes"] = real_monotonic() - t0
 
         t0 = real_monotonic()
-        found.extend(
-            enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes"))
-        )
+        phase("crash points")
+        for v in enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes")):
+            found_one(v)
         timings["crashes"] = real_monotonic() - t0
 
         t0 = real_monotonic()
         remaining = set(opts.properties) - {v.property for v in found}
         if remaining and n_examples > 0:
+            phase("exploration")
             explored = explore(
                 sim,
                 world=world,
@@ -256,7 +275,8 @@ def check(
                 max_steps=steps_bound,
                 on_example=lambda: tick("explore"),
             )
-            found.extend(explored)
+            for v in explored:
+                found_one(v)
         timings["explore"] = real_monotonic() - t0
 
     violations = sorted(

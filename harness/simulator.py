@@ -53,7 +53,9 @@ from harness.history import (
 )
 from harness.options import Options
 from harness.properties import Violation, check_all
+from harness.runtime import watch as _watch
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
+from harness.runtime.logs import bounded_text
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
 from harness.runtime.turns import turn_point
@@ -155,11 +157,20 @@ def _headers(request: httpx.Request) -> tuple[tuple[str, str], ...]:
     return tuple((k, v) for k, v in request.headers.items())
 
 
+BODY_LIMIT = 256 * 1024
+"""Characters of a request or response body kept in the history (the rest is cut with a
+marker): a hook posting 200 MB must not make every step record hold it."""
+
+
 def _body(request: httpx.Request) -> str:
     try:
-        return request.content.decode("utf-8", "replace")
+        content = request.content
     except httpx.RequestNotRead:
         return ""
+    if len(content) <= BODY_LIMIT:
+        return content.decode("utf-8", "replace")
+    text = content[:BODY_LIMIT].decode("utf-8", "replace")
+    return f"{text}... [truncated by lifecycle-harness: {len(content) - BODY_LIMIT} more bytes]"
 
 
 def _platform_line(call: rt.PlatformCall) -> str:
@@ -288,6 +299,9 @@ class Session:
         before = self.history.records[-1].world if self.history.records else self.history.initial
         fired_before = len(self.fake.faults.fired)
         pfired_before = len(self.store.faults.fired)
+        watcher = _watch.current()
+        if watcher is not None:
+            watcher.step(len(self.history.records), lambda: describe_step(step))
         if isinstance(step, HOOK_STEPS):
             # The platform spaces its calls (Options.timing; unverified, docs/decisions.md).
             gap = self.options.timing.gap(self._hook_ordinal)
@@ -833,7 +847,7 @@ class Session:
         body = ""
         if response is not None:
             try:
-                body = response.text
+                body = bounded_text(response.text, BODY_LIMIT)
             except httpx.ResponseNotRead:
                 body = ""
         limit = None

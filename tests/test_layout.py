@@ -16,7 +16,8 @@ rank  layer
       ``properties``, ``findings``, ``simulator``, ``exploration``
 5     ``harness.scenarios``
 6     ``harness.reports``
-7     ``harness.check``
+7     ``harness.check``, ``harness.supervise`` (a whole check; the supervised worker that runs
+      check and replay)
 8     ``harness.cli``, ``harness.__main__``
 ====  =====================================================================================
 
@@ -57,6 +58,7 @@ RANKS: dict[str, int] = {
     "harness.scenarios": 5,
     "harness.reports": 6,
     "harness.check": 7,
+    "harness.supervise": 7,
     "harness.cli": 8,
     "harness.__main__": 8,
 }

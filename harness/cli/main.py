@@ -7,6 +7,7 @@ config, a target that cannot be loaded: one clear line on stderr).
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import tempfile
@@ -28,9 +29,19 @@ from harness.common.project import (
 )
 from harness.options import Options, OptionsError
 from harness.profiles import PROFILES, ProfileError
+from harness.reports.markdown import render_markdown
 from harness.reports.render import CheckReport, render_json, render_text
 from harness.scenarios.model import ScenarioError
 from harness.simulator import HookHungError, SimulationError
+from harness.supervise import (
+    DEFAULT_MEMORY_MB,
+    Limits,
+    WorkerStop,
+    current_isolation,
+    escape_attempts,
+    partial_report,
+    supervise,
+)
 from harness.targets.python import IntegrationLoadError, load_integration
 from harness.world import WorldError, shop_handle_problem
 
@@ -38,6 +49,7 @@ DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"
 """The bundled port of the platform's documented Shopify example (it has the classic bugs)."""
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
 PROG = "lifecycle-harness"
 
 
@@ -160,7 +172,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     config(p_check)
     common(p_check)
-    add_replay_parser(sub, add_config=config)
+    supervision(p_check)
+    supervision(add_replay_parser(sub, add_config=config))
 
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
     p_demo.add_argument(
@@ -170,8 +183,41 @@ def build_parser() -> argparse.ArgumentParser:
         "(needs node and npm; the example is installed with npm ci on first use)",
     )
     common(p_demo)
+    supervision(p_demo)
     add_serve_parser(sub)
     return parser
+
+
+def _memory_mb(text: str) -> int:
+    value = _non_negative(text)
+    if value < 64:
+        raise argparse.ArgumentTypeError(f"expected at least 64 (MiB), got {value}")
+    return value
+
+
+def supervision(p: argparse.ArgumentParser) -> None:
+    """How the worker that runs the target is confined (see docs/supervisor.md)."""
+    p.add_argument(
+        "--memory-limit",
+        type=_memory_mb,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MIB",
+        help=f"address space of the worker running the target, in MiB (default "
+        f"{DEFAULT_MEMORY_MB}); past it the run stops with a finding",
+    )
+    p.add_argument(
+        "--isolation",
+        choices=("auto", "namespace", "guard"),
+        default="auto",
+        help="network isolation of the worker: its own network namespace (loopback only) "
+        "where the system allows it (auto, the default), required (namespace), or the socket "
+        "guard only (guard)",
+    )
+    p.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run the target in this process, without the supervised worker (debugging)",
+    )
 
 
 def load_config(path: str) -> dict[str, Any]:
@@ -304,6 +350,9 @@ def _options(args: argparse.Namespace) -> Options:
     return opts
 
 
+Notify = Callable[[str, object], None]
+
+
 def project_configuration(project: Project) -> dict[str, Any]:
     """The settings of the table's ``configuration`` (a file, or an inline table)."""
     source = project.configuration_source()
@@ -326,10 +375,21 @@ def _settings(args: argparse.Namespace, project: Project) -> dict[str, Any]:
 
 
 def _run_check(
-    target: str, args: argparse.Namespace, out: IO[str], err: IO[str], *, settings: dict[str, Any]
+    target: str,
+    args: argparse.Namespace,
+    out: IO[str],
+    err: IO[str],
+    *,
+    settings: dict[str, Any],
+    notify: Notify | None = None,
 ) -> int:
     progress: Callable[[Progress], None] | None = None if args.no_progress else ProgressBar(err)
     integration = load_integration(target)
+    if notify is not None:
+        notify(
+            "meta",
+            {"integration": integration.name, "seed": args.seed, "examples": args.examples or 0},
+        )
     try:
         report: CheckReport = check(
             integration,
@@ -342,10 +402,14 @@ def _run_check(
             record_dir=args.record_dir,
             progress=progress,
             options=_options(args),
+            on_violation=None if notify is None else (lambda v: notify("found", v)),
         )
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
     report.command = _reproduce(target, args)
+    report.isolation = current_isolation()
+    report.escapes = escape_attempts()
+    _shown(report, args)
     out.write(render_text(report))
     if args.junit_xml:
         write_junit(args.junit_xml, report, options=_options(args))
@@ -398,6 +462,42 @@ def main(
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    if args.command == "serve":  # runs no target: the fakes on loopback, in this process
+        return _dispatch(args, out, err)
+    try:
+        check_outputs(args)
+    except UsageError as exc:
+        err.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
+    _absolute_outputs(args)
+    if args.in_process:
+        return _dispatch(args, out, err)
+    return _supervised(args, out, err)
+
+
+def _absolute_outputs(args: argparse.Namespace) -> None:
+    """Fix where reports go before the target runs: a hook's ``os.chdir`` moves nothing."""
+    args.start_dir = os.getcwd()
+    for attr in ("report_json", "report_md", "record_dir"):
+        value = getattr(args, attr, None)
+        if value:
+            setattr(args, attr, str(Path(value).absolute()))
+
+
+def _shown(report: CheckReport, args: argparse.Namespace) -> None:
+    """Recorded files as the user named them: relative to where the command started."""
+    base = getattr(args, "start_dir", None)
+    if base is None:
+        return
+    for index, path in report.scenarios.items():
+        relative = os.path.relpath(path, base)
+        if not relative.startswith(".." + os.sep):
+            report.scenarios[index] = relative
+
+
+def _dispatch(
+    args: argparse.Namespace, out: IO[str], err: IO[str], notify: Notify | None = None
+) -> int:
     try:
         if args.command == "serve":
             return serve(args, out)
@@ -420,7 +520,7 @@ def main(
                 "(@botpress/sdk, bundled as the platform bundles it and served by Node); "
                 f"failing scenarios go to {args.record_dir}\n"
             )
-            return _run_check(target, args, out, err, settings={})
+            return _run_check(target, args, out, err, settings={}, notify=notify)
         if args.command == "demo":
             if args.record_dir is None:
                 # The demo's findings are not the user's: never into their project unasked.
@@ -431,7 +531,7 @@ def main(
                 f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "
                 f"example ported to Python; failing scenarios go to {args.record_dir}\n"
             )
-            return _run_check(DEMO_TARGET, args, out, err, settings={})
+            return _run_check(DEMO_TARGET, args, out, err, settings={}, notify=notify)
         if args.command == "replay":
             check_outputs(args)
             return run_replay(
@@ -439,6 +539,7 @@ def main(
                 out,
                 settings=_settings(args, project),
                 default_integration=project.integration(),
+                notify=notify,
             )
         chosen: str | None = args.target or project.integration()
         if chosen is None:
@@ -456,7 +557,7 @@ def main(
         if args.record_dir is None:
             args.record_dir = str(project.record_dir())
         check_outputs(args)
-        return _run_check(chosen, args, out, err, settings=_settings(args, project))
+        return _run_check(chosen, args, out, err, settings=_settings(args, project), notify=notify)
     except IntegrationLoadError as exc:
         # One line says what is wrong; an import failure adds the import's traceback below it.
         text = str(exc).strip() or type(exc).__name__
@@ -466,7 +567,86 @@ def main(
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     except HookHungError as exc:
+        if notify is not None:
+            # Supervised: the supervisor writes the report of what was found before the hang.
+            raise WorkerStop("hang", exc.reason) from None
         # A hang ends the run at once: every further call would cost another wall timeout.
         err.write("\n")
         out.write(f"{PROG}: {exc}\n")
         return EXIT_VIOLATIONS
+
+
+class _ToSupervisor:
+    """A text stream of the worker that the supervisor writes out (``out`` or ``err``)."""
+
+    def __init__(self, send: Notify, kind: str) -> None:
+        self.send = send
+        self.kind = kind
+
+    def write(self, text: str) -> int:
+        self.send(self.kind, text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def isatty(self) -> bool:
+        return False
+
+
+def _supervised(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
+    wall = getattr(args, "wall_timeout", None)
+    limits = Limits(
+        wall_timeout=wall if wall is not None else Options().hook_wall_seconds,
+        memory_mb=args.memory_limit,
+        isolation=args.isolation,
+    )
+
+    def job(channel: object) -> int:
+        send: Notify = channel.send  # type: ignore[attr-defined]
+        worker_out = _ToSupervisor(send, "out")
+        worker_err = _ToSupervisor(send, "err")
+        return _dispatch(args, worker_out, worker_err, notify=send)  # type: ignore[arg-type]
+
+    def on_message(kind: str, payload: object) -> None:
+        if kind in ("out", "err") and isinstance(payload, str):
+            stream = out if kind == "out" else err
+            stream.write(payload)
+            stream.flush()
+
+    outcome = supervise(job, limits=limits, on_message=on_message)
+    if outcome.stop is None:
+        code = int(outcome.result)
+        late = [text for kind, text in outcome.messages if kind == "escape" and str(text).startswith("after the last")]
+        for text in late:
+            out.write(f"network escape attempt: {text}\n")
+        return EXIT_VIOLATIONS if late and code == EXIT_OK else code
+    if outcome.stop.kind == "error" and outcome.stop.cause.startswith("cannot enter"):
+        err.write(f"{PROG}: error: {outcome.stop.cause}\n")
+        return EXIT_USAGE
+    name = DEMO_TARGET if args.command == "demo" else getattr(args, "target", None) or ""
+    report = partial_report(
+        outcome,
+        integration=name,
+        seed=getattr(args, "seed", None),
+        examples=getattr(args, "examples", None) or 0,
+        record_dir=getattr(args, "record_dir", None) if args.command != "replay" else None,
+    )
+    _shown(report, args)
+    err.write("\n")
+    out.write(render_text(report))
+    if outcome.output.strip():
+        out.write(f"worker output (bounded):\n{outcome.output.rstrip()}\n")
+    if args.report_json:
+        _write_or_say(args.report_json, render_json(report), "--report-json", err)
+    if args.report_md:
+        text = render_markdown(report, title=f"{PROG} {args.command}")
+        _write_or_say(args.report_md, text, "--report-md", err)
+    return EXIT_INTERRUPTED if outcome.stop.kind == "interrupt" else EXIT_VIOLATIONS
+
+
+def _write_or_say(path: str, text: str, flag: str, err: IO[str]) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        err.write(f"{PROG}: error: cannot write {flag} {path}: {exc.strerror or exc}\n")

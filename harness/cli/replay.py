@@ -21,10 +21,11 @@ from harness.options import Options, OptionsError
 from harness.properties import Violation
 from harness.reports.junit import ScenarioCase, render_junit
 from harness.reports.markdown import LibraryResult, render_markdown
-from harness.reports.render import CheckReport, render_json, render_violation
+from harness.reports.render import CheckReport, render_header, render_json, render_violation
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult
 from harness.scenarios.runner import failing_records, load_scenarios, replay_all
+from harness.supervise import current_isolation, escape_attempts
 from harness.targets.node import NodeIntegration
 from harness.targets.python import Integration, load_integration
 
@@ -66,6 +67,12 @@ def add_replay_parser(
         metavar="TOPIC[,TOPIC...]",
         help="webhook topics a fault-free register must leave subscribed at the bot's "
         "webhook_url (property subscribed)",
+    )
+    parser.add_argument(
+        "--wall-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="real seconds a hook may run before it counts as hung (default 10)",
     )
     return parser
 
@@ -181,6 +188,7 @@ def run_replay(
     *,
     settings: Mapping[str, Any],
     default_integration: str | None = None,
+    notify: Callable[[str, object], None] | None = None,
 ) -> int:
     """``lifecycle-harness replay``; raises ``ScenarioError`` (and the integration's load
     errors) for bad usage, which the CLI turns into exit code 2. ``default_integration`` (the
@@ -201,6 +209,16 @@ def run_replay(
             )
             raise ScenarioError(f"{subject} no integration; pass one with --integration TARGET")
     integration = load_integration(args.integration) if args.integration else None
+    name = integration.name if integration is not None else _targets(scenarios)
+    if notify is not None:
+        notify("meta", {"integration": name, "seed": None, "examples": 0})
+
+    def on_result(result: ScenarioResult) -> None:
+        if notify is not None:
+            for violation in result.violations:
+                notify("found", violation)
+            notify("library", (result.scenario.name, result.passed, result.summary()))
+
     results = replay_all(
         scenarios,
         integration=integration,
@@ -208,10 +226,12 @@ def run_replay(
         shop_key=settings.get("shop_key", "shopName"),
         token_key=settings.get("token_key", "access_token"),
         options=_topic_options(args),
+        on_scenario=on_result,
     )
-    name = integration.name if integration is not None else _targets(scenarios)
     report = replay_report(results, integration=name)
-    out.write(render_replay_text(results, report))
+    report.isolation = current_isolation()
+    report.escapes = escape_attempts()
+    out.write(render_header(report) + render_replay_text(results, report))
     if args.junit_xml:
         _write(
             args.junit_xml,
@@ -246,7 +266,7 @@ def run_replay(
             title="lifecycle-harness replay",
         )
         _write(args.report_md, text, "--report-md")
-    return EXIT_OK if all(r.passed for r in results) else EXIT_VIOLATIONS
+    return EXIT_OK if all(r.passed for r in results) and not report.escapes else EXIT_VIOLATIONS
 
 
 def _topic_options(args: argparse.Namespace) -> Options | None:

@@ -13,10 +13,12 @@ import dataclasses
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
 
 from harness.common.project import TABLE, shown_path
 from harness.plugin import config as cfg
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from harness.options import Options
@@ -552,7 +554,8 @@ class Suite:
 
     def _full_check(self) -> CheckReport:
         if self.report is None:
-            self.report = dataclasses.replace(self.runner, library=False).check()
+            runner = dataclasses.replace(self.runner, library=False)
+            self.report = supervised(runner.check, wall=runner.options.hook_wall_seconds)
         return self.report
 
     def load_scenario(self, path: Path) -> Scenario:
@@ -574,30 +577,66 @@ class Suite:
         # The shipped library is generic (see replay's strict_references); the repo's own files
         # must not name what the run does not have.
         shipped = library_dir().resolve() in path.resolve().parents
-        try:
-            result = replay(
-                scenario,
-                integration=integration,
-                configuration=self.runner.configuration,
-                strict_references=not shipped,
+        configuration = self.runner.configuration
+
+        def job() -> tuple[bool, list[Violation], tuple[str, ...], tuple[str, ...], str | None]:
+            try:
+                result = replay(
+                    scenario,
+                    integration=integration,
+                    configuration=configuration,
+                    strict_references=not shipped,
+                )
+            except ScenarioError as e:
+                return False, [], (), (), str(e)
+            return (
+                result.passed,
+                list(result.violations),
+                tuple(result.missing),
+                tuple(result.unreached),
+                None,
             )
-        except ScenarioError as e:
-            raise LifecycleFailure(str(e)) from None
-        if result.passed:
+
+        passed, violations, missing, unreached, error = supervised(
+            job, wall=self.runner.options.hook_wall_seconds
+        )
+        if error is not None:
+            raise LifecycleFailure(error)
+        if passed:
             return
         shown = shown_path(path, self.rootpath)
         lines = [f"scenario {scenario.name} ({shown}) did not replay as expected"]
-        for violation in result.violations:
+        for violation in violations:
             line = step_line(path, violation.step_index)
             where = f"{shown}:{line + 1}" if line is not None else shown
             lines.append(f"{where}: step {violation.step_index + 1} violates {violation.property}")
-        for missing in result.missing:
-            lines.append(f"expected violation of {missing} did not happen")
-        lines.extend(result.unreached)
+        for absent in missing:
+            lines.append(f"expected violation of {absent} did not happen")
+        lines.extend(unreached)
         lines.append("")
-        lines.append(report_text(result.violations, [None] * len(result.violations)))
+        lines.append(report_text(violations, [None] * len(violations)))
         lines.append(f"reproduce: lifecycle-harness replay {shown}")
         raise LifecycleFailure("\n".join(lines).rstrip("\n"))
+
+
+def supervised(job: Callable[[], T], *, wall: float) -> T:
+    """``job()`` in a supervised worker (``harness.supervise``): a target that exits, is
+    killed, hangs, runs out of memory or leaves threads or children behind fails the item with
+    the supervisor's finding (hook, bot, step, cause) and what was found before it, instead of
+    taking pytest down."""
+    from harness.supervise import Limits, supervise
+
+    outcome = supervise(lambda _channel: job(), limits=Limits(wall_timeout=wall))
+    if outcome.stop is None:
+        return cast(T, outcome.result)
+    lines = [outcome.isolation, f"the run was stopped: {outcome.stop.describe()}"]
+    if outcome.stop.steps:
+        lines.append("lifecycle so far:")
+        lines += [f"  {step}" for step in outcome.stop.steps]
+    found = [payload for kind, payload in outcome.messages if kind == "found"]
+    if found:
+        lines += ["", f"found before the stop: {len(found)} violation(s)"]
+    raise LifecycleFailure("\n".join(lines))
 
 
 def _property_order(property_id: str) -> int:

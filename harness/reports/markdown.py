@@ -171,6 +171,16 @@ def render_markdown(
         facts.append(text)
     if facts:
         lines += ["", ", ".join(facts) + "."]
+    isolation = getattr(report, "isolation", None)
+    if isolation:
+        lines += ["", f"_{isolation}_"]
+    escapes = getattr(report, "escapes", None) or []
+    if escapes:
+        lines += ["", f"**Network escape attempts:** {len(escapes)}", ""]
+        lines += [f"- {_cell(str(line))}" for line in escapes]
+    stopped = getattr(report, "stopped", None)
+    if isinstance(stopped, Mapping):
+        lines += ["", f"**Stopped early:** {_cell(str(stopped.get('text') or stopped.get('cause')))}"]
     if library:
         lines += ["", "| scenario | result |", "| --- | --- |"]
         for result in library:

@@ -35,10 +35,17 @@ class CheckReport:
     """The command that repeats this run, as the command line was given it (``None``: the
     target and seed alone)."""
     notices: list[str] = field(default_factory=list)  # what was not checked (issue 15), first
+    # Which network isolation was in force (a supervised run says; ``None``: in-process).
+    isolation: str | None = None
+    # The run was stopped early (a worker that crashed, hung, ...): the supervisor's finding,
+    # ``{"kind", "cause", "hook", "bot", "step", "steps", "phase", "running", "text"}``.
+    stopped: dict[str, object] | None = None
+    # Attempts to reach the network that the isolation contained (one line each).
+    escapes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.violations
+        return not self.violations and self.stopped is None and not self.escapes
 
     @property
     def findings(self) -> list[Finding]:
@@ -84,6 +91,9 @@ def render_json(report: CheckReport) -> str:
         "ok": report.ok,
         "summary": summary_data(report),
         "notices": list(report.notices),
+        "isolation": report.isolation,
+        "stopped": report.stopped,
+        "escapes": list(report.escapes),
         "violations": [
             violation_to_data(v, scenario=_shown(report.scenarios.get(i)))
             for i, v in enumerate(report.violations)
@@ -192,8 +202,39 @@ def summary_data(report: CheckReport) -> dict[str, object]:
 def render_text(report: CheckReport) -> str:
     library = render_library(report)
     return (
-        render_notices(report.notices) + _render_text(report) + (f"\n{library}" if library else "")
+        render_header(report)
+        + render_notices(report.notices)
+        + _render_text(report)
+        + render_stop(report)
+        + (f"\n{library}" if library else "")
     )
+
+
+def render_header(report: CheckReport) -> str:
+    """The isolation line of a supervised run (nothing for an in-process one), and every
+    escape attempt it contained."""
+    lines = [report.isolation] if report.isolation else []
+    if report.escapes:
+        lines.append(f"network escape attempts: {len(report.escapes)}")
+        lines += [f"  {line}" for line in report.escapes]
+    return "".join(f"{line}\n" for line in lines)
+
+
+def render_stop(report: CheckReport) -> str:
+    """The supervisor's finding when the run was stopped early (nothing otherwise)."""
+    stop = report.stopped
+    if stop is None:
+        return ""
+    lines = ["", f"STOPPED: {stop.get('text') or stop.get('cause')}"]
+    steps = stop.get("steps")
+    if isinstance(steps, list) and steps:
+        lines.append("   lifecycle so far:")
+        lines += [f"     {s}" for s in steps]
+        lines[-1] += "  <- stopped here"
+    lines.append(
+        "   the run ended here; the findings above are those made before the stop"
+    )
+    return "\n".join(lines) + "\n"
 
 
 def render_notices(notices: Sequence[str]) -> str:
@@ -205,7 +246,16 @@ def _render_text(report: CheckReport) -> str:
     total = report.timings.get("total")
     took = f", {total:.1f} s" if total is not None else ""
     seed = f"seed {report.seed}" if report.seed is not None else "no seed"
-    if report.ok:
+    if report.stopped is not None:
+        count = len(report.violations)
+        return (
+            f"{report.integration}: the run was stopped early; {count} violation"
+            f"{'s' if count != 1 else ''} found before the stop ({seed})\n"
+            + "".join(
+                f"\n{render_violation(v, i)}\n" for i, v in enumerate(report.violations, 1)
+            )
+        )
+    if not report.violations:
         head = (
             f"{report.integration}: no violations in {report.examples} generated lifecycles "
             f"and the crash points ({seed}{took})"

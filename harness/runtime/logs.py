@@ -67,6 +67,18 @@ class LogRecord:
         return self.message if not self.exc_text else f"{self.message}\n{self.exc_text}"
 
 
+TEXT_LIMIT = 8192
+"""Characters of a log message or traceback kept as evidence; the rest is cut with a marker
+(a hook logging 200 MB must not make the harness hold it, nor write it into reports)."""
+
+
+def bounded_text(text: str, limit: int = TEXT_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters with a marker saying how much was dropped."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"... [truncated by lifecycle-harness: {len(text) - limit} more characters]"
+
+
 class LogSink:
     """Where a run's log records go. Thread-safe appends."""
 
@@ -78,6 +90,12 @@ class LogSink:
     def emit(self, record: LogRecord) -> None:
         if record.time is None and self.clock is not None:
             record = replace(record, time=self.clock.now())
+        if len(record.message) > TEXT_LIMIT or len(record.exc_text or "") > TEXT_LIMIT:
+            record = replace(
+                record,
+                message=bounded_text(record.message),
+                exc_text=None if record.exc_text is None else bounded_text(record.exc_text),
+            )
         with self._lock:
             self.records.append(record)
 

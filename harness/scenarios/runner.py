@@ -10,6 +10,7 @@ from harness.common.redaction import Redactor
 from harness.history import StepRecord
 from harness.options import Options
 from harness.properties import Violation
+from harness.runtime import watch
 from harness.scenarios.library import discover, load_library, load_scenario
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult, replay
@@ -44,6 +45,9 @@ def replay_all(
     loaded = load_integration(integration) if isinstance(integration, str) else integration
     results = []
     for scenario in scenarios:
+        watcher = watch.current()
+        if watcher is not None:
+            watcher.phase(f"scenario: {scenario.name}")
         result = replay(
             scenario,
             integration=loaded,

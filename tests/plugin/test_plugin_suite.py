@@ -207,3 +207,33 @@ def test_a_scenario_pinning_a_known_violation_passes(
     pytester.makefile(".scenario.yaml", **{"scenarios/pinned": pinned})
     result = run("scenarios")
     result.assert_outcomes(passed=1)
+
+
+EXITS = '''
+import os
+
+def register(ctx):
+    os._exit(3)
+
+def unregister(ctx):
+    pass
+'''
+
+
+def test_a_hook_that_exits_fails_its_items_not_the_session(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    """Lifecycle items run the target in a supervised worker (issue 15): an ``os._exit`` in a
+    hook fails the item with the supervisor's finding; pytest goes on and reports."""
+    write_repo(pytester, integration="integrations/exits.py")
+    pytester.makepyfile(**{"integrations/exits": EXITS})
+    pytester.makepyfile(test_unit="def test_unit():\n    assert True\n")
+    result = run("-k", "idempotent or register-five-times or test_unit")
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*the run was stopped: register of bot1-id at step 1 (register bot=bot1)*: "
+            "the worker exited with code 3",
+        ]
+    )
+    result.stdout.fnmatch_lines(["network isolation: *"])

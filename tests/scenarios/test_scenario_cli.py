@@ -40,9 +40,13 @@ def test_replay_the_library_against_a_correct_integration(tmp_path: Path) -> Non
     )
     assert (code, err) == (0, "")
     count = len(list(library_dir().glob("*.scenario.yaml")))
-    assert out.startswith(f"{target('correct')}: {count} of {count} scenarios passed\n")
+    # The first line says which network isolation the supervised worker had (issue 15).
+    isolation, _, summary = out.partition("\n")
+    assert isolation.startswith("network isolation: ")
+    assert summary.startswith(f"{target('correct')}: {count} of {count} scenarios passed\n")
     data = json.loads(report.read_text())
     assert data["ok"] is True
+    assert data["isolation"] == isolation
     assert data["violations"] == []
     assert data["scenarios_passed"] == count
     assert {r["name"] for r in data["scenario_results"]} >= {

@@ -40,7 +40,9 @@ from harness.runtime import (
     capture_stdlib_logs,
     default_webhook_url,
     is_api_error,
+    watch,
 )
+from harness.runtime.logs import bounded_text
 from harness.runtime.sslcache import cached_ssl_contexts
 from harness.runtime.turns import Turns, leave, take_seat, wait_turn
 from harness.runtime.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
@@ -200,20 +202,25 @@ def call_hooks_concurrently(
             for inv in invocations
         ]
         options = _Options(vtime, wall_timeout, capture_stdlib)
+        watcher = watch.current()
+        if watcher is not None:
+            watcher.hooks_started([(r.inv.operation, r.bot_id) for r in runs], wall_timeout)
         if len(runs) == 1 and not runs[0].hook.is_async and not isolate_sync:
             _run_inline(runs[0], options)
-            return _outcomes(runs)
-        threads = [run for run in runs if not run.hook.is_async]
-        vtime.expect_hook_threads(len(threads))  # before any starts: none may sleep alone
-        # Overlapping plain hooks take turns, so their interleaving never depends on the OS.
-        turns = Turns(len(threads)) if len(threads) > 1 else None
-        for index, run in enumerate(threads):
-            _start_thread(run, options, turns, index)
-        tasks = [run for run in runs if run.hook.is_async]
-        if tasks:
-            _run_async_group(tasks, options)
-        for run in threads:
-            _join_thread(run, options)
+        else:
+            threads = [run for run in runs if not run.hook.is_async]
+            vtime.expect_hook_threads(len(threads))  # before any starts: none may sleep alone
+            # Overlapping plain hooks take turns, so their interleaving never depends on the OS.
+            turns = Turns(len(threads)) if len(threads) > 1 else None
+            for index, run in enumerate(threads):
+                _start_thread(run, options, turns, index)
+            tasks = [run for run in runs if run.hook.is_async]
+            if tasks:
+                _run_async_group(tasks, options)
+            for run in threads:
+                _join_thread(run, options)
+        if watcher is not None:
+            watcher.hooks_ended([run.exception for run in runs])
         return _outcomes(runs)
 
 
@@ -304,7 +311,7 @@ class _Run:
     # -- outcome -------------------------------------------------------------------------------
 
     def outcome(self) -> HookOutcome:
-        exc = self.exception
+        exc = self.exception = _tame(self.exception)
         if self.timeout_reason is None and isinstance(exc, HookTimeout):
             self.timeout_reason = str(exc) or f"{self.label} was stopped"
         if self.timeout_reason is not None:
@@ -366,6 +373,7 @@ class _Run:
             self.finish()
         end_virtual = self.end_virtual if self.end_virtual is not None else self.start_virtual
         end_wall = self.end_wall if self.end_wall is not None else self.start_wall
+        _drop_frames(exc)
         return HookOutcome(
             operation=self.inv.operation,
             bot_id=self.bot_id,
@@ -417,10 +425,64 @@ _options_capture: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+MESSAGE_LIMIT = 2000
+"""Characters of an escaped exception's message kept; a longer one (or one whose ``__str__``
+raises) is replaced by a stand-in of the same class name with a bounded message."""
+
+
+class UnprintableException(Exception):
+    """Stands in for an escaped exception whose text is too long or cannot be made."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _tame(exc: BaseException | None) -> BaseException | None:
+    """``exc``, or a stand-in when its text is huge or its ``__str__`` raises; tracebacks are
+    kept only as text (``_format``), so nothing a hook held stays alive after the call."""
+    if exc is None or isinstance(exc, HookCrash | HookTimeout | KeyboardInterrupt):
+        return exc
+    try:
+        text: str | None = str(exc)
+    except Exception:
+        text = None
+    if text is not None and len(text) <= MESSAGE_LIMIT and isinstance(text, str):
+        return exc
+    name = type(exc).__name__
+    shown = f"<str() of {name} failed>" if text is None else bounded_text(text, MESSAGE_LIMIT)
+    del text
+    stand_in_type = type(name, (UnprintableException,), {"__module__": type(exc).__module__})
+    stand_in: BaseException = stand_in_type(shown)
+    stand_in.__traceback__ = exc.__traceback__
+    return stand_in
+
+
 def _format(exc: BaseException | None) -> str | None:
     if exc is None:
         return None
-    return "".join(traceback.format_exception(exc)).rstrip()
+    try:
+        text = "".join(traceback.format_exception(exc)).rstrip()
+    except Exception:
+        text = f"{type(exc).__name__}: <the traceback could not be formatted>"
+    return bounded_text(text, TRACEBACK_LIMIT)
+
+
+TRACEBACK_LIMIT = 8192
+
+
+def _drop_frames(exc: BaseException | None) -> None:
+    """Forget the frames of ``exc`` and its chain once the traceback is text: their locals (a
+    hook's 200 MB buffer) must not live as long as the outcome does."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen and len(seen) < 50:
+        seen.add(id(exc))
+        if not isinstance(exc, KeyboardInterrupt | HookTimeout | HookCrash):
+            exc.__traceback__ = None
+        exc = exc.__cause__ or exc.__context__
 
 
 def _api_message(exc: BaseException) -> str:
@@ -447,7 +509,11 @@ def _api_body(exc: BaseException, message: str) -> dict[str, Any]:
 
 
 def _console_text(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    try:
+        text = str(exc)
+    except Exception:
+        text = "<str() failed>"
+    return f"{type(exc).__name__}: {bounded_text(text, MESSAGE_LIMIT)}"
 
 
 # -- plain hooks on worker threads --------------------------------------------------------------
