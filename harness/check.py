@@ -191,6 +191,9 @@ def check(
     # The crash plans are counted first (a fault-free run of each hook), so the progress total
     # is known from the start and never jumps mid-run.
     t0 = real_monotonic()
+    watcher = watch.current()
+    if watcher is not None:
+        watcher.phase("counting crash points")
     with Simulator(integration, world=world, options=opts) as counting:
         plans = crash_plans(counting, world=world)
     timings["plans"] = real_monotonic() - t0

@@ -469,10 +469,27 @@ def main(
     except UsageError as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
+    try:
+        _default_record_dir(args)
+    except (UsageError, ProjectError) as exc:
+        err.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
     _absolute_outputs(args)
     if args.in_process:
         return _dispatch(args, out, err)
     return _supervised(args, out, err)
+
+
+def _default_record_dir(args: argparse.Namespace) -> None:
+    """Where failing scenarios go, decided before the target runs, so that the supervisor
+    records what a stopped worker had found in the same place the worker would have."""
+    if getattr(args, "record_dir", "") is not None or args.command not in ("check", "demo"):
+        return
+    if args.command == "demo":
+        # The demo's findings are not the user's: never into their project unasked.
+        args.record_dir = tempfile.mkdtemp(prefix="lifecycle-harness-demo-")
+    else:
+        args.record_dir = str(open_project().record_dir())
 
 
 def _absolute_outputs(args: argparse.Namespace) -> None:

@@ -88,7 +88,9 @@ def test_check_alone_works_and_every_printed_command_replays(project: Path) -> N
         project,
     )
     assert done.returncode == 1, done.stdout + done.stderr
-    out = done.stdout
+    # A supervised run opens with the network isolation in force (issue 15), then the headline.
+    isolation, _, out = done.stdout.partition("\n")
+    assert isolation.startswith("network isolation: "), done.stdout
     assert out.startswith("myint.shopify: ")
     commands = re.findall(r"^ *reproduce: (lifecycle-harness .*)$", out, flags=re.M)
     replays = [c for c in commands if c.startswith("lifecycle-harness replay ")]
@@ -111,7 +113,7 @@ def test_check_alone_works_and_every_printed_command_replays(project: Path) -> N
 
     again = _pasted("lifecycle-harness check --seed 0", project)
     assert again.returncode == 1
-    assert again.stdout.splitlines()[0].split(" (seed")[0] == out.splitlines()[0].split(" (seed")[0]
+    assert again.stdout.splitlines()[1].split(" (seed")[0] == out.splitlines()[0].split(" (seed")[0]
     for command in {replays[0], header.removeprefix("# Replay: "), md_commands[0]}:
         replayed = _pasted(command, project)
         assert replayed.returncode == 1, (command, replayed.stdout, replayed.stderr)

@@ -140,7 +140,8 @@ def test_a_hostile_hook_stops_the_run_with_a_finding_and_the_reports(
     assert stopped["hook"] == "register"
     assert stopped["bot"] == "bot1-id"
     assert stopped["step"] == "1 (register bot=bot1)"
-    assert stopped["phase"].startswith("scenario: ")
+    # The first hook call of a check is the fault-free run that counts the crash points.
+    assert stopped["phase"] == "counting crash points" or stopped["phase"].startswith("scenario: ")
     assert report["isolation"].startswith("network isolation: ")
     assert f"STOPPED: {stopped['text']}" in out
     assert "register of bot1-id at step 1 (register bot=bot1)" in stopped["text"]
@@ -180,7 +181,7 @@ def test_what_was_found_before_a_crash_is_kept_and_recorded(
     assert report["violations"], "the violations found before the crash are lost"
     for violation in report["violations"]:
         recorded = violation["scenario"]
-        assert recorded.startswith(".lifecycle-harness/failures/")
+        assert recorded.startswith("tests/lifecycle-failures/")  # the default record directory
         assert (tmp_path / recorded).is_file()
     assert "the run was stopped early" in out
 
