@@ -232,19 +232,16 @@ def list_webhooks(call: Call) -> Reply:
         filters, direction, anchor = _decode_cursor(page_info)
     else:
         filters = {k: query[k] for k in _FILTERS if k in query}
-    webhooks = call.backend.list_webhooks(
-        call.shop, call.installation.app, **_parse_filters(filters, call.shop)
+    # One page through the state layer's indexes: a walk over every page costs what the
+    # pages hold, not the whole listing per page.
+    page, has_prev, has_next = call.backend.page_webhooks(
+        call.shop,
+        call.installation.app,
+        limit=limit,
+        after=anchor if direction == "next" else None,
+        before=anchor if direction == "prev" else None,
+        **_parse_filters(filters, call.shop),
     )
-    if anchor is None:
-        page, has_prev, has_next = webhooks[:limit], False, len(webhooks) > limit
-    elif direction == "next":
-        after = [w for w in webhooks if w.id > anchor]
-        page, has_next = after[:limit], len(after) > limit
-        has_prev = len(after) < len(webhooks)
-    else:
-        before = [w for w in webhooks if w.id < anchor]
-        page, has_prev = before[-limit:], len(before) > limit
-        has_next = len(before) < len(webhooks)
     body = {"webhooks": [render_webhook(w, call.shop, call.version, fields) for w in page]}
     headers: list[tuple[str, str]] = []
     if page and (has_prev or has_next):
