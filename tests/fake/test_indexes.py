@@ -330,3 +330,28 @@ def test_graphql_pages_match_filter_sort_slice(
     for name, getter in (("topic", "topic"), ("address", "address")):
         for w in backend.webhooks():
             assert w in backend.list_webhooks("acme", w.app, **{name: getattr(w, getter)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rest=st.text(
+        alphabet=st.sampled_from([*"ab.-:@[]/?#%\t\n 1", "\u00aa", "\uff0f"]), max_size=20
+    ),
+    scheme=st.sampled_from(["https://", "HTTPS://"]),
+)
+def test_memoised_hostname_is_urlsplits(rest: str, scheme: str) -> None:
+    """Address validation reads the host through a memo keyed by the authority part."""
+    from urllib.parse import urlsplit
+
+    from fake_shopify.state import _hostname
+
+    address = scheme + rest
+    try:
+        expected: object = urlsplit(address).hostname
+    except ValueError:
+        expected = ValueError
+    try:
+        got: object = _hostname(address)
+    except ValueError:
+        got = ValueError
+    assert got == expected
