@@ -74,6 +74,7 @@ _JSON = b"application/json; charset=utf-8"
 _CONTENT_TYPE = triple(b"Content-Type", _JSON)
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
+_EMPTY_BUCKET_HEADER = {plan: f"0/{limits.rest_size}" for plan, limits in PLAN_LIMITS.items()}
 
 
 def _no_default(value: object) -> object:
@@ -590,18 +591,22 @@ class FakeShopify:
         app_name = inst.app.name
         exchange.app = app_name
         limiter = self.limiter
-        bucket = limiter.rest(shop.handle, app_name, shop.plan, now)
-        if route.bucket == "rest" and limiter.enabled and not bucket.take(now):
-            throttled = ThrottledError()
-            return self._response(
-                429,
-                throttled.body,
-                rid,
-                version,
-                bucket.header(now),
-                [("Retry-After", _seconds(throttled.retry_after))],
-            )
-        limit_header = bucket.header(now)
+        if limiter.enabled:
+            bucket = limiter.rest(shop.handle, app_name, shop.plan, now)
+            if route.bucket == "rest" and not bucket.take(now):
+                throttled = ThrottledError()
+                return self._response(
+                    429,
+                    throttled.body,
+                    rid,
+                    version,
+                    bucket.header(now),
+                    [("Retry-After", _seconds(throttled.retry_after))],
+                )
+            limit_header = bucket.header(now)
+        else:
+            # Rate limits off: nothing is ever taken from the bucket, so it always reads empty.
+            limit_header = _EMPTY_BUCKET_HEADER[shop.plan]
         if self._required_scopes:
             required = self._required_scopes.get(route.action)
             if required is not None and required not in inst.scopes:

@@ -94,15 +94,31 @@ def _has_identifiers(version: str) -> bool:
 
 
 def render_webhook(
-    webhook: Webhook, shop: Shop, version: str, fields: frozenset[str] | None = None
+    webhook: Webhook,
+    shop: Shop,
+    version: str,
+    fields: frozenset[str] | None = None,
+    times: dict[datetime, str] | None = None,
 ) -> dict[str, Any]:
-    """The REST webhook object, in Shopify's key order (shopify.dev REST Webhook)."""
+    """The REST webhook object, in Shopify's key order (shopify.dev REST Webhook).
+
+    ``times`` memoises the shop-local renderings of instants (within one response: created
+    and updated are mostly the same instant, and a page's subscriptions share instants).
+    """
+    if times is None:
+        times = {}
+    created = times.get(webhook.created_at)
+    if created is None:
+        created = times[webhook.created_at] = shop.local_time(webhook.created_at)
+    updated = times.get(webhook.updated_at)
+    if updated is None:
+        updated = times[webhook.updated_at] = shop.local_time(webhook.updated_at)
     out: dict[str, Any] = {
         "id": webhook.id,
         "address": webhook.address,
         "topic": webhook.topic,
-        "created_at": shop.local_time(webhook.created_at),
-        "updated_at": shop.local_time(webhook.updated_at),
+        "created_at": created,
+        "updated_at": updated,
         "format": webhook.format,
         "fields": list(webhook.fields),
         "metafield_namespaces": list(webhook.metafield_namespaces),
@@ -242,7 +258,8 @@ def list_webhooks(call: Call) -> Reply:
         before=anchor if direction == "prev" else None,
         **_parse_filters(filters, call.shop),
     )
-    body = {"webhooks": [render_webhook(w, call.shop, call.version, fields) for w in page]}
+    times: dict[datetime, str] = {}
+    body = {"webhooks": [render_webhook(w, call.shop, call.version, fields, times) for w in page]}
     headers: list[tuple[str, str]] = []
     if page and (has_prev or has_next):
         links = []
