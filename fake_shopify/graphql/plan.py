@@ -267,36 +267,36 @@ class _Compiler:
         return False
 
     # -- completion ------------------------------------------------------------------------
+    # One closure per position, with its non-null check fused in (no wrapper call per value).
     def complete(self, type_: GraphQLOutputType, nodes: list[FieldNode]) -> Complete:
         if isinstance(type_, GraphQLNonNull):
-            inner = self.complete(type_.of_type, nodes)
+            return self._complete(type_.of_type, nodes, required=True)
+        return self._complete(type_, nodes, required=False)
 
-            def non_null(value: Any, ctx: Any) -> Any:
-                if value is None:
-                    raise Fallback  # graphql-core reports it and nulls the parent
-                return inner(value, ctx)
-
-            return non_null
+    def _complete(self, type_: Any, nodes: list[FieldNode], *, required: bool) -> Complete:
         if isinstance(type_, GraphQLList):
             item = self.complete(type_.of_type, nodes)
 
             def listed(value: Any, ctx: Any) -> Any:
-                if value is None:
+                cls = value.__class__
+                if cls is list or cls is tuple:
+                    return [item(v, ctx) for v in value]
+                if value is None and not required:
                     return None
-                if value.__class__ is not list and value.__class__ is not tuple:
-                    raise Fallback
-                return [item(v, ctx) for v in value]
+                raise Fallback  # null in a non-null position, or not a list
 
             return listed
         if isinstance(type_, GraphQLScalarType | GraphQLEnumType):
-            return _leaf(type_)
+            return _leaf(type_, required=required)
         if isinstance(type_, GraphQLObjectType):
-            return self._object(type_, nodes)
+            return self._object(type_, nodes, required=required)
         if isinstance(type_, GraphQLUnionType):
-            return self._union(type_, nodes)
+            return self._union(type_, nodes, required=required)
         raise _NotCovered  # interfaces: none in the fake's schema
 
-    def _object(self, type_: GraphQLObjectType, nodes: list[FieldNode]) -> Complete:
+    def _object(
+        self, type_: GraphQLObjectType, nodes: list[FieldNode], *, required: bool
+    ) -> Complete:
         selections = [node.selection_set for node in nodes]
         native_class, getters = self.natives.types.get(type_.name, (None, {}))
         from_dict: list[tuple[str, Callable[[Any], Any], Complete]] = []
@@ -322,28 +322,32 @@ class _Compiler:
         native_fields = tuple(from_native)
 
         def complete_object(source: Any, ctx: Any) -> Any:
-            if source is None:
-                return None
-            if source.__class__ is dict:
-                return {key: sub(get(source), ctx) for key, get, sub in dict_fields}
-            if native_class is not None and source.__class__ is native_class:
+            cls = source.__class__
+            if cls is native_class:
                 return {key: sub(get(source, ctx), ctx) for key, get, sub in native_fields}
+            if cls is dict:
+                return {key: sub(get(source), ctx) for key, get, sub in dict_fields}
+            if source is None and not required:
+                return None
             raise Fallback
 
         return complete_object
 
-    def _union(self, type_: GraphQLUnionType, nodes: list[FieldNode]) -> Complete:
-        members = {member.name: self._object(member, nodes) for member in type_.types}
+    def _union(
+        self, type_: GraphQLUnionType, nodes: list[FieldNode], *, required: bool
+    ) -> Complete:
+        members = {
+            member.name: self._object(member, nodes, required=True) for member in type_.types
+        }
 
         def complete_union(source: Any, ctx: Any) -> Any:
-            if source is None:
+            if source.__class__ is dict:
+                member = members.get(source.get("__typename"))  # graphql-core's default
+                if member is not None:
+                    return member(source, ctx)
+            elif source is None and not required:
                 return None
-            if source.__class__ is not dict:
-                raise Fallback
-            member = members.get(source.get("__typename"))  # graphql-core's default resolver
-            if member is None:
-                raise Fallback
-            return member(source, ctx)
+            raise Fallback
 
         return complete_union
 
@@ -365,11 +369,15 @@ def _dict_getter(name: str) -> Callable[[Any], Any]:
 _INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
-def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Complete:
+def _leaf(type_: GraphQLScalarType | GraphQLEnumType, *, required: bool) -> Complete:
     """graphql-core's ``complete_leaf_value``, with the common cases answered directly."""
     coerce = type_.coerce_output_value
 
     def general(value: Any) -> Any:
+        if value is None:
+            if required:
+                raise Fallback  # graphql-core reports the null and nulls the parent
+            return None
         try:
             coerced = coerce(value)
         except (GraphQLError, TypeError, ValueError) as exc:
@@ -379,11 +387,9 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Complete:
         return coerced
 
     if isinstance(type_, GraphQLEnumType):
-        names = {name: name for name, value in type_.values.items() if value.value == name}
+        names = frozenset(name for name, value in type_.values.items() if value.value == name)
 
         def enum(value: Any, _ctx: Any) -> Any:
-            if value is None:
-                return None
             if value.__class__ is str and value in names:
                 return value
             return general(value)
@@ -392,8 +398,6 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Complete:
     if type_.name == "Boolean":
 
         def boolean(value: Any, _ctx: Any) -> Any:
-            if value is None:
-                return None
             if value is True or value is False:
                 return value
             return general(value)
@@ -402,8 +406,6 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Complete:
     if type_.name == "Int":
 
         def integer(value: Any, _ctx: Any) -> Any:
-            if value is None:
-                return None
             if value.__class__ is int and _INT_MIN <= value <= _INT_MAX:
                 return value
             return general(value)
@@ -411,11 +413,9 @@ def _leaf(type_: GraphQLScalarType | GraphQLEnumType) -> Complete:
         return integer
     # String, ID, and the custom scalars: a Python str is coerced to itself.
     if coerce("fake-shopify") != "fake-shopify":  # pragma: no cover - a str-changing scalar
-        return lambda value, _ctx: None if value is None else general(value)
+        return lambda value, _ctx: general(value)
 
     def text(value: Any, _ctx: Any) -> Any:
-        if value is None:
-            return None
         if value.__class__ is str:
             return value
         return general(value)
