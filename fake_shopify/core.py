@@ -373,7 +373,7 @@ class FakeShopify:
             if action == "graphql":
                 # A fault can name a GraphQL operation or root field (Match(action=...)).
                 exchange.operations = self.graphql.actions(
-                    request.content, request.headers.get("content-type")
+                    request.content, header(request, b"content-type")
                 )
             fault = (
                 self.faults.select(method, path, action, handle, aliases=exchange.operations)

@@ -59,7 +59,7 @@ from fake_shopify.graphql.validation import (
     render_static_error,
 )
 from fake_shopify.ratelimit import RateLimiter
-from fake_shopify.rest import Call, Reply, _timezone_names
+from fake_shopify.rest import Call, Reply, _timezone_names, header
 from fake_shopify.state import (
     WEBHOOK_GID,
     Installation,
@@ -217,7 +217,7 @@ class GraphQLEngine:
             call.installation,
             version=call.version,
             body=call.request.content,
-            content_type=call.request.headers.get("content-type"),
+            content_type=header(call.request, b"content-type"),
             request_id=call.request_id,
             limiter=call.limiter,
             now=call.now,
@@ -629,6 +629,10 @@ def _api_version_uncached(handle: str, now: datetime) -> dict[str, Any]:
     return {"handle": handle, "displayName": display, "supported": handle in supported}
 
 
+# REST topic -> GraphQL enum value (topic_table.graphql_topic as one dict lookup: hot path).
+_GRAPHQL_TOPICS: dict[str, str | None] = {rest: t.graphql for rest, t in topic_table.TOPICS.items()}
+
+
 class _Render:
     """Per-request memo for rendering: the clock's instant, ``apiVersion`` objects, times."""
 
@@ -676,7 +680,7 @@ WEBHOOK_FIELDS: dict[str, Callable[[Webhook, _Render], Any]] = {
     "metafieldNamespaces": lambda w, _: list(w.metafield_namespaces),
     "metafields": _metafields,
     "name": lambda w, _: w.name,
-    "topic": lambda w, _: topic_table.graphql_topic(w.topic),
+    "topic": lambda w, _: _GRAPHQL_TOPICS.get(w.topic),
     "updatedAt": lambda w, r: r.utc(w.updated_at),
     "uri": lambda w, _: w.address,
 }
@@ -699,7 +703,7 @@ def _render_webhook(webhook: Webhook, render: _Render) -> dict[str, Any]:
 def _visible(webhook: Webhook) -> bool:
     # Compliance topics (customers/redact ...) have no GraphQL enum value; a REST-created one
     # cannot be rendered by the GraphQL API, so it is not listed there [I].
-    return topic_table.graphql_topic(webhook.topic) is not None
+    return _GRAPHQL_TOPICS.get(webhook.topic) is not None
 
 
 def _cursor(webhook: Webhook, sort_key: str) -> str:
@@ -973,8 +977,10 @@ class _Root:
         rest_topics = {topic_table.rest_topic(t) for t in topics} if topics else None
         wanted_format = format.lower() if format is not None else None
 
+        visible = _GRAPHQL_TOPICS
+
         def ok(webhook: Webhook) -> bool:
-            if not _visible(webhook):
+            if visible.get(webhook.topic) is None:  # _visible, inlined: it runs per item
                 return False
             if rest_topics is not None and webhook.topic not in rest_topics:
                 return False
