@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -31,7 +31,47 @@ PAGINATION_DOC: Final = "See https://shopify.dev/api/usage/pagination-rest for m
 PAGE_INFO_COMPANIONS: Final = frozenset({"page_info", "limit", "fields"})
 
 
-_NO_QUERY: Final = httpx.QueryParams()
+class Query:
+    """Query parameters as ``httpx.QueryParams(text)`` reads them (``parse_qs`` keeping blank
+    values; ``get`` and ``[]`` give a name's first value), parsed without httpx's machinery:
+    this runs for every REST request that has a query."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, text: str = "") -> None:
+        values: dict[str, list[str]] = {}
+        for part in text.split("&") if text else ():
+            if not part:
+                continue
+            name, _, value = part.partition("=")
+            values.setdefault(_unquote_plus(name), []).append(_unquote_plus(value))
+        self._values = values
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        found = self._values.get(name)
+        return found[0] if found else default
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name][0]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, values in self._values.items() for value in values]
+
+
+def _unquote_plus(text: str) -> str:
+    # urllib.parse.parse_qsl: "+" is a space, then percent-decoding (UTF-8, replace).
+    if "+" in text:
+        text = text.replace("+", " ")
+    return unquote(text) if "%" in text else text
+
+
+_NO_QUERY: Final = Query()
 
 
 def header(request: httpx.Request, name: bytes) -> str | None:
@@ -57,14 +97,14 @@ class Call:
     request_id: str
     limiter: RateLimiter
     now: float  # the clock at the start of the request, as a POSIX timestamp
-    _query: httpx.QueryParams | None = None
+    _query: Query | None = None
 
     @property
-    def query(self) -> httpx.QueryParams:
+    def query(self) -> Query:
         """The query parameters (parsed once, and only when the URL has a query)."""
         if self._query is None:
             raw = self.request.url.query
-            self._query = httpx.QueryParams(raw.decode("ascii", "replace")) if raw else _NO_QUERY
+            self._query = Query(raw.decode("ascii", "replace")) if raw else _NO_QUERY
         return self._query
 
     @property

@@ -355,3 +355,23 @@ def test_memoised_hostname_is_urlsplits(rest: str, scheme: str) -> None:
     except ValueError:
         got = ValueError
     assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"ab=&+%2F0 ;?", "%C3", "%A9", "\u00e9"]), max_size=16).map("".join)
+)
+def test_query_parsing_reads_as_httpx_query_params(text: str) -> None:
+    """The REST layer's light query parser gives what ``httpx.QueryParams(text)`` gives."""
+    import httpx
+
+    from fake_shopify.rest import Query
+
+    ours, reference = Query(text), httpx.QueryParams(text)
+    assert list(ours) == list(reference.keys())
+    assert ours.multi_items() == reference.multi_items()
+    for name in reference:
+        assert name in ours
+        assert ours.get(name) == reference.get(name) == ours[name]
+    assert ours.get("absent") is None
+    assert "absent" not in ours
