@@ -26,6 +26,7 @@ API for wire layers (all arguments plain values; ``shop`` is a handle or :class:
 from __future__ import annotations
 
 import hashlib
+import heapq
 import ipaddress
 import re
 from bisect import bisect_left, bisect_right, insort
@@ -1026,6 +1027,22 @@ class ShopifyBackend:
             for w in self._by_id.values()
             if (handle is None or w.shop == handle) and (name is None or w.app == name)
         ]
+
+    def topic_subscribers(self, shop: str | Shop, topic: str) -> list[Webhook]:
+        """Every app's subscriptions to ``topic`` on ``shop``, ascending by id (no scoping).
+
+        Read from the per-app topic indexes: firing an event in a shop crowded with other
+        shops' and other topics' subscriptions costs what the event reaches.
+        """
+        handle = self.shop(shop).handle
+        groups = [
+            bucket.by_topic[topic]
+            for (bucket_shop, _), bucket in self._webhooks.items()
+            if bucket_shop == handle and topic in bucket.by_topic
+        ]
+        if len(groups) == 1:
+            return list(groups[0])
+        return list(heapq.merge(*groups, key=_by_id_key))
 
     def uninstall(self, shop: str | Shop, app: str | App) -> None:
         """Uninstall ``app``: its token is revoked and its subscriptions on ``shop`` vanish."""

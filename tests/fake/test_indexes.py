@@ -156,6 +156,10 @@ def test_rest_pages_match_a_scan(
     everything = _scan(backend, "bot")
     assert backend.webhooks("acme", "bot") == everything
     assert backend.webhooks() == sorted(backend.webhooks(), key=lambda w: w.id)
+    for each in TOPICS:  # firing an event reads every app's subscriptions through the index
+        assert backend.topic_subscribers("acme", each) == [
+            w for w in backend.webhooks("acme") if w.topic == each
+        ]
     ids = [w.id for w in everything] or [0]
     since_id = ids[since % len(ids)] if since % 3 else None
     matching = [
