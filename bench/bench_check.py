@@ -11,7 +11,7 @@ import statistics
 
 from harness.check import check
 from harness.examples import EXAMPLES
-from harness.vtime import real_monotonic
+from harness.runtime.vtime import real_monotonic
 
 TARGET_S = 60.0
 

@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 
 from fake_shopify.faults import HttpError, LostResponse, Nth, TransportError
 from harness.exploration import fault_matches
-from harness.integration import Integration, load_integration
+from harness.runtime.vtime import real_monotonic
 from harness.simulator import Simulator
 from harness.steps import Register, ShopifyFault, Unregister
-from harness.vtime import real_monotonic
+from harness.targets.python import Integration, load_integration
 
 DEFAULT_TARGET = "harness.examples.correct.find_or_create"
 FALLBACK_TARGET = str(Path(__file__).resolve().parents[1] / "tests/harness/lifecycle_targets.py")
@@ -54,7 +54,7 @@ def ssl_cache_ratio(integration: Integration, rounds: int) -> tuple[float, float
     for cached in (False, True):
         with ExitStack() as stack:
             if not cached:
-                for module in ("harness.simulator", "harness.integration"):
+                for module in ("harness.simulator", "harness.targets.python"):
                     stack.enter_context(
                         mock.patch(f"{module}.cached_ssl_contexts", contextlib.nullcontext)
                     )

@@ -1,5 +1,5 @@
 """Per-client cost of ``httpx.AsyncClient()`` / ``httpx.Client()``, without and with the
-harness's SSL-context cache (harness._sslcache.cached_ssl_contexts).
+harness's SSL-context cache (harness.runtime.sslcache.cached_ssl_contexts).
 
 Prints medians (ms per client, construct + close) and the ratio before / after.
 Run: PYTHONPATH=. python bench/bench_ssl.py [--rounds N]
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import httpx
 
-from harness._sslcache import cached_ssl_contexts
+from harness.runtime.sslcache import cached_ssl_contexts
 
 
 def _sync_client_ms() -> float:

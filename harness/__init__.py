@@ -13,25 +13,25 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from harness.check import CheckReport, Progress, check
     from harness.exploration import enumerate_crashes, explore
-    from harness.integration import (
+    from harness.options import PROPERTY_IDS, Options
+    from harness.properties import PROPERTIES, Violation
+    from harness.reports.render import render_json, render_text
+    from harness.simulator import RunResult, Session, Simulator
+    from harness.targets.python import (
         HookCrash,
         Integration,
         IntegrationLoadError,
         load_integration,
     )
-    from harness.options import PROPERTY_IDS, Options
-    from harness.properties import PROPERTIES, Violation
-    from harness.report import render_json, render_text
-    from harness.simulator import RunResult, Session, Simulator
     from harness.world import WorldSpec, default_world
 
 _EXPORTS: dict[str, str] = {
     "PROPERTIES": "harness.properties",
     "PROPERTY_IDS": "harness.options",
     "CheckReport": "harness.check",
-    "HookCrash": "harness.integration",
-    "Integration": "harness.integration",
-    "IntegrationLoadError": "harness.integration",
+    "HookCrash": "harness.targets.python",
+    "Integration": "harness.targets.python",
+    "IntegrationLoadError": "harness.targets.python",
     "Options": "harness.options",
     "Progress": "harness.check",
     "RunResult": "harness.simulator",
@@ -43,9 +43,9 @@ _EXPORTS: dict[str, str] = {
     "default_world": "harness.world",
     "enumerate_crashes": "harness.exploration",
     "explore": "harness.exploration",
-    "load_integration": "harness.integration",
-    "render_json": "harness.report",
-    "render_text": "harness.report",
+    "load_integration": "harness.targets.python",
+    "render_json": "harness.reports.render",
+    "render_text": "harness.reports.render",
 }
 
 __all__ = [

@@ -27,13 +27,14 @@ from harness.exploration import (
     same_bug,
     shrink_steps,
 )
-from harness.integration import Integration, load_integration
 from harness.options import PROPERTY_IDS, Options
 from harness.profiles import profile as get_profile
 from harness.properties import Violation
-from harness.report import CheckReport
-from harness.scenario_cli import record, replay_all
+from harness.reports.render import CheckReport
+from harness.runtime.vtime import real_monotonic
 from harness.scenarios import load_library
+from harness.scenarios.replay import record_violations
+from harness.scenarios.runner import replay_all
 from harness.simulator import Simulator
 from harness.steps import (
     Concurrently,
@@ -45,7 +46,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
-from harness.vtime import real_monotonic
+from harness.targets.python import Integration, load_integration
 from harness.world import WorldSpec, default_world
 
 __all__ = ["CheckReport", "Probe", "Progress", "check", "probes"]
@@ -161,7 +162,7 @@ def check(
     """Check an integration against every enabled property; see the module docstring.
 
     ``database``: Hypothesis' example database in the exploration (see ``explore``).
-    Raises ``harness.integration.IntegrationLoadError`` for a target that cannot be loaded.
+    Raises ``harness.targets.python.IntegrationLoadError`` for a target that cannot be loaded.
     """
     started = real_monotonic()
     timings: dict[str, float] = {}
@@ -263,3 +264,16 @@ def check(
     if record_dir is not None:
         record(report, record_dir, options=opts)
     return report
+
+
+def record(
+    report: CheckReport,
+    record_dir: str | Path,
+    *,
+    options: Options | None = None,
+) -> None:
+    """Write each violation of ``report`` as a scenario file; fill ``report.scenarios``."""
+    written = record_violations(
+        report.violations, record_dir, integration=report.integration, options=options
+    )
+    report.scenarios.update({i: str(p) for i, p in written.items()})

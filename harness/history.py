@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from harness.events import BotEvents
+from harness.runtime.events import BotEvents
 from harness.steps import Step
 
 LEVELS = ("debug", "info", "warn", "error")
@@ -215,7 +215,7 @@ class StepRecord:
     faulted: bool = False  # any fault fired during the step
     tenants: Mapping[str, TenantInfo] = field(default_factory=dict)  # as of the end of the step
     # exactly_once: per bot whose hook call this step judged, what one event per topic did
-    # (deliveries reaching its webhook_url), probed right after the step (harness.events).
+    # (deliveries reaching its webhook_url), probed right after the step (harness.runtime.events).
     events: Mapping[str, BotEvents] = field(default_factory=dict)
 
     def calls_of(self, bot: str) -> list[HookCall]:

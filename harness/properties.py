@@ -6,7 +6,7 @@ invariants after every step, crash enumeration after every replayed step, scenar
 same way: ``PROPERTIES`` maps each stable id to its function.
 
 ``exactly_once`` judges what the simulator observed right after the step: real, signed
-deliveries of one event per topic, captured per bot (``harness.events``, issue 6).
+deliveries of one event per topic, captured per bot (``harness.runtime.events``, issue 6).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from harness.events import exactly_once_findings
+from harness.common.redaction import Redactor
 from harness.history import (
     BotWorld,
     History,
@@ -27,7 +27,7 @@ from harness.history import (
     previous_records,
 )
 from harness.options import Options
-from harness.redaction import Redactor
+from harness.runtime.events import exactly_once_findings
 from harness.steps import (
     Advance,
     Configure,

@@ -7,13 +7,13 @@ the current lifecycle's fake). Each lifecycle (``Session``) gets a fresh ``FakeS
 ``StateStore`` and ``LogSink``: nothing is shared between examples.
 
 Requests are attributed to the hook call that made them through the runtime's per-call virtual
-deadline (``harness.vtime.current_deadline``), a context variable that every asyncio task and
+deadline (``harness.runtime.vtime.current_deadline``), a context variable that every asyncio task and
 worker thread of a call carries: overlapping calls (``concurrently``) each find their own
 recorder by its label.
 
 An integration that builds a new ``httpx.Client`` per call pays 30-50 ms for an SSL context it
 never uses in-process; the simulator keeps the runtime's SSL-context cache
-(``harness._sslcache``) active for its whole life, which removes that cost without touching
+(``harness.runtime.sslcache``) active for its whole life, which removes that cost without touching
 the integration.
 """
 
@@ -35,9 +35,8 @@ import httpx
 from fake_shopify import FakeShopify
 from fake_shopify.faults import Latency, Match, Nth, Raise
 from fake_shopify.transports import suspend as _suspend
-from harness import platform as rt
-from harness._sslcache import cached_ssl_contexts
-from harness.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
+from harness import runtime as rt
+from harness.common.redaction import secret_values
 from harness.history import (
     BotWorld,
     CallOutcome,
@@ -49,18 +48,12 @@ from harness.history import (
     TenantInfo,
     WorldSnapshot,
 )
-from harness.integration import (
-    HookCrash,
-    HookInvocation,
-    HookOutcome,
-    Integration,
-    call_hooks_concurrently,
-)
-from harness.netblock import SocketAttempt, blocked_network
 from harness.options import Options
 from harness.properties import Violation, check_all
-from harness.redaction import secret_values
-from harness.report import describe_step
+from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
+from harness.runtime.netblock import SocketAttempt, blocked_network
+from harness.runtime.sslcache import cached_ssl_contexts
+from harness.runtime.vtime import ClockRangeError, VirtualTime, current_deadline
 from harness.steps import (
     Advance,
     Concurrently,
@@ -73,8 +66,15 @@ from harness.steps import (
     ShopifyFault,
     Step,
     Unregister,
+    describe_step,
 )
-from harness.vtime import ClockRangeError, VirtualTime, current_deadline
+from harness.targets.python import (
+    HookCrash,
+    HookInvocation,
+    HookOutcome,
+    Integration,
+    call_hooks_concurrently,
+)
 from harness.world import (
     BotSpec,
     ShopSpec,

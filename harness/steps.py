@@ -8,6 +8,7 @@ the world (see ``harness.world``).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -146,3 +147,56 @@ def step_kind(step: Step) -> str:
         if isinstance(step, cls):
             return name
     raise TypeError(f"not a step: {step!r}")
+
+
+def value_to_data(value: object) -> object:
+    """JSON-ready data for a step field: dataclasses become ``{"type": ..., fields...}``."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        data: dict[str, object] = {"type": type(value).__name__}
+        for f in dataclasses.fields(value):
+            data[f.name] = value_to_data(getattr(value, f.name))
+        return data
+    if isinstance(value, tuple | list):
+        return [value_to_data(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if callable(value):
+        return getattr(value, "__qualname__", type(value).__name__)
+    return repr(value)
+
+
+def step_to_data(step: Step) -> dict[str, object]:
+    """A step as ``{"kind": <scenario kind>, fields...}``."""
+    data: dict[str, object] = {"kind": step_kind(step)}
+    for f in dataclasses.fields(step):
+        value = getattr(step, f.name)
+        if isinstance(step, Concurrently) and f.name == "steps":
+            data["steps"] = [step_to_data(s) for s in value]
+        else:
+            data[f.name] = value_to_data(value)
+    return data
+
+
+def describe_step(step: Step) -> str:
+    """One readable line for a step: ``register bot1``, ``fault HttpError(500) on create_webhook``."""
+    kind = step_kind(step)
+    if isinstance(step, Concurrently):
+        return "concurrently: " + " | ".join(describe_step(s) for s in step.steps)
+    data = step_to_data(step)
+    data.pop("kind")
+    parts = []
+    for key, value in data.items():
+        parts.append(f"{key}={_short(value)}")
+    return f"{kind} " + " ".join(parts) if parts else kind
+
+
+def _short(value: object) -> str:
+    if isinstance(value, dict):
+        name = str(value.get("type", ""))
+        inner = ", ".join(
+            f"{k}={_short(v)}" for k, v in value.items() if k != "type" and v is not None
+        )
+        return f"{name}({inner})"
+    if isinstance(value, list):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)

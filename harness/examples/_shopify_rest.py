@@ -21,8 +21,7 @@ from typing import Any
 
 import httpx
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
-from harness.platform import ResourceNotFoundError, RuntimeError
+from harness.platform import AsyncClient, Context, Logger, ResourceNotFoundError, RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")
@@ -205,7 +204,7 @@ async def delete_webhook(
         raise failure(response)
 
 
-async def stored_ids(ctx: Context, client: AsyncStateClient) -> dict[str, int]:
+async def stored_ids(ctx: Context, client: AsyncClient) -> dict[str, int]:
     """``{topic: id}`` from the ``integration`` state; a missing state is an empty one."""
     try:
         state = await client.get_state(type="integration", id=ctx.integration_id, name=STATE_NAME)

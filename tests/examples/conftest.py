@@ -21,7 +21,7 @@ import pytest
 
 from fake_shopify import FakeShopify
 from harness.examples import EXAMPLES
-from harness.platform import (
+from harness.runtime import (
     AsyncPlatformClient,
     Context,
     LogRecord,

@@ -16,7 +16,7 @@ from harness.check import check
 from harness.examples import EXAMPLES
 from harness.options import Options
 from harness.properties import Violation
-from harness.report import render_json, render_violations
+from harness.reports.render import render_json, render_violations
 from harness.steps import (
     Concurrently,
     Crash,

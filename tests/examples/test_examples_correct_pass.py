@@ -13,10 +13,10 @@ import pytest
 from harness.check import check
 from harness.examples import EXAMPLES
 from harness.exploration import crash_plans, enumerate_crashes
-from harness.integration import load_integration
 from harness.options import Options
-from harness.report import render_violations
+from harness.reports.render import render_violations
 from harness.simulator import Simulator
+from harness.targets.python import load_integration
 from harness.world import default_world
 
 EXAMPLES_PER_CHECK = 100

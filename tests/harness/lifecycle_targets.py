@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from harness.platform import ResourceNotFoundError, RuntimeError
+from harness.runtime import ResourceNotFoundError, RuntimeError
 
 TOPICS = ("orders/create", "customers/create")
 VERSION = "2025-10"

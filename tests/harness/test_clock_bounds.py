@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.cli import main
-from harness.scenario_model import ScenarioError
+from harness.runtime.vtime import ClockRangeError, VirtualTime
 from harness.scenarios import load_scenario
-from harness.vtime import ClockRangeError, VirtualTime
+from harness.scenarios.model import ScenarioError
 
 
 def _scenario(tmp_path: Path, clock: str, seconds: float) -> Path:

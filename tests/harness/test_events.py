@@ -8,7 +8,7 @@ import pytest
 
 from fake_shopify import FakeShopify, ManualClock, RetryPolicy
 from fake_shopify.delivery import verify
-from harness.events import DeliveryCapture, fail_until_removed, probe_events, under
+from harness.runtime.events import DeliveryCapture, fail_until_removed, probe_events, under
 
 START = datetime(2026, 5, 7, 12, 0, tzinfo=UTC)
 URL1 = "https://webhook.botpress.cloud/bot1"
@@ -95,7 +95,7 @@ def test_fail_until_removed_refuses_a_fake_that_never_removes() -> None:
 
 
 def test_exactly_once_findings_after_register_and_unregister() -> None:
-    from harness.events import BotEvents, exactly_once_findings
+    from harness.runtime.events import BotEvents, exactly_once_findings
 
     twice = BotEvents(
         shop="acme", counts=(("orders/create", 2), ("orders/paid", 1), ("shop/update", 3))

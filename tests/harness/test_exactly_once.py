@@ -8,10 +8,10 @@ import pytest
 
 from harness.examples import GRAPHQL_EXAMPLES
 from harness.exploration import enumerate_crashes, explore
-from harness.integration import load_integration
 from harness.options import Options
 from harness.simulator import Simulator
 from harness.steps import Configure, Drift, Register, Step, Unregister
+from harness.targets.python import load_integration
 from harness.world import default_world
 
 CONFIG = {"shopName": "acme", "access_token": "shpat_0123456789abcdef0123456789abcdef"}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 from fake_shopify.faults import LostResponse
 from harness.exploration import crash_plans, enumerate_crashes, explore
-from harness.integration import Integration, load_integration
 from harness.options import Options
 from harness.simulator import Simulator
 from harness.steps import Configure, Crash, Drift, Register, ShopifyFault, Unregister
+from harness.targets.python import Integration, load_integration
 from harness.world import default_world
 
 TARGETS = Path(__file__).with_name("lifecycle_targets.py")

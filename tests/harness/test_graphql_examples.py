@@ -1,7 +1,7 @@
 """The GraphQL example integrations, driven by hand against the fake: what one event does.
 
 A minimal platform (context, state client, logger) calls the hooks while the fake intercepts
-every ``*.myshopify.com`` request; :func:`harness.events.probe_events` then fires each topic
+every ``*.myshopify.com`` request; :func:`harness.runtime.events.probe_events` then fires each topic
 and counts the signed deliveries reaching the bot's ``webhook_url``.
 """
 
@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 
 from fake_shopify import FakeShopify, HttpError, LostResponse, Match, Next
-from harness.events import DeliveryCapture, probe_events
 from harness.examples import graphql_correct, graphql_double_path, graphql_nonce_urls
-from harness.platform import (
+from harness.runtime import (
     AsyncPlatformClient,
     Context,
     LogSink,
@@ -26,6 +25,7 @@ from harness.platform import (
     PlatformLogger,
     StateStore,
 )
+from harness.runtime.events import DeliveryCapture, probe_events
 
 APP = "botpress"
 TOPICS = ("orders/create", "orders/paid")

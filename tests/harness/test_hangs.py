@@ -10,15 +10,15 @@ import pytest
 
 from harness.check import check
 from harness.cli import main
-from harness.integration import load_integration
 from harness.options import Options
 from harness.simulator import HookHungError, Simulator
 from harness.steps import Register, Unregister
+from harness.targets.python import load_integration
 
 BLOCKED = """\
 import threading
 def register(ctx):
-    threading.Event().wait(10000)
+    threading.Event().wait()  # no timeout: blocked in C for ever (a timeout would be virtual)
 def unregister(ctx):
     pass
 """

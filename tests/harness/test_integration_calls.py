@@ -16,18 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.integration import (
-    UNEXPECTED_ERROR_MESSAGE,
-    HookCrash,
-    HookInvocation,
-    HookOutcome,
-    Integration,
-    call_hook,
-    call_hooks_concurrently,
-    call_label,
-    load_integration,
-)
-from harness.platform import (
+from harness.runtime import (
     AsyncPlatformClient,
     Context,
     InvalidPayloadError,
@@ -39,7 +28,18 @@ from harness.platform import (
     RuntimeError,
     StateStore,
 )
-from harness.vtime import VirtualTime, current_deadline, real_monotonic
+from harness.runtime.vtime import VirtualTime, current_deadline, real_monotonic
+from harness.targets.python import (
+    UNEXPECTED_ERROR_MESSAGE,
+    HookCrash,
+    HookInvocation,
+    HookOutcome,
+    Integration,
+    call_hook,
+    call_hooks_concurrently,
+    call_label,
+    load_integration,
+)
 
 
 @pytest.fixture
@@ -483,7 +483,8 @@ def test_async_hooks_of_two_bots_interleave(
 
 
 def test_sync_and_async_hooks_overlap(vt: VirtualTime, store: StateStore, sink: LogSink) -> None:
-    both_running = threading.Barrier(2, timeout=5)
+    # No timeout: a timed wait inside a hook is virtual; wall_timeout bounds a broken test.
+    both_running = threading.Barrier(2)
 
     def register(ctx: Context, logger: PlatformLogger) -> None:
         both_running.wait()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.integration import (
+from harness.targets.python import (
     HookMissingError,
     HookNotCallableError,
     HookSignatureError,

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from httpx._transports import default as httpx_default
 
-from harness._sslcache import cached_ssl_contexts, ssl_cache_active
-from harness.integration import call_hook, load_integration
-from harness.platform import Context, LogSink, StateStore
-from harness.vtime import VirtualTime
+from harness.runtime import Context, LogSink, StateStore
+from harness.runtime.sslcache import cached_ssl_contexts, ssl_cache_active
+from harness.runtime.vtime import VirtualTime
+from harness.targets.python import call_hook, load_integration
 
 ORIGINAL = httpx_default.create_ssl_context  # type: ignore[attr-defined]
 

@@ -13,9 +13,9 @@ import pytest
 
 from fake_shopify import FakeShopify
 from fake_shopify.faults import HttpError, Match, Next, Raise
-from harness.integration import HookCrash, Integration, call_hook, load_integration
-from harness.platform import AsyncPlatformClient, Context, LogSink, PlatformClient, StateStore
-from harness.vtime import VirtualTime, real_monotonic
+from harness.runtime import AsyncPlatformClient, Context, LogSink, PlatformClient, StateStore
+from harness.runtime.vtime import VirtualTime, real_monotonic
+from harness.targets.python import HookCrash, Integration, call_hook, load_integration
 
 API = "2025-10"
 

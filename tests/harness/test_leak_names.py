@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.exploration import dedupe
-from harness.integration import load_integration
 from harness.simulator import Simulator
 from harness.steps import Register
+from harness.targets.python import load_integration
 from harness.world import default_world
 
 LOGS_BOTH = """\

@@ -7,11 +7,11 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.integration import load_integration
-from harness.redaction import secret_values
-from harness.scenario_replay import record_violation
+from harness.common.redaction import secret_values
+from harness.scenarios.replay import record_violation
 from harness.simulator import Simulator
 from harness.steps import Register
+from harness.targets.python import load_integration
 from harness.world import default_world
 
 LOGS_CONFIG = """\

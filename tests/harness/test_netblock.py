@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.integration import load_integration
-from harness.netblock import NetworkBlockedError, SocketAttempt, blocked_network
+from harness.runtime.netblock import NetworkBlockedError, SocketAttempt, blocked_network
 from harness.simulator import Simulator
 from harness.steps import Register
+from harness.targets.python import load_integration
 
 QUIET_URLLIB = """\
 import urllib.request

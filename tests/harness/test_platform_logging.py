@@ -10,16 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.platform import (
+from harness.runtime import (
     LogScope,
     LogSink,
     PlatformLogger,
     capture_stdlib_logs,
-    format_message,
     level_at_least,
     stdlib_log_routing,
 )
-from harness.vtime import VirtualTime
+from harness.runtime.logs import format_message
+from harness.runtime.vtime import VirtualTime
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fake_shopify.faults import Always, Next, Nth, Probability
-from harness.platform import (
+from harness.runtime import (
     AlreadyExistsError,
     ApiError,
     AsyncPlatformClient,
@@ -30,7 +30,7 @@ from harness.platform import (
     default_webhook_url,
     is_api_error,
 )
-from harness.vtime import VirtualTime
+from harness.runtime.vtime import VirtualTime
 
 # -- API errors -------------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from urllib.parse import quote, quote_plus, urlencode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.redaction import Redactor, secret_values
+from harness.common.redaction import Redactor, secret_values
 
 secrets = st.text(
     alphabet=st.characters(min_codepoint=33, max_codepoint=126), min_size=8, max_size=40

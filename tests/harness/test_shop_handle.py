@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.cli import main
-from harness.scenario_model import ScenarioError
 from harness.scenarios import load_scenario
+from harness.scenarios.model import ScenarioError
 from harness.world import WorldError, default_world, shop_handle_problem
 
 BAD = ['"Acme Store"', "42", "acme.myshopify.com", "https://acme.myshopify.com/admin", "[a]"]

@@ -10,7 +10,6 @@ import httpx
 import pytest
 
 from fake_shopify.faults import HttpError, LostResponse, Match, Next, Nth, TransportError
-from harness.integration import Integration, load_integration
 from harness.options import Options
 from harness.simulator import Simulator, UnservedRequestError
 from harness.steps import (
@@ -26,6 +25,7 @@ from harness.steps import (
     Step,
     Unregister,
 )
+from harness.targets.python import Integration, load_integration
 from harness.world import default_world
 
 TARGETS = Path(__file__).with_name("lifecycle_targets.py")

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.vtime import DEFAULT_START, HookTimeout, VirtualTime, real_monotonic
+from harness.runtime.vtime import DEFAULT_START, HookTimeout, VirtualTime, real_monotonic
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ class Runner:
 
     @staticmethod
     def args(*args: str) -> list[str]:
-        plugin = [] if plugin_installed() else ["-p", "harness.pytest_plugin"]
+        plugin = [] if plugin_installed() else ["-p", "harness.plugin.hooks"]
         # pytest-asyncio warns when this is unset; an in-process run would leak the warning.
         quiet = ["-o", "asyncio_default_fixture_loop_scope=function"]
         return [*plugin, "-p", "no:cacheprovider", *quiet, *args]

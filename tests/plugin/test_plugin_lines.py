@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness._plugin_runner import key_line, step_line
+from harness.plugin.runner import key_line, step_line
 
 KINDS = st.sampled_from(["register", "unregister", "lose_state", "{advance: {seconds: 5}}"])
 

@@ -8,9 +8,9 @@ from typing import Any, NoReturn
 import pytest
 
 import harness.check
-from harness import _plugin_config as cfg
-from harness._plugin_runner import Lifecycle, resolve_target
-from harness.report import CheckReport
+from harness.plugin import config as cfg
+from harness.plugin.runner import Lifecycle, resolve_target
+from harness.reports.render import CheckReport
 
 TARGET = "harness.examples.correct.find_or_create"
 

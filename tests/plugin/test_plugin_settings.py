@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness import _plugin_config as cfg
+from harness.plugin import config as cfg
 
 PROFILES = ("ci", "dev", "nightly")
 

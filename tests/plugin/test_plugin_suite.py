@@ -84,8 +84,8 @@ def test_buggy_integration_fails_its_property_with_the_report(
     recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
     # one file per distinct finding, named after its property
     assert {path.name.split("-")[0] for path in recorded} == {"clean", "exactly_once"}
-    from harness.scenario_replay import replay
     from harness.scenarios import load_scenario
+    from harness.scenarios.replay import replay
 
     clean = next(path for path in recorded if path.name.startswith("clean-"))
     replayed = replay(

@@ -22,7 +22,7 @@ from fake_shopify.faults import (
     TransportError,
     TransportErrorKind,
 )
-from harness.scenario_model import (
+from harness.scenarios.model import (
     PROPERTY_IDS,
     Expect,
     Scenario,

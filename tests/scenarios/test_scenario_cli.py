@@ -10,8 +10,8 @@ import pytest
 
 from harness.check import check
 from harness.cli import main
-from harness.scenario_replay import replay
 from harness.scenarios import Scenario, library_dir, load_scenario, write_scenario
+from harness.scenarios.replay import replay
 from harness.steps import Register, Unregister
 
 INTEGRATIONS = Path(__file__).parent / "integrations" / "buggy_integrations.py"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.scenario_model import ScenarioSchemaError
 from harness.scenarios import load_scenario, loads_scenario
+from harness.scenarios.model import ScenarioSchemaError
 
 TEXT = "version: 1\nname: {name}\nsteps: [register]\n"
 

@@ -9,15 +9,6 @@ import pytest
 
 from fake_shopify.faults import HttpError, Match, Nth, TransportError
 from harness.options import IMPLEMENTED_PROPERTIES
-from harness.scenario_replay import (
-    ScenarioResult,
-    options_for,
-    record_violation,
-    replay,
-    scenario_for,
-    world_decl,
-    world_spec,
-)
 from harness.scenarios import (
     Expect,
     Scenario,
@@ -29,6 +20,15 @@ from harness.scenarios import (
     load_library,
     load_scenario,
     loads_scenario,
+)
+from harness.scenarios.replay import (
+    ScenarioResult,
+    options_for,
+    record_violation,
+    replay,
+    scenario_for,
+    world_decl,
+    world_spec,
 )
 from harness.steps import (
     Concurrently,
@@ -179,7 +179,7 @@ def test_expect_properties_limits_what_is_checked() -> None:
 def test_properties_the_harness_cannot_check_are_reported_as_unchecked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import harness.scenario_replay as module
+    import harness.scenarios.replay as module
 
     # As it was before event delivery existed: exactly_once accepted, not checked.
     monkeypatch.setattr(module, "IMPLEMENTED_PROPERTIES", IMPLEMENTED_PROPERTIES[:7])
@@ -311,9 +311,9 @@ def test_the_correct_integration_passes_the_library(scenario: Scenario) -> None:
 
 
 def test_markdown_report_of_a_replayed_violation(tmp_path: Path) -> None:
-    from harness.redaction import Redactor
-    from harness.report import CheckReport
-    from harness.report_md import render_markdown
+    from harness.common.redaction import Redactor
+    from harness.reports.markdown import render_markdown
+    from harness.reports.render import CheckReport
 
     found = replay(
         Scenario(name="leak", steps=(Register(), Unregister()), configuration=CONFIG),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from fake_shopify.faults import HttpError, Match, Nth
 from harness.properties import Evidence, Violation
-from harness.report_md import LibraryResult, describe, render_markdown, sequence_diagram
+from harness.reports.markdown import LibraryResult, describe, render_markdown, sequence_diagram
 from harness.steps import Concurrently, Register, ShopifyFault, Step, Unregister
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"

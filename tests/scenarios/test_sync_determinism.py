@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.scenario_loader import load_scenario
-from harness.scenario_replay import replay
+from harness.scenarios.loader import load_scenario
+from harness.scenarios.replay import replay
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 

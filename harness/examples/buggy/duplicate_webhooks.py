@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from harness.examples._protocols import Context, Logger
 from harness.examples._shopify_rest import (
     TOPICS,
     delete_webhook,
@@ -27,6 +26,7 @@ from harness.examples._shopify_rest import (
     post_webhook,
     shopify,
 )
+from harness.platform import Context, Logger
 
 
 async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:

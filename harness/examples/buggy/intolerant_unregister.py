@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import httpx
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
 from harness.examples._shopify_rest import (
     STATE_NAME,
     TOPICS,
@@ -28,10 +27,11 @@ from harness.examples._shopify_rest import (
     stored_ids,
     webhook_exists,
 )
+from harness.platform import AsyncClient, Context, Logger
 
 
 async def register(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     stored = await stored_ids(ctx, client)
     ids: dict[str, int] = {}
@@ -47,7 +47,7 @@ async def register(
 
 
 async def unregister(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     # BUG: no state means nothing to delete, yet ResourceNotFoundError escapes here.
     state = await client.get_state(type="integration", id=ctx.integration_id, name=STATE_NAME)

@@ -24,9 +24,8 @@ from typing import Any
 
 import httpx
 
-from harness.examples._protocols import Context, Logger
 from harness.examples._shopify_rest import MAX_ATTEMPTS, TOPICS, retry_after, shopify
-from harness.platform import RuntimeError
+from harness.platform import Context, Logger, RuntimeError
 
 
 async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:

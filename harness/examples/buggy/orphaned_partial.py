@@ -15,7 +15,6 @@ with no state at all (lost by the platform) ``unregister`` sweeps this bot's add
 
 from __future__ import annotations
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
 from harness.examples._shopify_rest import (
     STATE_NAME,
     TOPICS,
@@ -24,11 +23,11 @@ from harness.examples._shopify_rest import (
     list_webhooks,
     shopify,
 )
-from harness.platform import ResourceNotFoundError
+from harness.platform import AsyncClient, Context, Logger, ResourceNotFoundError
 
 
 async def register(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     seeded = await client.get_or_set_state(
         type="integration", id=ctx.integration_id, name=STATE_NAME, payload={"webhook_ids": []}
@@ -48,7 +47,7 @@ async def register(
 
 
 async def unregister(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     stored = await _stored_ids(ctx, client)
     async with shopify(ctx) as http:
@@ -61,7 +60,7 @@ async def unregister(
     await client.set_state(type="integration", id=ctx.integration_id, name=STATE_NAME, payload=None)
 
 
-async def _stored_ids(ctx: Context, client: AsyncStateClient) -> list[int] | None:
+async def _stored_ids(ctx: Context, client: AsyncClient) -> list[int] | None:
     # This state is a list of ids (Workable's shape), and "no state" differs from "no ids": the
     # shared ``stored_ids`` reads the ``{topic: id}`` shape and cannot tell the two apart.
     try:

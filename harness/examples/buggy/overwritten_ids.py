@@ -20,7 +20,6 @@ import asyncio
 
 import httpx
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
 from harness.examples._shopify_rest import (
     TOPICS,
     delete_webhook,
@@ -29,13 +28,13 @@ from harness.examples._shopify_rest import (
     send,
     shopify,
 )
-from harness.platform import ResourceNotFoundError
+from harness.platform import AsyncClient, Context, Logger, ResourceNotFoundError
 
 STATE_NAME = "configuration"  # the original integration's state name
 
 
 async def register(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     async with shopify(ctx) as http:
         webhook_ids = await asyncio.gather(
@@ -51,7 +50,7 @@ async def register(
 
 
 async def unregister(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     try:
         state = await client.get_state(type="integration", id=ctx.integration_id, name=STATE_NAME)

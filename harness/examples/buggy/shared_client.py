@@ -21,7 +21,6 @@ import asyncio
 
 import httpx
 
-from harness.examples._protocols import Context, Logger
 from harness.examples._shopify_rest import (
     API_VERSION,
     TOPICS,
@@ -29,7 +28,7 @@ from harness.examples._shopify_rest import (
     delete_webhook,
     list_webhooks,
 )
-from harness.platform import RuntimeError
+from harness.platform import Context, Logger, RuntimeError
 
 # BUG: process-wide mutable client state. A client per call (or the token passed as a header of
 # each request) keeps every bot's token with its own requests.

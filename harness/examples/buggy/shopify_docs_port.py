@@ -29,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
+from harness.platform import AsyncClient, Context, Logger
 
 SHOPIFY_API_VERSION = "2023-07"  # the [SHOP] integration's const.ts
 
@@ -38,7 +38,7 @@ axios = httpx.AsyncClient()
 
 
 async def register(
-    *, client: AsyncStateClient, ctx: Context, logger: Logger, webhook_url: str
+    *, client: AsyncClient, ctx: Context, logger: Logger, webhook_url: str
 ) -> None:
     axios.base_url = httpx.URL(f"https://{ctx.configuration['shopName']}.myshopify.com")
     axios.headers["X-Shopify-Access-Token"] = ctx.configuration["access_token"]
@@ -80,7 +80,7 @@ async def register(
         )
 
 
-async def unregister(*, ctx: Context, client: AsyncStateClient, logger: Logger) -> None:
+async def unregister(*, ctx: Context, client: AsyncClient, logger: Logger) -> None:
     axios.base_url = httpx.URL(f"https://{ctx.configuration['shopName']}.myshopify.com")
     axios.headers["X-Shopify-Access-Token"] = ctx.configuration["access_token"]
     axios.headers["Content-Type"] = "application/json"

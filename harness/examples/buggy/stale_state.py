@@ -14,7 +14,6 @@ this bot's address for what the state missed and deletes the state, errors raise
 
 from __future__ import annotations
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
 from harness.examples._shopify_rest import (
     STATE_NAME,
     TOPICS,
@@ -24,10 +23,11 @@ from harness.examples._shopify_rest import (
     shopify,
     stored_ids,
 )
+from harness.platform import AsyncClient, Context, Logger
 
 
 async def register(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     state = await client.get_or_set_state(
         type="integration", id=ctx.integration_id, name=STATE_NAME, payload={"webhook_ids": {}}
@@ -49,7 +49,7 @@ async def register(
 
 
 async def unregister(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     stored = await stored_ids(ctx, client)
     async with shopify(ctx) as http:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import httpx
 
-from harness.examples._protocols import Context, Logger
 from harness.examples._shopify_rest import (
     TOPICS,
     delete_webhook,
@@ -26,6 +25,7 @@ from harness.examples._shopify_rest import (
     post_webhook,
     shopify,
 )
+from harness.platform import Context, Logger
 
 
 async def register(*, ctx: Context, logger: Logger, webhook_url: str) -> None:

@@ -20,7 +20,6 @@ No platform state is kept.
 
 from __future__ import annotations
 
-from harness.examples._protocols import Context, Logger
 from harness.examples._shopify_rest import (
     TOPICS,
     create_webhook,
@@ -28,6 +27,7 @@ from harness.examples._shopify_rest import (
     list_webhooks,
     shopify,
 )
+from harness.platform import Context, Logger
 
 # This style retries 5xx as well as 429 (the shared default is 429 only).
 RETRYABLE = frozenset({429, 500, 502, 503, 504})

@@ -19,7 +19,6 @@ platform state: Shopify itself is the record of what exists, so lost state canno
 
 from __future__ import annotations
 
-from harness.examples._protocols import Context, Logger
 from harness.examples._shopify_rest import (
     TOPICS,
     create_webhook,
@@ -27,6 +26,7 @@ from harness.examples._shopify_rest import (
     list_webhooks,
     shopify,
 )
+from harness.platform import Context, Logger
 
 # Shopify's maximum. Kept here and passed on every listing (read at call time) so that a test can
 # shrink it to make a tiny shop answer with several pages.

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import httpx
 
-from harness.examples._protocols import AsyncStateClient, Context, Logger
 from harness.examples._shopify_rest import (
     STATE_NAME,
     TOPICS,
@@ -35,10 +34,11 @@ from harness.examples._shopify_rest import (
     stored_ids,
     webhook_exists,
 )
+from harness.platform import AsyncClient, Context, Logger
 
 
 async def register(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     stored = await stored_ids(ctx, client)
     ids: dict[str, int] = {}
@@ -54,7 +54,7 @@ async def register(
 
 
 async def unregister(
-    *, ctx: Context, client: AsyncStateClient, logger: Logger, webhook_url: str
+    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
 ) -> None:
     stored = await stored_ids(ctx, client)
     async with shopify(ctx) as http:

@@ -23,8 +23,7 @@ from typing import Any
 
 import httpx
 
-from harness.examples._protocols import Context, Logger
-from harness.platform import RuntimeError
+from harness.platform import Context, Logger, RuntimeError
 
 API_VERSION = "2025-10"
 TOPICS = ("orders/create", "orders/cancelled", "customers/create")

@@ -1,7 +1,7 @@
 """The ``lifecycle`` fixture's runner and the zero-code suite (no pytest here; see the plugin).
 
 Both are thin layers over the harness's checking API (``harness.simulator``,
-``harness.exploration``, ``harness.scenarios``, ``harness.report``): the plugin adds where the
+``harness.exploration``, ``harness.scenarios``, ``harness.reports.render``): the plugin adds where the
 settings come from, how a failure reads in pytest, and where minimal failing scenarios are
 recorded. Nothing here is process-global: a runner or suite holds its own integration, settings
 and seed, so xdist workers share nothing.
@@ -15,18 +15,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from harness import _plugin_config as cfg
+from harness.plugin import config as cfg
 
 if TYPE_CHECKING:
-    from harness.integration import Integration
     from harness.options import Options
     from harness.profiles import Profile
     from harness.properties import Violation
-    from harness.report import CheckReport
-    from harness.scenario_replay import ScenarioResult
+    from harness.reports.render import CheckReport
     from harness.scenarios import Scenario
+    from harness.scenarios.replay import ScenarioResult
     from harness.simulator import RunResult, Simulator
     from harness.steps import Step
+    from harness.targets.python import Integration
     from harness.world import WorldSpec
 
 MARKER_KEYS: tuple[str, ...] = ("configuration", "examples", "integration")
@@ -222,7 +222,7 @@ class Lifecycle:
         rootpath: Path,
         fail: Callable[[str], NoReturn],
     ) -> Lifecycle:
-        from harness.integration import IntegrationLoadError, load_integration
+        from harness.targets.python import IntegrationLoadError, load_integration
         from harness.world import WorldError, default_world
 
         check_lifecycle_options(overrides)
@@ -323,8 +323,8 @@ class Lifecycle:
 
     def replay(self, path: str | Path) -> ScenarioResult:
         """Replay a scenario file against this runner's integration."""
-        from harness.scenario_replay import replay
         from harness.scenarios import load_scenario
+        from harness.scenarios.replay import replay
 
         return replay(
             load_scenario(Path(path)),
@@ -373,14 +373,14 @@ class Lifecycle:
 
 
 def render_check(report: CheckReport) -> str:
-    from harness.report import render_text
+    from harness.reports.render import render_text
 
     return render_text(report).rstrip("\n")
 
 
 def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]) -> str:
     """Each violation's report, then the scenario file that replays it."""
-    from harness.report import render_violation
+    from harness.reports.render import render_violation
 
     parts = []
     for number, (violation, path) in enumerate(zip(violations, recorded, strict=True), start=1):
@@ -406,8 +406,8 @@ def record_missing(report: CheckReport, runner: Lifecycle) -> CheckReport:
 def record(violation: Violation, runner: Lifecycle) -> Path | None:
     """Write ``violation`` as a minimal scenario file in the runner's record directory; None when
     the scenario format cannot express it (the report still shows the steps)."""
-    from harness.scenario_replay import record_violation
-    from harness.scenario_writer import ScenarioWriteError
+    from harness.scenarios.replay import record_violation
+    from harness.scenarios.writer import ScenarioWriteError
 
     try:
         return record_violation(
@@ -521,7 +521,7 @@ class Suite:
 
     def check_scenario(self, scenario: Scenario, path: Path) -> None:
         """Replay ``scenario`` (its own integration if it names one, else the configured one)."""
-        from harness.scenario_replay import replay
+        from harness.scenarios.replay import replay
 
         integration: object = self.runner.integration
         if scenario.integration is not None:

@@ -17,8 +17,7 @@ if TYPE_CHECKING:
     import httpx
 
     from fake_shopify import FakeShopify
-    from harness.integration import HookOutcome
-    from harness.platform import (
+    from harness.runtime import (
         AsyncPlatformClient,
         Context,
         LogSink,
@@ -26,6 +25,7 @@ if TYPE_CHECKING:
         PlatformLogger,
         StateStore,
     )
+    from harness.targets.python import HookOutcome
 
 ASSERT_OPTIONS: tuple[str, ...] = ("assert_all_faults_fired", "assert_all_requests_served")
 DEFAULT_INTEGRATION_ID = "intg_lifecycle_harness"
@@ -147,7 +147,7 @@ class PlatformFakes:
     """
 
     def __init__(self, fake: FakeShopify, *, integration_id: str = DEFAULT_INTEGRATION_ID) -> None:
-        from harness.platform import LogSink, StateStore
+        from harness.runtime import LogSink, StateStore
 
         self.fake = fake
         self.integration_id = integration_id
@@ -155,17 +155,17 @@ class PlatformFakes:
         self.sink: LogSink = LogSink(clock=fake.clock)
 
     def client(self, *, bot_id: str = "bot1") -> PlatformClient:
-        from harness.platform import PlatformClient
+        from harness.runtime import PlatformClient
 
         return PlatformClient(self.store, bot_id=bot_id, integration_id=self.integration_id)
 
     def async_client(self, *, bot_id: str = "bot1") -> AsyncPlatformClient:
-        from harness.platform import AsyncPlatformClient
+        from harness.runtime import AsyncPlatformClient
 
         return AsyncPlatformClient(self.store, bot_id=bot_id, integration_id=self.integration_id)
 
     def logger(self, *, bot_id: str = "bot1") -> PlatformLogger:
-        from harness.platform import PlatformLogger
+        from harness.runtime import PlatformLogger
 
         return PlatformLogger(self.sink, bot_id=bot_id)
 
@@ -176,7 +176,7 @@ class PlatformFakes:
         operation: str = "register",
         bot_id: str = "bot1",
     ) -> Context:
-        from harness.platform import Context
+        from harness.runtime import Context
 
         return Context(
             bot_id=bot_id,
@@ -200,7 +200,7 @@ class PlatformFakes:
         ``integration`` is a target (``"package.module"``, ``"path/file.py"``...) or an object
         with ``register`` and ``unregister``.
         """
-        from harness.integration import call_hook, load_integration
+        from harness.targets.python import call_hook, load_integration
 
         ctx = self.context(configuration=configuration, operation=operation, bot_id=bot_id)
         return call_hook(

@@ -6,7 +6,7 @@ command that replays it. The diagram is drawn from the failing step's record whe
 it (a replay of the minimal steps gives it), otherwise from the violation's evidence lines.
 
 The inputs are typed structurally (``Protocol``) so this module depends on no simulator internals:
-violations, reports and step records of ``harness.properties``, ``harness.report`` and
+violations, reports and step records of ``harness.properties``, ``harness.reports.render`` and
 ``harness.history`` fit as they are. Violations arrive redacted; everything taken from a record
 goes through ``redact`` before it is written.
 """
@@ -217,7 +217,7 @@ def render_violation_markdown(
 
 def describe(step: Step) -> str:
     """A short, stable description of a step: ``fault http_error(429, 2.0) on create_webhook``."""
-    from harness.scenario_writer import effect_data, schedule_data, step_data
+    from harness.scenarios.writer import effect_data, schedule_data, step_data
 
     if isinstance(step, Concurrently):
         return "concurrently: " + " | ".join(describe(s) for s in step.steps)

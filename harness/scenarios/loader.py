@@ -35,7 +35,7 @@ from fake_shopify.faults import (
     TransportError,
     TransportErrorKind,
 )
-from harness.scenario_model import (
+from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
     STRICTNESS_LEVELS,

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness.check import Progress, check
-from harness.integration import IntegrationLoadError, load_integration
+from harness.cli.replay import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
 from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
-from harness.report import CheckReport, render_json, render_text
-from harness.scenario_cli import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
-from harness.scenario_model import ScenarioError
+from harness.reports.render import CheckReport, render_json, render_text
+from harness.scenarios.model import ScenarioError
 from harness.simulator import HookHungError, SimulationError
+from harness.targets.python import IntegrationLoadError, load_integration
 from harness.world import WorldError, shop_handle_problem
 
 DEMO_TARGET = "harness.examples.buggy.shopify_docs_port"

@@ -16,13 +16,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from harness.common.redaction import secret_values
 from harness.exploration import dedupe
 from harness.history import History, StepRecord
-from harness.integration import Integration, load_integration
 from harness.options import IMPLEMENTED_PROPERTIES, Options
 from harness.properties import Violation
-from harness.redaction import secret_values
-from harness.scenario_model import (
+from harness.runtime.vtime import VirtualTime
+from harness.scenarios.model import (
     PROPERTY_IDS,
     STRICTNESS_LEVELS,
     Expect,
@@ -31,10 +31,10 @@ from harness.scenario_model import (
     ScenarioOptions,
     WorldDecl,
 )
-from harness.scenario_writer import ScenarioWriteError, dumps_scenario, scenario_data
+from harness.scenarios.writer import ScenarioWriteError, dumps_scenario, scenario_data
 from harness.simulator import Session, Simulator
 from harness.steps import Concurrently, Configure, Step
-from harness.vtime import VirtualTime
+from harness.targets.python import Integration, load_integration
 from harness.world import WorldSpec, default_world
 
 OTHER_APP = "scenario-other-app"  # the app of `app: other` world subscriptions
@@ -147,7 +147,7 @@ def replay(
     ``integration`` (the command line's ``--integration``: a target string, a loaded
     ``Integration`` or an object with the hooks) wins over the file's own; one of them must
     name the target. Raises ``ScenarioError`` when neither does, and
-    ``harness.integration.IntegrationLoadError`` when the target cannot be loaded."""
+    ``harness.targets.python.IntegrationLoadError`` when the target cannot be loaded."""
     target = integration if integration is not None else scenario.integration
     if target is None:
         raise ScenarioError(

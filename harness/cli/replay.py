@@ -13,17 +13,16 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from harness.common.redaction import Redactor
 from harness.history import StepRecord
-from harness.integration import Integration, load_integration
 from harness.options import Options
 from harness.properties import Violation
-from harness.redaction import Redactor
-from harness.report import CheckReport, render_json, render_violation
-from harness.report_md import LibraryResult, render_markdown
-from harness.scenario_model import Scenario, ScenarioError
-from harness.scenario_replay import ScenarioResult, record_violations, replay
-from harness.scenarios import discover, load_library, load_scenario
-from harness.simulator import Simulator
+from harness.reports.markdown import LibraryResult, render_markdown
+from harness.reports.render import CheckReport, render_json, render_violation
+from harness.scenarios.model import Scenario, ScenarioError
+from harness.scenarios.replay import ScenarioResult
+from harness.scenarios.runner import failing_records, load_scenarios, replay_all
+from harness.targets.python import Integration, load_integration
 
 DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
 """Where ``check`` writes the scenario files of the violations it finds, relative to the
@@ -60,75 +59,10 @@ def add_replay_parser(
     return parser
 
 
-def load_scenarios(paths: Sequence[str]) -> list[Scenario]:
-    """Every scenario named on the command line; any unreadable file fails them all."""
-    files = discover(paths)
-    if not files:
-        raise ScenarioError(f"no *.scenario.yaml files in {', '.join(paths)}")
-    return [load_scenario(path) for path in files]
-
-
-def replay_all(
-    scenarios: Sequence[Scenario],
-    *,
-    integration: Integration | str | None,
-    configuration: Mapping[str, object] | None = None,
-    shop_key: str = "shopName",
-    token_key: str = "access_token",
-    options: Options | None = None,
-    on_scenario: Callable[[ScenarioResult], None] | None = None,
-) -> list[ScenarioResult]:
-    """Replay each scenario (a fresh simulator each); the target is loaded once."""
-    loaded = load_integration(integration) if isinstance(integration, str) else integration
-    results = []
-    for scenario in scenarios:
-        result = replay(
-            scenario,
-            integration=loaded,
-            configuration=configuration,
-            shop_key=shop_key,
-            token_key=token_key,
-            options=options,
-        )
-        results.append(result)
-        if on_scenario is not None:
-            on_scenario(result)
-    return results
-
-
-def replay_library(
-    integration: Integration | str,
-    **kwargs: Any,
-) -> list[ScenarioResult]:
-    """Replay the shipped library against ``integration`` (what ``check`` does first)."""
-    return replay_all(load_library(), integration=integration, **kwargs)
-
-
 def library_results(results: Sequence[ScenarioResult]) -> list[LibraryResult]:
     return [
         LibraryResult(r.scenario.name, r.passed, "" if r.passed else r.summary()) for r in results
     ]
-
-
-def failing_records(
-    integration: Integration,
-    violations: Sequence[Violation],
-    *,
-    options: Options | None = None,
-) -> tuple[dict[int, StepRecord], Callable[[str], str]]:
-    """The record of each violation's failing step, by replaying its minimal steps on its world
-    (deterministic, so the record is the one that failed), and a redactor for their text."""
-    records: dict[int, StepRecord] = {}
-    secrets: list[tuple[str, str]] = []
-    for index, violation in enumerate(violations):
-        if violation.world is None or not violation.steps:
-            continue
-        sim = Simulator(integration, world=violation.world, options=options)
-        history = sim.run(violation.steps).history
-        secrets.extend(history.secrets)
-        if violation.step_index < len(history.records):
-            records[index] = history.records[violation.step_index]
-    return records, Redactor(secrets).redact
 
 
 def write_markdown(
@@ -263,16 +197,3 @@ def _write(path: str, text: str, option: str) -> None:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise ScenarioError(f"cannot write {option} {path}: {exc.strerror}") from None
-
-
-def record(
-    report: CheckReport,
-    record_dir: str | Path,
-    *,
-    options: Options | None = None,
-) -> None:
-    """Write each violation of ``report`` as a scenario file; fill ``report.scenarios``."""
-    written = record_violations(
-        report.violations, record_dir, integration=report.integration, options=options
-    )
-    report.scenarios.update({i: str(p) for i, p in written.items()})

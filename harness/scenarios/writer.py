@@ -31,7 +31,7 @@ from fake_shopify.faults import (
     Schedule,
     TransportError,
 )
-from harness.scenario_model import (
+from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
     Scenario,

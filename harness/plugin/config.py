@@ -8,7 +8,7 @@ Every setting can come from these places; the first that gives a value wins::
     pyproject     ([tool.lifecycle-harness] integration = ...)
     default
 
-This module does not import pytest (only ``harness.pytest_plugin`` may): the plugin reads the raw
+This module does not import pytest (only ``harness.plugin.hooks`` may): the plugin reads the raw
 values from pytest's config and hands them here; a bad value raises :class:`SettingsError`, which
 the plugin turns into ``pytest.UsageError``. Every message names where the bad value came from and
 lists the valid values, as pytest-asyncio does for ``asyncio_mode``.

@@ -1,25 +1,16 @@
-"""Load the integration under test and call its hooks as the platform does (DESIGN.md section 2).
-
-Loading::
-
-    IntegrationLoadError                 what was found, what was expected
-     ├── TargetImportError               the module or file failed to import (with its traceback)
-     ├── HookMissingError                no ``register`` or no ``unregister``
-     ├── HookNotCallableError            a hook that is not callable
-     └── HookSignatureError              a parameter the harness cannot provide
-
-Calling: :func:`call_hook` (one call) and :func:`call_hooks_concurrently` (overlapping calls)
+"""Calling: :func:`call_hook` (one call) and :func:`call_hooks_concurrently` (overlapping calls)
 inject ``ctx``, ``client``, ``logger`` and ``webhook_url`` by name, give ``async def`` hooks an
-:class:`~harness.platform.AsyncPlatformClient` and plain ones a
-:class:`~harness.platform.PlatformClient`, and map what escapes as the platform SDK does
+:class:`~harness.runtime.AsyncPlatformClient` and plain ones a
+:class:`~harness.runtime.PlatformClient`, and map what escapes as the platform SDK does
 (platform-lifecycle.md section 1.4) into a :class:`HookOutcome`.
 
-Where hooks run: async hooks on the calling thread's :class:`~harness.vtime.VirtualEventLoop`;
+Where hooks run: async hooks on the calling thread's :class:`~harness.runtime.vtime.VirtualEventLoop`;
 a single plain hook on the calling thread, interrupted by the run's watchdog if it spins;
 overlapping plain hooks (or any with ``isolate_sync=True``) on worker threads started with
 ``_thread`` (freezegun gives the real time to callers near ``threading`` frames, so not
 ``threading.Thread``), which a hook blocked forever leaves behind instead of blocking the run.
 """
+
 
 from __future__ import annotations
 
@@ -27,25 +18,18 @@ import _thread
 import asyncio
 import contextvars
 import ctypes
-import hashlib
-import importlib
-import importlib.util
 import inspect
-import os
 import signal
 import sys
-import sysconfig
 import threading
 import traceback
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
-from types import FrameType, ModuleType
+from types import FrameType
 from typing import Any, Literal
 
-from harness._sslcache import cached_ssl_contexts
-from harness.platform import (
+from harness.runtime import (
     AsyncPlatformClient,
     Context,
     LogRecord,
@@ -58,34 +42,10 @@ from harness.platform import (
     default_webhook_url,
     is_api_error,
 )
-from harness.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
-
-__all__ = [
-    "ALLOWED_PARAMETERS",
-    "HOOK_NAMES",
-    "UNEXPECTED_ERROR_MESSAGE",
-    "Hook",
-    "HookCrash",
-    "HookInvocation",
-    "HookMissingError",
-    "HookNotCallableError",
-    "HookOutcome",
-    "HookSignatureError",
-    "HookTimeout",
-    "Integration",
-    "IntegrationLoadError",
-    "TargetImportError",
-    "cached_ssl_contexts",
-    "call_hook",
-    "call_hooks_concurrently",
-    "call_label",
-    "inspect_integration",
-    "load_integration",
-]
-
-Operation = Literal["register", "unregister"]
-HOOK_NAMES: tuple[Operation, Operation] = ("register", "unregister")
-ALLOWED_PARAMETERS: tuple[str, ...] = ("ctx", "client", "logger", "webhook_url")
+from harness.runtime.sslcache import cached_ssl_contexts
+from harness.runtime.vtime import HookTimeout, VirtualEventLoop, VirtualTime, real_monotonic
+from harness.targets.python.loading import ALLOWED_PARAMETERS, Integration
+from harness.targets.python.locations import _frame_location, _task_location, _thread_location
 
 UNEXPECTED_ERROR_MESSAGE = (
     "An unexpected error occurred in the integration. Bot owners: Check logs for more "
@@ -112,280 +72,6 @@ class HookCrash(BaseException):
     A ``BaseException`` so that ``except Exception`` in the integration cannot catch it, as no
     handler can catch a process being killed.
     """
-
-
-# --------------------------------------------------------------------------------------------
-# Loading
-# --------------------------------------------------------------------------------------------
-
-
-class IntegrationLoadError(Exception):
-    """The target could not be loaded as an integration; the message says why."""
-
-
-class TargetImportError(IntegrationLoadError):
-    pass
-
-
-class HookMissingError(IntegrationLoadError):
-    pass
-
-
-class HookNotCallableError(IntegrationLoadError):
-    pass
-
-
-class HookSignatureError(IntegrationLoadError):
-    pass
-
-
-@dataclass(frozen=True)
-class Hook:
-    """One lifecycle hook, inspected."""
-
-    name: str
-    func: Callable[..., Any]
-    is_async: bool
-    parameters: tuple[str, ...]  # the names the harness passes
-    where: str  # "file.py:12" for messages
-
-
-@dataclass(frozen=True)
-class Integration:
-    """An integration under test: any object with ``register`` and ``unregister`` hooks."""
-
-    name: str  # the target as given, or the object's qualified name
-    obj: object
-    register: Hook
-    unregister: Hook
-
-    def hook(self, operation: str) -> Hook:
-        if operation == "register":
-            return self.register
-        if operation == "unregister":
-            return self.unregister
-        raise ValueError(f"unknown operation {operation!r}; expected one of {HOOK_NAMES}")
-
-
-def load_integration(target: str | object) -> Integration:
-    """Load ``package.module``, ``package.module:attr``, ``path/file.py`` or ``file.py:attr``.
-
-    An object that is not a string is inspected as is.
-    """
-    if not isinstance(target, str):
-        return inspect_integration(target, name=_object_name(target))
-    spec, attr = _split_target(target)
-    module = _import_file(spec, target) if _is_path(spec) else _import_module(spec, target)
-    obj: object = module
-    if attr:
-        for part in attr.split("."):
-            if not hasattr(obj, part):
-                found = sorted(n for n in dir(obj) if not n.startswith("_"))
-                raise IntegrationLoadError(
-                    f"cannot load integration {target!r}: {_describe(obj)} has no attribute "
-                    f"{part!r}; found: {', '.join(found) or 'nothing public'}; expected "
-                    f"{attr!r} to name an object with register and unregister hooks"
-                )
-            obj = getattr(obj, part)
-    return inspect_integration(obj, name=target)
-
-
-def inspect_integration(obj: object, *, name: str) -> Integration:
-    """Check that ``obj`` has callable ``register``/``unregister`` hooks the harness can call."""
-    missing = [h for h in HOOK_NAMES if not hasattr(obj, h)]
-    if missing:
-        present = [h for h in HOOK_NAMES if h not in missing]
-        public = sorted(n for n in dir(obj) if not n.startswith("_"))
-        raise HookMissingError(
-            f"integration {name!r} ({_describe(obj)}) has no {' and no '.join(missing)} hook; "
-            f"found: {', '.join(present) or 'neither hook'} (public names: "
-            f"{', '.join(public[:20]) or 'none'}); expected an object with callable register "
-            f"and unregister attributes: a module, a class instance or a namespace"
-        )
-    hooks = [_inspect_hook(obj, hook_name, name) for hook_name in HOOK_NAMES]
-    return Integration(name=name, obj=obj, register=hooks[0], unregister=hooks[1])
-
-
-def _inspect_hook(obj: object, hook_name: str, integration: str) -> Hook:
-    func = getattr(obj, hook_name)
-    if not callable(func):
-        raise HookNotCallableError(
-            f"hook {hook_name!r} of integration {integration!r} is "
-            f"{type(func).__name__} {_short_repr(func)}, not a callable; expected a function "
-            f"(plain or async def) taking any of {', '.join(ALLOWED_PARAMETERS)}, **kwargs"
-        )
-    try:
-        signature = inspect.signature(func)
-    except (TypeError, ValueError) as exc:
-        raise HookSignatureError(
-            f"hook {hook_name!r} of integration {integration!r}: cannot read its signature "
-            f"({exc}); expected a Python function"
-        ) from exc
-    where = _where(func)
-    names: list[str] = []
-    takes_kwargs = False
-    for param in signature.parameters.values():
-        if param.kind is inspect.Parameter.VAR_KEYWORD:
-            takes_kwargs = True
-        elif param.kind is inspect.Parameter.VAR_POSITIONAL:
-            continue
-        elif param.name in ALLOWED_PARAMETERS:
-            if param.kind is inspect.Parameter.POSITIONAL_ONLY:
-                raise HookSignatureError(
-                    f"hook {hook_name!r} of integration {integration!r} ({where}) takes "
-                    f"{param.name!r} as positional-only; the harness passes arguments by "
-                    f"keyword: remove the '/'"
-                )
-            names.append(param.name)
-        elif param.default is inspect.Parameter.empty:
-            hint = ""
-            if param.name == "self":
-                hint = " (it looks like a method of a class: pass an instance, not the class)"
-            elif param.name in ("webhookUrl", "webhookurl"):
-                hint = " (did you mean 'webhook_url'?)"
-            raise HookSignatureError(
-                f"hook {hook_name!r} of integration {integration!r} ({where}) takes parameter "
-                f"{param.name!r}, which the harness cannot provide{hint}; allowed: "
-                f"{', '.join(ALLOWED_PARAMETERS)}, **kwargs (parameters with defaults are "
-                f"left alone)"
-            )
-    if takes_kwargs:
-        names = list(ALLOWED_PARAMETERS)
-    return Hook(
-        name=hook_name,
-        func=func,
-        is_async=_is_async(func),
-        parameters=tuple(names),
-        where=where,
-    )
-
-
-def _is_async(func: Callable[..., Any]) -> bool:
-    if inspect.iscoroutinefunction(func):
-        return True
-    call = getattr(func, "__call__", None)  # noqa: B004 - an object with an async __call__
-    return call is not None and inspect.iscoroutinefunction(call)
-
-
-def _split_target(target: str) -> tuple[str, str]:
-    # "C:\\x.py" has a colon that is not an attribute separator: split only when the rest is a
-    # dotted identifier.
-    head, sep, tail = target.rpartition(":")
-    if sep and head and all(part.isidentifier() for part in tail.split(".")):
-        return head, tail
-    return target, ""
-
-
-def _is_path(spec: str) -> bool:
-    return spec.endswith(".py") or os.sep in spec or "/" in spec
-
-
-def _import_module(spec: str, target: str) -> ModuleType:
-    try:
-        return importlib.import_module(spec)
-    except ModuleNotFoundError as exc:
-        if (
-            exc.name
-            and spec.startswith(exc.name)
-            and spec.split(".")[: len(exc.name.split("."))] == exc.name.split(".")
-        ):
-            raise TargetImportError(
-                f"cannot load integration {target!r}: no module named {exc.name!r} on sys.path "
-                f"(is the project directory the current directory, or on PYTHONPATH?); "
-                f"expected 'package.module', 'package.module:attribute' or a path to a .py file"
-            ) from exc
-        raise TargetImportError(_import_failure(target, exc)) from exc
-    except BaseException as exc:
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        raise TargetImportError(_import_failure(target, exc)) from exc
-
-
-def _import_file(spec: str, target: str) -> ModuleType:
-    path = Path(spec)
-    if not path.is_file():
-        raise TargetImportError(
-            f"cannot load integration {target!r}: no file {str(path)!r} (looked in "
-            f"{str(Path.cwd())!r}); expected a path to a .py file, 'package.module' or "
-            f"'package.module:attribute'"
-        )
-    resolved = path.resolve()
-    # A stable, unique module name per file: the same file loads as one module (so dataclasses
-    # and pickling work, and two integrations named "main.py" do not collide).
-    digest = hashlib.sha1(str(resolved).encode(), usedforsecurity=False).hexdigest()[:12]
-    module_name = f"_lifecycle_target_{resolved.stem}_{digest}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    module_spec = importlib.util.spec_from_file_location(module_name, resolved)
-    if module_spec is None or module_spec.loader is None:
-        raise TargetImportError(f"cannot load integration {target!r}: not an importable file")
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[module_name] = module
-    # Let the file import its siblings, now and lazily inside hooks, as `python file.py` would
-    # (its directory stays on sys.path).
-    directory = str(resolved.parent)
-    if directory not in sys.path:
-        sys.path.insert(0, directory)
-    try:
-        module_spec.loader.exec_module(module)
-    except BaseException as exc:
-        del sys.modules[module_name]
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        raise TargetImportError(_import_failure(target, exc)) from exc
-    return module
-
-
-def _import_failure(target: str, exc: BaseException) -> str:
-    tb = "".join(traceback.format_exception(exc)).rstrip()
-    return (
-        f"cannot load integration {target!r}: importing it raised "
-        f"{type(exc).__name__}: {exc}\n\nThe import's traceback:\n{tb}"
-    )
-
-
-def _describe(obj: object) -> str:
-    if isinstance(obj, ModuleType):
-        return f"module {obj.__name__!r}"
-    if isinstance(obj, type):
-        return f"class {obj.__qualname__!r}"
-    return f"{type(obj).__name__} object"
-
-
-def _object_name(obj: object) -> str:
-    if isinstance(obj, ModuleType):
-        return obj.__name__
-    name = getattr(obj, "__qualname__", None) or type(obj).__qualname__
-    module = getattr(obj, "__module__", None) or type(obj).__module__
-    return f"{module}:{name}"
-
-
-def _short_repr(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _where(func: Callable[..., Any]) -> str:
-    try:
-        unwrapped = inspect.unwrap(func)
-        file = inspect.getsourcefile(unwrapped) or "?"
-        line = inspect.getsourcelines(unwrapped)[1]
-    except (TypeError, OSError):
-        return getattr(func, "__qualname__", repr(func))
-    return f"{_short_path(file)}:{line}"
-
-
-def _short_path(file: str) -> str:
-    try:
-        return os.path.relpath(file)
-    except ValueError:
-        return file
-
-
-# --------------------------------------------------------------------------------------------
-# Calling
-# --------------------------------------------------------------------------------------------
-
 
 Status = Literal["registered", "registration_failed", "unregistered", "unregistration_failed"]
 
@@ -439,7 +125,7 @@ class HookInvocation:
 
 
 def call_label(integration: Integration, operation: str, bot_id: str) -> str:
-    """How a hook call is named in messages and in ``harness.vtime.current_deadline().label``
+    """How a hook call is named in messages and in ``harness.runtime.vtime.current_deadline().label``
     (the simulator attributes requests to calls by it): ``"register of shop.py for bot1"``."""
     return f"{operation} of {integration.name} for {bot_id}"
 
@@ -465,7 +151,7 @@ def call_hook(
     costs freezegun's start, milliseconds). ``budget_seconds``: virtual seconds the hook may
     take (``None``: unlimited). ``wall_timeout``: real seconds before the hook counts as hung.
     ``cache_ssl``: httpx clients built during the call share cached SSL contexts
-    (``harness._sslcache``), so a client per call costs microseconds, not tens of ms.
+    (``harness.runtime.sslcache``), so a client per call costs microseconds, not tens of ms.
     ``isolate_sync``: run a plain hook on a thread of its own even when it is called alone.
     By default it runs on the calling thread (five times cheaper); a hook that spins is still
     interrupted there, but one blocked forever in a C call (a lock, ``queue.get()``) can only
@@ -517,6 +203,7 @@ def call_hooks_concurrently(
             _run_inline(runs[0], options)
             return _outcomes(runs)
         threads = [run for run in runs if not run.hook.is_async]
+        vtime.expect_hook_threads(len(threads))  # before any starts: none may sleep alone
         for run in threads:
             _start_thread(run, options)
         tasks = [run for run in runs if run.hook.is_async]
@@ -870,7 +557,13 @@ def _alarm(run: _Run, seconds: float) -> Iterator[None]:
 def _start_thread(run: _Run, options: _Options) -> None:
     context = contextvars.copy_context()
     context.run(_options_capture.set, options.capture_stdlib)
-    run.thread_id = _thread.start_new_thread(context.run, (_sync_body, run))
+    run.thread_id = _thread.start_new_thread(context.run, (_threaded_body, run))
+
+
+def _threaded_body(run: _Run) -> None:
+    """A plain hook on a thread of its own: its sleeps overlap with the other hook threads'."""
+    with run.vtime.hook_thread():
+        _sync_body(run)
 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
@@ -904,62 +597,6 @@ def _interrupt_thread(thread_id: int) -> None:
         ctypes.c_ulong(thread_id), ctypes.py_object(HookTimeout)
     )
 
-
-def _thread_location(thread_id: int) -> str:
-    frame = sys._current_frames().get(thread_id)
-    return _frame_location(frame)
-
-
-def _frame_location(frame: FrameType | None) -> str:
-    if frame is None:
-        return ""
-    return _pick_location(list(traceback.extract_stack(frame)))
-
-
-_SKIP_DIRS = (os.path.dirname(__file__), os.path.dirname(asyncio.__file__))
-
-
-_LIBRARY_DIRS = tuple(
-    {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
-)
-
-
-def _pick_location(entries: Sequence[traceback.FrameSummary]) -> str:
-    """The innermost frame that is the integration's, not the harness's or asyncio's.
-
-    A hook blocked in a library (``threading.py`` for an ``Event.wait``) is named by its own
-    line first, then by where the library is stuck.
-    """
-    outside = [e for e in entries if not e.filename.startswith(_SKIP_DIRS)]
-    if not outside:
-        return ""
-    inner = outside[-1]
-    mine = [e for e in outside if not e.filename.startswith(_LIBRARY_DIRS)]
-    if mine and mine[-1] is not inner:
-        return (
-            f" (at {_short_path(mine[-1].filename)}:{mine[-1].lineno} in {mine[-1].name}, "
-            f"inside {_short_path(inner.filename)}:{inner.lineno} in {inner.name})"
-        )
-    return f" (at {_short_path(inner.filename)}:{inner.lineno} in {inner.name})"
-
-
-def _task_location(task: asyncio.Task[Any]) -> str:
-    # Task.get_stack() gives one frame for a suspended coroutine; follow the await chain.
-    entries: list[traceback.FrameSummary] = []
-    coro: Any = task.get_coro()
-    while coro is not None:
-        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
-        if frame is not None:
-            entries.append(
-                traceback.FrameSummary(
-                    frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name, line=None
-                )
-            )
-        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
-    return _pick_location(entries)
-
-
-# -- async hooks on the virtual loop ------------------------------------------------------------
 
 
 def _run_async_group(runs: Sequence[_Run], options: _Options) -> None:
@@ -1054,4 +691,3 @@ async def _run_async(run: _Run, loop: VirtualEventLoop) -> None:
         if timer is not None:
             timer.cancel()
         run.finish()
-        run.done.set()

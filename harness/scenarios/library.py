@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.scenario_loader import load_scenario, loads_scenario
-from harness.scenario_model import (
+from harness.scenarios.loader import load_scenario, loads_scenario
+from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
     STRICTNESS_LEVELS,
@@ -30,7 +30,7 @@ from harness.scenario_model import (
     placeholder,
     placeholder_value,
 )
-from harness.scenario_writer import ScenarioWriteError, dumps_scenario, write_scenario
+from harness.scenarios.writer import ScenarioWriteError, dumps_scenario, write_scenario
 
 SUFFIX = ".scenario.yaml"
 """Scenario files are named ``<name>.scenario.yaml``."""
@@ -82,7 +82,7 @@ def discover(paths: Iterable[str | Path]) -> list[Path]:
 def library_dir() -> Path:
     """The shipped scenario library: ``scenarios/`` beside the package in a source checkout
     or an editable install, ``harness/scenario_library`` inside a built wheel."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # harness/
     for candidate in (package / "scenario_library", package.parent / "scenarios"):
         if candidate.is_dir():
             return candidate

@@ -1,7 +1,7 @@
 """The data a scenario file holds, and the errors of reading one.
 
-Plain frozen data, independent of the simulator: the loader (``harness.scenario_loader``) builds
-it from YAML, the writer (``harness.scenario_writer``) turns it back into YAML, and replay
+Plain frozen data, independent of the simulator: the loader (``harness.scenarios.loader``) builds
+it from YAML, the writer (``harness.scenarios.writer``) turns it back into YAML, and replay
 (``harness.scenarios``) turns it into a world, options and steps for the simulator.
 
 Errors::

@@ -10,7 +10,15 @@ While it is active:
 
 * ``time.sleep(s)`` advances the clock by ``s`` and returns at once, when called inside a hook
   call or on the thread that started the run (other threads, e.g. a test runner's, sleep for
-  real and leave the clock alone);
+  real and leave the clock alone); module-level aliases (``from time import sleep``, under any
+  name, and ``from asyncio import sleep``) are virtual too;
+* overlapping sync hooks (one thread each) sleep together: the clock moves to the earliest
+  wake-up once every hook thread sleeps, so two bots sleeping 50 s at once take 50 s, as in real
+  time (see :data:`STALL_SECONDS` for a thread that neither sleeps nor finishes);
+* inside a hook, ``Condition.wait(timeout)`` and all that waits through it (``Event.wait``,
+  ``Semaphore.acquire``, ``Barrier.wait``, ``Future.result``, ``queue`` gets) waits up to
+  :data:`REAL_SLICE` for real for a notification, then lets the timeout pass virtually;
+  threading's and queue's own timeout arithmetic reads the virtual clock there;
 * coroutines run on a :class:`VirtualEventLoop`, whose ``time()`` is the virtual clock and which,
   when every task is waiting on a timer, jumps the clock to the earliest timer instead of
   blocking. ``asyncio.sleep`` therefore still yields to the loop (concurrent tasks interleave in
@@ -28,7 +36,7 @@ freezegun notes (checked against freezegun 1.5):
   time sees exactly the virtual time it slept. We never move the clock backwards.
 * freezegun returns the real time to callers within 5 frames of an ignored module (its default
   list includes ``threading``). Hooks therefore run on the calling thread or on threads started
-  with ``_thread`` (see ``harness.integration``), never under ``threading.Thread.run``.
+  with ``_thread`` (see ``harness.targets.python``), never under ``threading.Thread.run``.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ import contextvars
 import datetime as _dt
 import math
 import selectors
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterator, Mapping
@@ -76,6 +85,54 @@ def real_monotonic() -> float:
 
 _real_sleep: Callable[[float], None] = time.sleep
 _real_asyncio_sleep = asyncio.sleep
+_real_condition_wait = threading.Condition.wait
+
+REAL_SLICE = 0.1
+"""Inside a hook, ``Condition.wait(timeout)`` (so ``Event.wait``, ``Barrier.wait``,
+``Future.result``, ``queue.get`` with a timeout) first waits up to this many seconds of real time
+for a notification (another thread's real work, e.g. a request on a worker thread, may finish in
+that time: the wait then returns at once, as it would), and only then lets the rest of the
+timeout pass on the virtual clock. Work on other threads that needs more real time than this
+would be seen as timed out; it is a module constant so that a suite may raise it."""
+
+STALL_SECONDS = 0.05
+"""Overlapping sync hooks' sleeps overlap: the clock moves to the earliest wake-up once every
+hook thread sleeps. A hook thread that neither sleeps nor finishes for this long in real time
+(blocked on a lock another sleeper holds, or busy) is taken as blocked, and the earliest sleeper
+wakes anyway, as it would in real time."""
+
+# Modules whose ``from time import sleep`` aliases stay real: the harness's own machinery, the
+# test runner and the libraries freezegun leaves alone.
+_ALIAS_SKIP = ("harness.runtime.vtime", "freezegun", "threading", "_pytest", "pluggy", "pytest", *(
+    "hypothesis",
+    "_hypothesis",
+))
+_alias_seen: dict[str, tuple[int, tuple[tuple[str, str], ...]]] = {}
+"""Per module name: ``(id(module), ((attribute, "time"|"asyncio"), ...))`` of its sleep aliases,
+so that each run scans only the modules loaded since the last one."""
+
+
+def _sleep_aliases() -> list[tuple[object, str, str]]:
+    """Every module-level alias of the real ``time.sleep`` / ``asyncio.sleep`` outside the
+    harness's own machinery, e.g. an integration's ``from time import sleep``."""
+    found: list[tuple[object, str, str]] = []
+    for name, module in list(sys.modules.items()):
+        if module is None or name.startswith(_ALIAS_SKIP):
+            continue
+        known = _alias_seen.get(name)
+        if known is None or known[0] != id(module):
+            names: list[tuple[str, str]] = []
+            namespace = getattr(module, "__dict__", None)
+            if isinstance(namespace, dict):
+                for attr, value in list(namespace.items()):
+                    if value is _real_sleep and module is not time:
+                        names.append((attr, "time"))
+                    elif value is _real_asyncio_sleep and module not in (asyncio, asyncio.tasks):
+                        names.append((attr, "asyncio"))
+            known = (id(module), tuple(names))
+            _alias_seen[name] = known
+        found.extend((module, attr, kind) for attr, kind in known[1])
+    return found
 
 # Hypothesis measures its own time (deadlines, statistics): a hook sleeping an hour of virtual
 # time is not slow, so Hypothesis keeps the real clock. freezegun adds its default list
@@ -103,12 +160,12 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # "<operation> of <integration name> for <bot id>" (harness.integration.call_label)
+    label: str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
     at: _dt.datetime | None  # None: no budget
     budget_seconds: float | None
 
 
-# Set by harness.integration around each hook call; contextvars follow asyncio tasks and the
+# Set by harness.targets.python around each hook call; contextvars follow asyncio tasks and the
 # worker threads the harness starts (they run in a copied context).
 current_deadline: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
     "lifecycle_harness_deadline", default=None
@@ -131,7 +188,8 @@ class VirtualTime:
     """The run's clock: frozen process time that moves only when the harness moves it.
 
     Usable before :meth:`start` (then only the harness's own readers see it) and after
-    :meth:`stop`. Thread-safe: concurrent sync hooks may sleep at once (their sleeps add up).
+    :meth:`stop`. Thread-safe: overlapping sync hooks, each on a thread registered with
+    :meth:`hook_thread`, sleep at once and their sleeps overlap as in real time.
     """
 
     def __init__(self, *, start: _dt.datetime = DEFAULT_START) -> None:
@@ -145,7 +203,13 @@ class VirtualTime:
         self._watchdog: Watchdog | None = None
         self._owner = threading.get_ident()  # the thread that started the run
         self.slept: list[tuple[str, float]] = []
-        """Every virtual sleep: (``"time.sleep"`` | ``"asyncio.sleep"`` | ``"loop"``, seconds)."""
+        """Every virtual sleep: (``"time.sleep"`` | ``"asyncio.sleep"`` | ``"loop"`` |
+        ``"wait"``, seconds)."""
+        # Overlapping sync hooks (one thread each): who runs, who sleeps until when.
+        self._sched = threading.Condition(threading.Lock())
+        self._participants: set[int] = set()
+        self._sleepers: dict[int, _dt.datetime] = {}
+        self._expected = 0  # hook threads announced but not started yet
 
     # -- the fake_shopify Clock protocol -------------------------------------------------------
 
@@ -221,6 +285,17 @@ class VirtualTime:
         self._patch(time, "sleep", self._time_sleep)
         self._patch(asyncio, "sleep", self._asyncio_sleep)
         self._patch(asyncio.tasks, "sleep", self._asyncio_sleep)
+        for module, attr, kind in _sleep_aliases():
+            self._patch(module, attr, self._time_sleep if kind == "time" else self._asyncio_sleep)
+        self._patch(threading.Condition, "wait", self._condition_wait_function())
+        # threading's and queue's timed loops (Semaphore.acquire, Condition.wait_for, Barrier,
+        # Queue.get) measure what is left of a timeout with their own real-clock aliases, which
+        # freezegun leaves alone: inside a hook they read the virtual clock instead.
+        hook_clock = self._hook_monotonic_function()
+        self._patch(threading, "_time", hook_clock)
+        queue = sys.modules.get("queue")
+        if queue is not None and hasattr(queue, "time"):
+            self._patch(queue, "time", hook_clock)
         return self
 
     @property
@@ -259,9 +334,17 @@ class VirtualTime:
     # -- sleeping ------------------------------------------------------------------------------
 
     def sleep(self, seconds: float, *, kind: str = "time.sleep") -> None:
-        """Sleep virtually: advance the clock, or stop the hook if that passes its budget."""
+        """Sleep virtually: advance the clock, or stop the hook if that passes its budget.
+
+        On a thread registered with :meth:`hook_thread`, the sleep waits for its turn instead:
+        the clock moves to the earliest wake-up of the sleeping hook threads once all of them
+        sleep, so overlapping sleeps overlap.
+        """
         if seconds < 0:
             raise ValueError("sleep length must be non-negative")
+        if threading.get_ident() in self._participants:
+            self._overlapping_sleep(seconds, kind)
+            return
         deadline = current_deadline.get()
         if (
             deadline is not None
@@ -278,6 +361,90 @@ class VirtualTime:
             )
         self.advance(seconds)
         self.slept.append((kind, seconds))
+
+    def expect_hook_threads(self, count: int) -> None:
+        """Announce ``count`` hook threads about to start (each then enters :meth:`hook_thread`):
+        until they have, none of the running ones is taken to sleep alone."""
+        with self._sched:
+            self._expected += count
+
+    @contextmanager
+    def hook_thread(self) -> Iterator[None]:
+        """Mark the current thread as one of several overlapping sync hook calls for as long as
+        the block runs: its sleeps then overlap with the others' (see :meth:`sleep`)."""
+        ident = threading.get_ident()
+        with self._sched:
+            self._participants.add(ident)
+            self._expected = max(0, self._expected - 1)
+        try:
+            yield
+        finally:
+            with self._sched:
+                self._participants.discard(ident)
+                self._sleepers.pop(ident, None)
+                self._sched.notify_all()
+
+    def _overlapping_sleep(self, seconds: float, kind: str) -> None:
+        ident = threading.get_ident()
+        deadline = current_deadline.get()
+        wake = self._now + _micro_ceil(seconds)
+        late = deadline is not None and deadline.at is not None and wake > deadline.at
+        if late and deadline is not None and deadline.at is not None:
+            wake = max(self._now, deadline.at)
+        started = self._now
+        with self._sched:
+            self._sleepers[ident] = wake
+            self._sched.notify_all()
+            changed = real_monotonic()
+            seen = (len(self._participants), len(self._sleepers))
+            while self._now < wake:
+                state = (len(self._participants), len(self._sleepers))
+                if state != seen:
+                    seen, changed = state, real_monotonic()
+                everyone_asleep = (
+                    not self._expected and self._participants <= self._sleepers.keys()
+                )
+                stalled = real_monotonic() - changed > STALL_SECONDS
+                if min(self._sleepers.values()) >= wake and (everyone_asleep or stalled):
+                    self._set(wake - self._now)
+                    break
+                _real_condition_wait(self._sched, STALL_SECONDS if everyone_asleep else 0.002)
+            del self._sleepers[ident]
+            self._sched.notify_all()
+        slept = (wake - started).total_seconds()
+        self.slept.append((kind, slept))
+        if late and deadline is not None:
+            raise HookTimeout(
+                f"{deadline.label} ran past its virtual time budget of "
+                f"{deadline.budget_seconds or 0:g} s: {kind}({seconds:g}) with "
+                f"{slept:g} s left"
+            )
+
+    def _hook_monotonic_function(self) -> Callable[[], float]:
+        base = real_monotonic()
+        vtime = self
+
+        def monotonic() -> float:
+            if current_deadline.get() is None:
+                return real_monotonic()
+            return base + vtime.monotonic()
+
+        return monotonic
+
+    def _condition_wait_function(self) -> Callable[..., bool]:
+        vtime = self
+
+        def wait(cond: threading.Condition, timeout: float | None = None) -> bool:
+            """``Condition.wait`` (and so ``Event.wait``, ``Semaphore.acquire``, ``queue``
+            gets): virtual inside a hook call when given a timeout, real everywhere else."""
+            if timeout is None or timeout <= 0 or current_deadline.get() is None:
+                return _real_condition_wait(cond, timeout)
+            if _real_condition_wait(cond, min(timeout, REAL_SLICE)):
+                return True  # notified: no virtual time passed
+            vtime.sleep(timeout, kind="wait")  # the real slice counts as none of it
+            return False
+
+        return wait
 
     def _time_sleep(self, seconds: float) -> None:
         if current_deadline.get() is None and threading.get_ident() != self._owner:

@@ -4,7 +4,7 @@ Loaded through the ``pytest11`` entry point ``lifecycle_harness``. It is the onl
 project that imports pytest. What it adds:
 
 - settings (command line > ini key > ``[tool.lifecycle-harness]`` in pyproject.toml > default,
-  resolved in ``harness._plugin_config``); a bad value is a ``pytest.UsageError``;
+  resolved in ``harness.plugin.config``); a bad value is a ``pytest.UsageError``;
 - the ``lifecycle`` and ``fake_shopify`` markers;
 - fixtures: ``fake_shopify`` (a fresh fake with interception active, checked at teardown),
   ``platform`` (the platform fakes) and ``lifecycle`` (a runner bound to the configured
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from harness import _plugin_config as cfg
+from harness.plugin import config as cfg
 
 if TYPE_CHECKING:
     from fake_shopify import FakeShopify
-    from harness._plugin_platform import PlatformFakes
-    from harness._plugin_runner import Lifecycle, Suite
+    from harness.plugin.platform import PlatformFakes
+    from harness.plugin.runner import Lifecycle, Suite
 
 _SETTINGS = pytest.StashKey["cfg.PluginSettings"]()
 _SUITE = pytest.StashKey["Suite | None"]()
@@ -68,7 +68,7 @@ def _settings_from(config: pytest.Config) -> cfg.PluginSettings:
         if named or env[cfg.PROFILE_ENV]:
             # Before Hypothesis' own pytest_configure (ours is tryfirst), so that
             # --hypothesis-profile=ci finds the harness's profiles registered.
-            from harness._plugin_runner import is_profile, profile_names, register_profiles
+            from harness.plugin.runner import is_profile, profile_names, register_profiles
 
             register_profiles()
             valid: tuple[str, ...] = profile_names()
@@ -119,7 +119,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     settings = config.stash.get(_SETTINGS, None)
     if settings is None or not settings.active:
         return None
-    from harness._plugin_runner import header_lines
+    from harness.plugin.runner import header_lines
 
     return header_lines(settings, seed=_seed(config))
 
@@ -162,7 +162,7 @@ def pytest_collection_modifyitems(
     # any other.
     _add_suite(session, items)
     # A misspelt marker option fails the run at once, before any test runs.
-    from harness._plugin_runner import check_lifecycle_options
+    from harness.plugin.runner import check_lifecycle_options
 
     for item in items:
         if item.get_closest_marker("lifecycle") is not None:
@@ -171,7 +171,7 @@ def pytest_collection_modifyitems(
             except ValueError as e:
                 raise pytest.UsageError(f"{item.nodeid}: {e}") from None
         if item.get_closest_marker("fake_shopify") is not None:
-            from harness._plugin_platform import check_fake_options
+            from harness.plugin.platform import check_fake_options
 
             try:
                 check_fake_options(_marker_kwargs(item, "fake_shopify"))
@@ -195,7 +195,7 @@ def fake_shopify(request: pytest.FixtureRequest) -> Iterator[FakeShopify]:
     armed on the fake never fired or a request went nowhere (options: the ``fake_shopify``
     marker).
     """
-    from harness._plugin_platform import fake_session
+    from harness.plugin.platform import fake_session
 
     options = _marker_kwargs(request.node, "fake_shopify")
     with fake_session(options, fail=_fail) as fake:
@@ -208,7 +208,7 @@ def platform(fake_shopify: FakeShopify) -> PlatformFakes:
 
     Shares the clock of ``fake_shopify``.
     """
-    from harness._plugin_platform import PlatformFakes
+    from harness.plugin.platform import PlatformFakes
 
     return PlatformFakes(fake_shopify)
 
@@ -222,7 +222,7 @@ def lifecycle(request: pytest.FixtureRequest) -> Lifecycle:
     fails the test with the violation report and records each minimal failing scenario.
     ``await lifecycle.arun(...)``, ``acheck()``, ``aassert_holds()`` in async tests.
     """
-    from harness._plugin_runner import Lifecycle
+    from harness.plugin.runner import Lifecycle
 
     settings = settings_of(request.config)
     try:
@@ -247,7 +247,7 @@ def _suite(config: pytest.Config) -> Suite | None:
         return None
     suite = config.stash[_SUITE]
     if suite is None:
-        from harness._plugin_runner import Suite
+        from harness.plugin.runner import Suite
 
         try:
             suite = Suite.from_settings(settings, seed=_seed(config), rootpath=config.rootpath)
@@ -311,7 +311,7 @@ class LibraryGroup(pytest.Collector):
     """The shipped scenario library, one item per scenario, each pointing at its file."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from harness._plugin_runner import ScenarioLoadFailure
+        from harness.plugin.runner import ScenarioLoadFailure
 
         suite = _suite(self.config)
         assert suite is not None
@@ -343,7 +343,7 @@ class LifecycleItem(pytest.Item):
         excinfo: pytest.ExceptionInfo[BaseException],
         style: Any = None,
     ) -> str | Any:
-        from harness._plugin_runner import LifecycleFailure
+        from harness.plugin.runner import LifecycleFailure
 
         if isinstance(excinfo.value, LifecycleFailure):
             return excinfo.value.report
@@ -368,7 +368,7 @@ class ScenarioFile(pytest.File):
     """A ``*.scenario.yaml`` file: one item, the scenario replayed against the integration."""
 
     def collect(self) -> Iterator[pytest.Item]:
-        from harness._plugin_runner import ScenarioLoadFailure
+        from harness.plugin.runner import ScenarioLoadFailure
 
         suite = _suite(self.config)
         assert suite is not None
@@ -390,7 +390,7 @@ class ScenarioItem(LifecycleItem):
         suite.check_scenario(self.scenario, self.path)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        from harness._plugin_runner import key_line
+        from harness.plugin.runner import key_line
 
         return self.path, key_line(self.path, "steps"), f"scenario {self.name}"
 
