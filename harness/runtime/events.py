@@ -44,9 +44,14 @@ class DeliveryCapture(Recorder):
     def __init__(self) -> None:
         super().__init__(status=200)
         self.failing: set[str] = set()
+        # Event id -> (URL, request) of its deliveries: the probe asks about one event at a
+        # time, and a scan of every capture so far would grow with the run.
+        self._by_event: dict[str | None, list[tuple[str, httpx.Request]]] = {}
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
+        event_id = request.headers.get("X-Shopify-Event-Id")
+        self._by_event.setdefault(event_id, []).append((url, request))
         if any(url.startswith(prefix) for prefix in self.failing):
             self.requests.append(request)
             return httpx.Response(503, request=request)
@@ -54,12 +59,9 @@ class DeliveryCapture(Recorder):
 
     def delivered_to(self, webhook_url: str, *, event_id: str | None = None) -> list[httpx.Request]:
         """Requests that reached ``webhook_url`` (optionally: of one event)."""
-        return [
-            r
-            for r in self.requests
-            if under(str(r.url), webhook_url)
-            and (event_id is None or r.headers.get("X-Shopify-Event-Id") == event_id)
-        ]
+        if event_id is not None:
+            return [r for url, r in self._by_event.get(event_id, ()) if under(url, webhook_url)]
+        return [r for r in self.requests if under(str(r.url), webhook_url)]
 
 
 @dataclass(frozen=True)
