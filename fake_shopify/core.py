@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import httpx
 
-from fake_shopify._headers import HeaderTriple, find_two, set_headers, triple
+from fake_shopify._headers import HeaderTriple, find_two, new_response, triple
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.delivery import Deliveries, Delivery, Event, RetryPolicy, Sender
 from fake_shopify.errors import (
@@ -515,12 +515,7 @@ class FakeShopify:
             except UnicodeEncodeError:
                 encoded, encoding = value.encode(), "utf-8"
             headers.append(triple(name.encode("ascii"), encoded))
-        # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
-        # the body once more through its content decoders, which costs five times as much.
-        response = httpx.Response(status, stream=httpx.ByteStream(content))
-        response._content = content
-        set_headers(response, headers, encoding)
-        return response
+        return new_response(status, content, headers, encoding)
 
     def _serve(
         self,
