@@ -123,7 +123,9 @@ def main() -> None:
             graphql[n].append(took / n)
 
     print(f"{args.rounds} interleaved rounds; CPU time, medians")
-    print(f"bare MockTransport round trip of one page request: {statistics.median(floor) * 1e6:.0f} us")
+    print(
+        f"bare MockTransport round trip of one page request: {statistics.median(floor) * 1e6:.0f} us"
+    )
     print(
         f"{'N':>7}  {'seed total':>10}  {'seed/sub':>9}  {'REST walk/sub':>13}  "
         f"{'GraphQL walk/sub':>16}"
