@@ -39,6 +39,7 @@ from fake_shopify.faults import (
     LostResponse,
     Raise,
     TransportError,
+    tag_fault,
 )
 from fake_shopify.graphql.engine import GraphQLEngine, GraphQLOptions
 from fake_shopify.journal import Exchange, Journal
@@ -104,7 +105,7 @@ _TRANSPORT_ERRORS: dict[str, type[httpx.TransportError]] = {
     "remote_protocol_error": httpx.RemoteProtocolError,
 }
 
-# Shopify's bodies per status (shopify-admin-api.md section 4); 5xx bodies other than 500 are
+# Shopify's bodies per status (https://shopify.dev/docs/api/usage/response-codes); 5xx bodies other than 500 are
 # unverified [U] and use the reason phrase.
 _STATUS_BODIES: dict[int, object] = {
     401: {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"},
@@ -415,15 +416,21 @@ class FakeShopify:
         if isinstance(effect, HttpError):
             return self._fault_response(effect, request, handle, exchange)
         if isinstance(effect, TransportError):
-            raise _TRANSPORT_ERRORS[effect.kind](
-                f"fake_shopify fault {exchange.fault_id}: {effect.kind}", request=request
+            raise tag_fault(
+                _TRANSPORT_ERRORS[effect.kind](
+                    f"fake_shopify fault {exchange.fault_id}: {effect.kind}", request=request
+                ),
+                effect,
             )
         if isinstance(effect, LostResponse):
             exchange.response = self._serve(request, routed, handle, exchange)
-            raise _TRANSPORT_ERRORS[effect.kind](
-                f"fake_shopify fault {exchange.fault_id}: response lost ({effect.kind}) after "
-                "the request was applied",
-                request=request,
+            raise tag_fault(
+                _TRANSPORT_ERRORS[effect.kind](
+                    f"fake_shopify fault {exchange.fault_id}: response lost ({effect.kind}) "
+                    "after the request was applied",
+                    request=request,
+                ),
+                effect,
             )
         if isinstance(effect, Latency):
             read_timeout = _read_timeout(request)
@@ -431,15 +438,18 @@ class FakeShopify:
                 # The client gives up first: the server still applies the request.
                 self.clock.advance(read_timeout)
                 exchange.response = self._serve(request, routed, handle, exchange)
-                raise httpx.ReadTimeout(
-                    f"fake_shopify fault {exchange.fault_id}: latency {effect.seconds}s exceeds "
-                    f"the read timeout {read_timeout}s",
-                    request=request,
+                raise tag_fault(
+                    httpx.ReadTimeout(
+                        f"fake_shopify fault {exchange.fault_id}: latency {effect.seconds}s "
+                        f"exceeds the read timeout {read_timeout}s",
+                        request=request,
+                    ),
+                    effect,
                 )
             self.clock.advance(effect.seconds)
-            return self._serve(request, routed, handle, exchange)
+            return tag_fault(self._serve(request, routed, handle, exchange), effect)
         if isinstance(effect, Raise):
-            raise effect.factory(request)
+            raise tag_fault(effect.factory(request), effect)
         raise TypeError(f"not a fault effect: {effect!r}")
 
     def _fault_response(
@@ -671,32 +681,60 @@ class FakeShopify:
 
     @contextmanager
     def intercept(
-        self, *, other_hosts: Callable[[httpx.Request], Any] | None = None
+        self,
+        *,
+        other_hosts: Callable[[httpx.Request], Any] | None = None,
+        guard: bool = True,
     ) -> Iterator[FakeShopify]:
-        """Intercept every httpx client (also those the code under test builds itself).
+        """Intercept every httpx client (also those the code under test builds itself), and
+        every other Python HTTP stack at socket level.
 
-        Requests to ``https://*.myshopify.com`` are served by this fake; any other request goes
-        to ``other_hosts(request)`` (which returns an ``httpx.Response``, or an awaitable of one
-        in async clients), or raises :class:`UnservedRequestError` and is never sent.
+        Requests to ``https://*.myshopify.com`` are served by this fake: httpx in-process, any
+        other stack (``requests``, ``urllib3``, ``urllib``, ``http.client``, ``aiohttp``) over
+        loopback TLS by :class:`~fake_shopify.served.ServedShopify`, started on first use.
+        Any other httpx request goes to ``other_hosts(request)`` (an ``httpx.Response``, or an
+        awaitable of one in async clients), or raises :class:`UnservedRequestError` and is
+        never sent. With ``guard`` (the default) a :class:`~fake_shopify.network.NetworkGuard`
+        refuses every other non-loopback connection, and leaving the block raises
+        :class:`~fake_shopify.network.NetworkEscapeError` if any was refused.
         """
+        with self._isolation(other_hosts=other_hosts, guard=guard):
+            yield self
+
+    @contextmanager
+    def _isolation(
+        self, *, other_hosts: Callable[[httpx.Request], Any] | None, guard: bool
+    ) -> Iterator[None]:
+        from fake_shopify.network import NetworkGuard
         from fake_shopify.transports import Interceptor
 
         with Interceptor(self, other_hosts=other_hosts):
-            yield self
+            if not guard:
+                yield
+                return
+            from fake_shopify.served import ServedShopify, shared_ca
+
+            ca = shared_ca()  # now, before any freezegun block of the test's freezes time
+
+            def serve() -> ServedShopify:
+                # The fake's clock semantics, as in-process: Latency moves the clock only.
+                return ServedShopify(self, latency_scale=0, ca=ca)
+
+            with NetworkGuard(serve):
+                yield
 
     def __enter__(self) -> FakeShopify:
-        from fake_shopify.transports import Interceptor
-
         if self._active_interceptor is not None:
             raise FakeUsageError("this FakeShopify is already intercepting")
-        self._active_interceptor = Interceptor(self)
-        self._active_interceptor.__enter__()
+        isolation = self._isolation(other_hosts=None, guard=True)
+        isolation.__enter__()
+        self._active_interceptor = isolation
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
-        interceptor, self._active_interceptor = self._active_interceptor, None
-        if interceptor is not None:
-            interceptor.__exit__(*exc_info)
+    def __exit__(self, *exc_info: Any) -> None:
+        isolation, self._active_interceptor = self._active_interceptor, None
+        if isolation is not None:
+            isolation.__exit__(*exc_info)
 
     def __repr__(self) -> str:
         return (

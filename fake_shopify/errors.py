@@ -205,17 +205,22 @@ class NotImplementedByFakeError(FakeShopifyError):
 class UnservedRequestError(FakeShopifyError):
     """A request to a host that no fake serves. It was not sent to the network."""
 
-    def __init__(self, request: httpx.Request, *, served: Sequence[str] = ()) -> None:
+    def __init__(
+        self, request: httpx.Request, *, served: Sequence[str] = (), reason: str | None = None
+    ) -> None:
         self.request = request
         self.served = tuple(served)
         hint = (
-            "fake_shopify intercepts https://*.myshopify.com only. To allow other hosts, pass "
-            "intercept(other_hosts=handler) with a handler that returns an httpx.Response."
+            "fake_shopify intercepts https://*.myshopify.com only. To answer other hosts, mock "
+            "them with respx (respx.mock routes are honoured beside the fake, started before or "
+            "after it) or pass intercept(other_hosts=handler) with a handler that returns an "
+            "httpx.Response."
         )
         shops = f" Shops known to the fake: {', '.join(self.served)}." if self.served else ""
+        why = reason or f"no fake serves host {request.url.host!r}"
         super().__init__(
             f"Unserved request: {request.method} {request.url} was not sent to the network, "
-            f"because no fake serves host {request.url.host!r}.{shops}\n{hint}"
+            f"because {why}.{shops}\n{hint}"
         )
 
 

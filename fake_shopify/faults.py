@@ -19,12 +19,13 @@ Schedules: ``Nth(n)`` the n-th matching request only, ``Next(k)`` the next k mat
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 
@@ -72,6 +73,27 @@ class Raise:
 
 
 FaultEffect = HttpError | TransportError | LostResponse | Latency | Raise
+
+_TAG = "_fake_shopify_fault"
+_Tagged = TypeVar("_Tagged")
+
+
+def tag_fault(carrier: _Tagged, effect: FaultEffect) -> _Tagged:
+    """Mark the exception or response a fault produced with its effect, so that a transport
+    can turn it into the event it names (the served mode: reset, close, delay)."""
+    with contextlib.suppress(AttributeError, TypeError):  # a slotted exception from a factory
+        setattr(carrier, _TAG, effect)
+    return carrier
+
+
+def fault_of(carrier: object) -> FaultEffect | None:
+    """The effect :func:`tag_fault` marked ``carrier`` with, or ``None``."""
+    effect = getattr(carrier, _TAG, None)
+    return (
+        effect
+        if isinstance(effect, HttpError | TransportError | LostResponse | Latency | Raise)
+        else None
+    )
 
 
 @dataclass(frozen=True)

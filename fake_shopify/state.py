@@ -822,7 +822,7 @@ class ShopifyBackend:
             self._check_name(name, existing, webhook.id, errors)
             changes["name"] = name
         # Unique per app and shop on topic + address + format: GraphQL captures show the same
-        # topic and address with another format is accepted (shopify-admin-api.md 5.4).
+        # topic and address with another format is accepted (https://shopify.dev/docs/api/admin-graphql/latest/mutations/webhookSubscriptionCreate).
         if not errors and existing.duplicate(
             webhook.topic,
             changes.get("address", webhook.address),

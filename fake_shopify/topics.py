@@ -1,6 +1,6 @@
 """Webhook topics: REST name, GraphQL enum value, and the access scope they need.
 
-The table follows ``shopify-admin-api.md`` section 8. The REST -> GraphQL mapping is mechanical
+The table follows Shopify's topic list (https://shopify.dev/docs/api/webhooks/latest). The REST -> GraphQL mapping is mechanical
 (upper-case, ``/`` and ``.`` become ``_``), but the reverse is not (underscores inside resource
 names), hence the explicit table. Scope requirements for resources other than carts, checkouts
 and channels are inferred from resource names [I]; ``read_X`` or ``write_X`` grants topic ``X``.

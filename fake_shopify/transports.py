@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import respx
-from respx.models import AllMockedAssertionError
+from respx.mocks import Mocker
+from respx.models import AllMockedAssertionError, PassThrough
 
 from fake_shopify.errors import UnservedRequestError
 
@@ -51,20 +52,65 @@ class Interceptor(respx.MockRouter):
         self._fake = fake
         self._other_hosts = other_hosts
 
-    def _dispatch(self, request: httpx.Request) -> Any:
-        host = request.url.host
-        if host.endswith(_SHOP_SUFFIX):
-            return self._fake._handle_shop(request, host)  # one host check per request
+    def _unserved(self, request: httpx.Request) -> Any:
         if self._other_hosts is not None:
             return self._other_hosts(request)
         raise UnservedByThisFake(
             request, served=[s.domain for s in self._fake.backend.shops.values()]
         )
 
+    def _respx_routers(self) -> list[respx.Router]:
+        """The test's own respx routers, active now, in the order respx would try them.
+
+        The fake intercepts at httpx's transport (respx's ``httpx`` mocker), before respx's
+        default ``httpcore`` mocker would see the request, so ``respx.mock`` routes for other
+        hosts (decorator, context manager or the ``respx_mock`` fixture, started before or
+        after the fake) are offered the request here. Other fakes' interceptors are left out:
+        each serves its own shops.
+        """
+        routers: list[respx.Router] = []
+        for mocker in Mocker.registry.values():
+            for router in mocker.routers:
+                if not isinstance(router, Interceptor) and router not in routers:
+                    routers.append(router)
+        return routers
+
+    def _pass_through(self, request: httpx.Request, exc: PassThrough) -> UnservedByThisFake:
+        return UnservedByThisFake(
+            request,
+            served=[s.domain for s in self._fake.backend.shops.values()],
+            reason=f"a respx route marks it pass_through ({exc.origin!r}), and nothing is ever "
+            "sent to the network while the fake intercepts",
+        )
+
+    def _from_respx(self, request: httpx.Request) -> httpx.Response | None:
+        for router in self._respx_routers():
+            try:
+                return router.handler(request)
+            except AllMockedAssertionError:
+                continue
+            except PassThrough as exc:
+                raise self._pass_through(request, exc) from None
+        return None
+
+    async def _from_respx_async(self, request: httpx.Request) -> httpx.Response | None:
+        for router in self._respx_routers():
+            try:
+                return await router.async_handler(request)
+            except AllMockedAssertionError:
+                continue
+            except PassThrough as exc:
+                raise self._pass_through(request, exc) from None
+        return None
+
     def handler(self, request: httpx.Request) -> httpx.Response:
-        response = self._dispatch(request)
-        if type(response) is httpx.Response:
-            return response  # the fake's answer: nothing to check (the common case, first)
+        host = request.url.host
+        if host.endswith(_SHOP_SUFFIX):
+            return self._fake._handle_shop(request, host)  # one host check per request
+        from_respx = self._from_respx(request)
+        if from_respx is not None:
+            return from_respx
+        response = self._unserved(request)
         if inspect.isawaitable(response):
             close = getattr(response, "close", None)
             if close is not None:
@@ -78,7 +124,14 @@ class Interceptor(respx.MockRouter):
     async def async_handler(self, request: httpx.Request) -> httpx.Response:
         # A real request suspends its caller at least once; concurrent tasks interleave here.
         await suspend()
-        response = self._dispatch(request)
+        host = request.url.host
+        if host.endswith(_SHOP_SUFFIX):
+            response: Any = self._fake._handle_shop(request, host)
+            return _checked(response, request)
+        from_respx = await self._from_respx_async(request)
+        if from_respx is not None:
+            return from_respx
+        response = self._unserved(request)
         if inspect.isawaitable(response):
             response = await response
         return _checked(response, request)

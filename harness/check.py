@@ -2,7 +2,7 @@
 
 Order of work, cheapest and most telling first:
 
-1. probes: a dozen fixed lifecycles that show each bug class of DESIGN.md section 1 in a few
+1. probes: a dozen fixed lifecycles that show each bug class of docs/examples.md in a few
    steps (repeated registers, drift, lost state, token rotation, faults on creation, a crowded
    shop, several bots on one shop and on several shops); their failures are shrunk greedily;
 2. crash enumeration (``harness.exploration.enumerate_crashes``);
@@ -14,7 +14,7 @@ violation found is written as a minimal scenario file into ``record_dir`` when o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -33,7 +33,7 @@ from harness.properties import Violation
 from harness.reports.render import CheckReport
 from harness.runtime.vtime import real_monotonic
 from harness.scenarios import load_library
-from harness.scenarios.replay import record_violations
+from harness.scenarios.replay import ScenarioResult, record_violations
 from harness.scenarios.runner import replay_all
 from harness.simulator import Simulator
 from harness.steps import (
@@ -75,7 +75,7 @@ class Probe:
 
 
 def probes() -> tuple[Probe, ...]:
-    """The fixed lifecycles ``check`` runs first (each targets a bug class of DESIGN.md §1)."""
+    """The fixed lifecycles ``check`` runs first (each targets a bug class of docs/examples.md)."""
     b1, b2 = "bot1", "bot2"
     return (
         Probe(
@@ -178,15 +178,26 @@ def check(
 
     probe_list = probes()
     found: list[Violation] = []
+    from_library: list[Violation] = []
     done = 0
     scenarios = load_library() if library else []
-    total = len(scenarios) + len(probe_list) + n_examples  # crash plans are added once counted
+    # The crash plans are counted first (a fault-free run of each hook), so the progress total
+    # is known from the start and never jumps mid-run.
+    t0 = real_monotonic()
+    with Simulator(integration, world=world, options=opts) as counting:
+        plans = crash_plans(counting, world=world)
+    timings["plans"] = real_monotonic() - t0
+    total = len(scenarios) + len(probe_list) + len(plans) + n_examples
 
     def tick(phase: str, step: int = 1) -> None:
         nonlocal done
         done += step
         if progress is not None:
-            progress(Progress(phase, min(done, total), total, len(dedupe(found))))
+            progress(Progress(phase, min(done, total), total, len(merged(found, from_library))))
+
+    def on_scenario(outcome: ScenarioResult) -> None:
+        from_library.extend(outcome.violations)
+        tick("library")
 
     # The scenario library first: each scenario on a simulator of its own (its own clock).
     t0 = real_monotonic()
@@ -197,12 +208,12 @@ def check(
         shop_key=shop_key,
         token_key=token_key,
         options=opts,
-        on_scenario=lambda _: tick("library"),
+        on_scenario=on_scenario,
     )
     # Kept aside until the end: probes, crashes and exploration run as if the library had found
     # nothing, and their shrunk witnesses stand for every property they found; the library adds
     # the properties they missed (its own results are in ``CheckReport.library`` either way).
-    from_library = [v for outcome in replayed for v in outcome.violations]
+    # The progress bar counts with the same rule (``merged``), so its last count is the report's.
     timings["library"] = real_monotonic() - t0
 
     with Simulator(integration, world=world, options=opts) as sim:
@@ -223,8 +234,6 @@ def check(
         timings["probes"] = real_monotonic() - t0
 
         t0 = real_monotonic()
-        plans = crash_plans(sim, world=world)
-        total += len(plans)
         found.extend(
             enumerate_crashes(sim, world=world, plans=plans, on_plan=lambda: tick("crashes"))
         )
@@ -246,9 +255,9 @@ def check(
             found.extend(explored)
         timings["explore"] = real_monotonic() - t0
 
-    elsewhere = {v.property for v in found}
-    found.extend(v for v in from_library if v.property not in elsewhere)
-    violations = sorted(dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps)))
+    violations = sorted(
+        merged(found, from_library), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps))
+    )
     timings["total"] = real_monotonic() - started
     if progress is not None:
         progress(Progress("done", total, total, len(violations)))
@@ -264,6 +273,13 @@ def check(
     if record_dir is not None:
         record(report, record_dir, options=opts)
     return report
+
+
+def merged(found: Sequence[Violation], from_library: Sequence[Violation]) -> list[Violation]:
+    """The report's violations: what probes, crashes and exploration found, plus the library's
+    violations of the properties they did not find, de-duplicated."""
+    elsewhere = {v.property for v in found}
+    return dedupe([*found, *(v for v in from_library if v.property not in elsewhere)])
 
 
 def record(

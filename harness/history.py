@@ -4,7 +4,7 @@ The records are plain data copied out of the fake and the platform runtime (exch
 lines, outcomes, normalised worlds), so the property functions are pure functions over them,
 testable on hand-built histories, and reports can be rendered without the live objects.
 
-Worlds are normalised per bot (DESIGN.md section 4, ``idempotent``): a bot's resources are the
+Worlds are normalised per bot (property ``idempotent``): a bot's resources are the
 subscriptions of its app whose address is under its ``webhook_url``, in any shop its
 configuration has named; ids and timestamps are dropped, the shop becomes ``current`` or
 ``previous``; ids inside its platform states become symbols naming the resource

@@ -1,7 +1,7 @@
-"""Which properties a run checks, and how strictly (DESIGN.md section 4).
+"""Which properties a run checks, and how strictly (README, "The hook contract").
 
 ``Options`` is plain, frozen data so scenario files and the pytest plugin can carry it; every
-strictness level that DESIGN.md calls opt-in is off by default.
+strictness level documented as opt-in is off by default.
 """
 
 from __future__ import annotations
@@ -21,12 +21,15 @@ PROPERTY_IDS: tuple[str, ...] = (
     "tenant_isolation",
     "exactly_once",
 )
-"""Stable property identifiers (reports, options, scenario files), in DESIGN.md order."""
+"""Stable property identifiers (reports, options, scenario files), in the documented order."""
 
 IMPLEMENTED_PROPERTIES: tuple[str, ...] = PROPERTY_IDS
 """Every property is checked by default (``exactly_once`` since issue 6, event delivery)."""
 
 IdempotentLevel = Literal["world", "requests"]
+
+
+LIBRARY_LOG_LEVELS = ("debug", "info", "warn", "error")
 
 
 class OptionsError(ValueError):
@@ -44,6 +47,10 @@ class Options:
     ``unregister`` may keep on purpose.
     ``hook_budget_seconds``: virtual seconds a hook may run before it is stopped and named;
     ``hook_wall_seconds``: wall seconds before a hanging hook is abandoned.
+    ``library_log_level``: the lowest level at which a third-party library's own ``logging``
+    records (code under site-packages or the standard library, e.g. ``pyactiveresource`` logging
+    request headers at debug) are judged: the platform's runtime emits library records from
+    ``info`` up, so lower ones are dropped from the run's history. ``"debug"`` judges them all.
     """
 
     properties: frozenset[str] = field(default_factory=lambda: frozenset(IMPLEMENTED_PROPERTIES))
@@ -52,8 +59,14 @@ class Options:
     clean_allowlist: tuple[str, ...] = ()
     hook_budget_seconds: float = 300.0
     hook_wall_seconds: float = 10.0
+    library_log_level: str = "info"
 
     def __post_init__(self) -> None:
+        if self.library_log_level not in LIBRARY_LOG_LEVELS:
+            raise OptionsError(
+                f"unknown library log level {self.library_log_level!r}; valid: "
+                f"{', '.join(LIBRARY_LOG_LEVELS)}"
+            )
         unknown = sorted(set(self.properties) - set(PROPERTY_IDS))
         if unknown:
             raise OptionsError(

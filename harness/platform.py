@@ -15,7 +15,7 @@ Import from here, not from the harness's internals::
   API error by duck typing (:func:`is_api_error`), as the SDK does, so an integration need not
   import this module at all.
 - ``Context``, ``Client``, ``AsyncClient`` and ``Logger`` are typing protocols of what the hooks
-  receive (DESIGN.md section 2; ``docs/runtime.md`` is the full contract): plain hooks get a
+  receive (``docs/runtime.md`` is the full contract): plain hooks get a
   ``Client``, ``async def`` hooks an ``AsyncClient``, over one state store.
 
 This module is a thin, stable façade over :mod:`harness.runtime`; it imports nothing else.
@@ -135,7 +135,9 @@ class Client(Protocol):
         self, *, type: str, id: str, name: str, payload: Mapping[str, Any]
     ) -> State: ...
 
-    def patch_state(self, *, type: str, id: str, name: str, payload: Mapping[str, Any]) -> State: ...
+    def patch_state(
+        self, *, type: str, id: str, name: str, payload: Mapping[str, Any]
+    ) -> State: ...
 
 
 class AsyncClient(Protocol):

@@ -1,4 +1,4 @@
-"""The properties of DESIGN.md section 4, one function each.
+"""The properties (README, "The hook contract"), one function each.
 
 Every property is a function ``check(history, options) -> list[Violation]`` that judges the
 *last* step record in the light of the ones before it. The Hypothesis machine calls them as
@@ -635,7 +635,7 @@ PROPERTIES: dict[str, Check] = {
     "tenant_isolation": tenant_isolation,
     "exactly_once": exactly_once,
 }
-"""Property id -> check function (DESIGN.md section 4 order)."""
+"""Property id -> check function (in the README's order)."""
 
 
 def check_all(history: History, options: Options) -> list[Violation]:

@@ -34,6 +34,7 @@ import httpx
 
 from fake_shopify import FakeShopify
 from fake_shopify.faults import Latency, Match, Nth, Raise
+from fake_shopify.served import ServedShopify, TestCA, shared_ca
 from fake_shopify.transports import suspend as _suspend
 from harness import runtime as rt
 from harness.common.redaction import secret_values
@@ -47,6 +48,7 @@ from harness.history import (
     StepRecord,
     TenantInfo,
     WorldSnapshot,
+    level_rank,
 )
 from harness.options import Options
 from harness.properties import Violation, check_all
@@ -507,6 +509,7 @@ class Session:
             exchanges = [] if id(recorder) in seen else recorder.exchanges
             fault_ids = [] if id(recorder) in seen else recorder.fault_ids
             seen.add(id(recorder))
+            library_floor = level_rank(self.simulator.options.library_log_level)
             logs = [
                 LogLine(
                     level=r.level,
@@ -517,6 +520,9 @@ class Session:
                     logger=r.logger_name,
                 )
                 for r in outcome.logs
+                # A library's records below the level the platform emits them at never reach
+                # anyone (Options.library_log_level).
+                if not r.library or level_rank(r.level) >= library_floor
             ]
             mine = [f for f in pfaults if f.bot_id == tenant.bot_id]
             shop_faults = [f for f in fault_ids if f != crash_fault]
@@ -686,6 +692,16 @@ def _sync_entry(sim: Simulator) -> Any:
     return handle_request
 
 
+class _Dispatcher:
+    """What the served fake calls per request: the simulator's own dispatch."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.handle = sim.dispatch
+
+    def __repr__(self) -> str:
+        return "<the simulator's current lifecycle>"
+
+
 def _async_entry(sim: Simulator) -> Any:
     async def handle_async_request(
         transport: httpx.AsyncHTTPTransport, request: httpx.Request
@@ -744,6 +760,7 @@ class Simulator:
         self._stack: ExitStack | None = None
         self._session: Session | None = None
         self._references: dict[tuple[object, ...], BotWorld] = {}
+        self._ca: TestCA | None = None
 
     # -- lifetime ----------------------------------------------------------------------------
 
@@ -752,6 +769,7 @@ class Simulator:
             return self
         stack = ExitStack()
         try:
+            self._ca = shared_ca()  # made before freezegun freezes time (it cannot sign then)
             stack.enter_context(self.vtime)
             # Every httpx transport answers from the current lifecycle: a patch of the two
             # transport entry points, cheaper than respx's route matching and call recording
@@ -776,8 +794,10 @@ class Simulator:
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
-            # HTTP that bypasses httpx (urllib, raw sockets) must not reach the real network.
-            stack.enter_context(blocked_network(self._refuse_socket))
+            # Other HTTP stacks (requests, urllib3, urllib, http.client, aiohttp, ShopifyAPI)
+            # reach the same dispatch through the served fake at socket level; any other
+            # non-loopback connection is refused and recorded.
+            stack.enter_context(blocked_network(self._refuse_socket, serve=self._served_shopify))
         except BaseException:
             stack.close()
             raise
@@ -840,6 +860,11 @@ class Simulator:
                 request=request,
             )
         return session.refuse(request)
+
+    def _served_shopify(self) -> ServedShopify:
+        # One served fake per run, answering from the current lifecycle like httpx's path;
+        # Latency moves the virtual clock only, as in-process.
+        return ServedShopify(_Dispatcher(self), latency_scale=0, ca=self._ca)
 
     def _refuse_socket(self, attempt: SocketAttempt) -> None:
         session = self._session

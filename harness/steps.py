@@ -1,4 +1,4 @@
-"""The step model of a simulated lifecycle (DESIGN.md section 5).
+"""The step model of a simulated lifecycle (docs/architecture.md).
 
 A lifecycle is a tuple of steps. The same types are produced by the Hypothesis state machine and
 by crash enumeration, read from and written to scenario files, and executed by the simulator.

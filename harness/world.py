@@ -1,4 +1,4 @@
-"""Tenants and initial worlds (DESIGN.md sections 5 and 6).
+"""Tenants and initial worlds (docs/architecture.md).
 
 ``WorldSpec`` is plain data (scenario files carry it): the configuration template, the key
 names of the shop handle and the access token in it, the shops with what they hold at the start

@@ -35,7 +35,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-CORE = ("steps", "options", "profiles", "world", "history", "properties", "simulator", "exploration")
+CORE = (
+    "steps",
+    "options",
+    "profiles",
+    "world",
+    "history",
+    "properties",
+    "simulator",
+    "exploration",
+)
 
 RANKS: dict[str, int] = {
     "fake_shopify": 0,
@@ -110,7 +119,9 @@ def forbidden_imports(root: Path) -> list[str]:
                 problems.append(f"{path.relative_to(root)}: not in any layer; add it to RANKS")
                 continue
             source = path.read_text(encoding="utf-8")
-            for line, target in imported_modules(source, module, is_package=path.stem == "__init__"):
+            for line, target in imported_modules(
+                source, module, is_package=path.stem == "__init__"
+            ):
                 if target == FRONT_DOOR or target == f"{FRONT_DOOR}.__init__":
                     problems.append(
                         f"{path.relative_to(root)}:{line}: imports the front door `harness`; "

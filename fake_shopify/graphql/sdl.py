@@ -1,7 +1,7 @@
 """The GraphQL Admin API schema subset the fake serves, as SDL, per API version.
 
-Written for the fake from the reference notes (shopify-admin-api.md section 5, itself taken from
-the 2025-01 ... 2026-07 Admin schemas): only the webhook-subscription roots, ``shop`` and the
+Written for the fake from Shopify's GraphQL Admin reference
+(https://shopify.dev/docs/api/admin-graphql, the 2025-01 ... 2026-07 Admin schemas): only the webhook-subscription roots, ``shop`` and the
 installation's access scopes. Root types are named as Shopify names them (``QueryRoot``,
 ``Mutation``) because validation messages quote them.
 

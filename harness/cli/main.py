@@ -7,6 +7,7 @@ config, a target that cannot be loaded: one clear line on stderr).
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -15,7 +16,16 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness.check import Progress, check
-from harness.cli.replay import DEFAULT_RECORD_DIR, add_replay_parser, run_replay, write_markdown
+from harness.cli.project import Project, open_project
+from harness.cli.replay import add_replay_parser, run_replay, write_junit, write_markdown
+from harness.cli.serve import add_serve_parser, serve
+from harness.common.project import (
+    DEFAULT_RECORD_DIR,
+    TABLE,
+    ProjectError,
+    shown_path,
+    shown_target,
+)
 from harness.options import Options
 from harness.profiles import PROFILES, ProfileError
 from harness.reports.render import CheckReport, render_json, render_text
@@ -55,12 +65,27 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("lifecycle-harness")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Find the lifecycle bugs of a bot-platform integration before production does.",
+        epilog=f"In a project whose pyproject.toml has a [{TABLE}] table (integration, "
+        "configuration, examples, record-dir, profile), `lifecycle-harness check` needs no "
+        "arguments; the project root is importable, as with pytest's pythonpath.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{check,replay,demo,serve}")
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument(
@@ -85,11 +110,16 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--record-dir",
             metavar="DIR",
-            default=DEFAULT_RECORD_DIR,
-            help=f"directory the scenario file of each violation is written to "
-            f"(default: ./{DEFAULT_RECORD_DIR})",
+            help=f"directory the scenario file of each violation is written to (default: "
+            f"[{TABLE}] record-dir, else {DEFAULT_RECORD_DIR} under the project root; "
+            "demo: a new temporary directory)",
         )
         p.add_argument("--report-md", metavar="PATH", help="write a Markdown report to PATH")
+        p.add_argument(
+            "--junit-xml",
+            metavar="PATH",
+            help="write a JUnit XML report to PATH (one test case per property and per scenario)",
+        )
         p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
         p.add_argument(
             "--wall-timeout",
@@ -109,7 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_check.add_argument(
         "target",
         metavar="TARGET",
-        help="package.module, package.module:attribute, or path/to/file.py",
+        nargs="?",
+        help=f"package.module, package.module:attribute, or path/to/file.py (default: "
+        f"[{TABLE}] integration in pyproject.toml)",
     )
 
     def config(p: argparse.ArgumentParser) -> None:
@@ -126,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p_demo = sub.add_parser("demo", help="check the bundled port of the documented example")
     common(p_demo)
+    add_serve_parser(sub)
     return parser
 
 
@@ -201,7 +234,11 @@ class ProgressBar:
 
 def check_outputs(args: argparse.Namespace) -> None:
     """Fail before the run, not after it, when a report or record path cannot be written."""
-    for flag, attr in (("--report-json", "report_json"), ("--report-md", "report_md")):
+    for flag, attr in (
+        ("--report-json", "report_json"),
+        ("--report-md", "report_md"),
+        ("--junit-xml", "junit_xml"),
+    ):
         path = getattr(args, attr, None)
         if path:
             _check_writable_file(flag, Path(path))
@@ -247,10 +284,30 @@ def _options(args: argparse.Namespace) -> Options:
     return opts if wall is None else replace(opts, hook_wall_seconds=wall)
 
 
-def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
-    settings: dict[str, Any] = {}
+def project_configuration(project: Project) -> dict[str, Any]:
+    """The settings of the table's ``configuration`` (a file, or an inline table)."""
+    source = project.configuration_source()
+    if source is None:
+        return {}
+    kind, value = source
+    if kind == "file":
+        return load_config(value)
+    configuration = dict(value)
+    problem = shop_handle_problem(configuration.get("shopName", "acme"))
+    if problem is not None:
+        raise UsageError(f"{project.where('configuration')}: shopName: {problem}")
+    return {"configuration": configuration}
+
+
+def _settings(args: argparse.Namespace, project: Project) -> dict[str, Any]:
     if getattr(args, "config", None):
-        settings = load_config(args.config)
+        return load_config(args.config)
+    return project_configuration(project)
+
+
+def _run_check(
+    target: str, args: argparse.Namespace, out: IO[str], err: IO[str], *, settings: dict[str, Any]
+) -> int:
     progress: Callable[[Progress], None] | None = None if args.no_progress else ProgressBar(err)
     integration = load_integration(target)
     try:
@@ -268,7 +325,10 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
         )
     except ProfileError as exc:
         raise UsageError(str(exc)) from None
+    report.command = _reproduce(target, args)
     out.write(render_text(report))
+    if args.junit_xml:
+        write_junit(args.junit_xml, report, options=_options(args))
     if args.report_json:
         try:
             Path(args.report_json).write_text(render_json(report), encoding="utf-8")
@@ -284,6 +344,30 @@ def _run_check(target: str, args: argparse.Namespace, out: IO[str], err: IO[str]
     return EXIT_OK if report.ok else EXIT_VIOLATIONS
 
 
+def _reproduce(target: str, args: argparse.Namespace) -> str:
+    """The command that repeats this check, paths relative to the project root; options that
+    came from [tool.lifecycle-harness] are left to the table."""
+    if getattr(args, "command", None) == "demo":
+        argv = ["lifecycle-harness", "demo"]
+    else:
+        argv = ["lifecycle-harness", "check"]
+        if getattr(args, "target", None):
+            argv.append(shown_target(target))
+    argv += ["--seed", str(args.seed)]
+    given = getattr(args, "given", {})
+    if given.get("examples") is not None:
+        argv += ["--examples", str(given["examples"])]
+    if given.get("profile") is not None:
+        argv += ["--profile", given["profile"]]
+    if getattr(args, "config", None):
+        argv += ["--config", shown_path(args.config)]
+    if args.strict:
+        argv.append("--strict")
+    if getattr(args, "wall_timeout", None) is not None:
+        argv += ["--wall-timeout", str(args.wall_timeout)]
+    return shlex.join(argv)
+
+
 def main(
     argv: Sequence[str] | None = None, *, out: IO[str] | None = None, err: IO[str] | None = None
 ) -> int:
@@ -295,23 +379,51 @@ def main(
     except SystemExit as exc:  # argparse already printed the usage error
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     try:
-        check_outputs(args)
+        if args.command == "serve":
+            return serve(args, out)
+        project = open_project()
         if args.command == "demo":
+            if args.record_dir is None:
+                # The demo's findings are not the user's: never into their project unasked.
+                args.record_dir = tempfile.mkdtemp(prefix="lifecycle-harness-demo-")
+            args.given = {"examples": args.examples, "profile": args.profile}
+            check_outputs(args)
             err.write(
                 f"{PROG} demo: checking {DEMO_TARGET}, the platform's documented Shopify "
-                "example ported to Python\n"
+                f"example ported to Python; failing scenarios go to {args.record_dir}\n"
             )
-            return _run_check(DEMO_TARGET, args, out, err)
+            return _run_check(DEMO_TARGET, args, out, err, settings={})
         if args.command == "replay":
-            settings = load_config(args.config) if args.config else {}
-            return run_replay(args, out, settings=settings)
-        return _run_check(args.target, args, out, err)
+            check_outputs(args)
+            return run_replay(
+                args,
+                out,
+                settings=_settings(args, project),
+                default_integration=project.integration(),
+            )
+        target = args.target or project.integration()
+        if target is None:
+            raise UsageError(
+                f"no TARGET given and no [{TABLE}] integration in "
+                f"{shown_path(project.pyproject) if project.pyproject.is_file() else 'pyproject.toml'}"
+                "; pass one (package.module, package.module:attribute or path/to/file.py) or "
+                f'add it to pyproject.toml: [{TABLE}] integration = "mypackage.integration"'
+            )
+        args.given = {"examples": args.examples, "profile": args.profile}
+        if args.examples is None:
+            args.examples = project.examples()
+        if args.profile is None:
+            args.profile = project.profile()
+        if args.record_dir is None:
+            args.record_dir = str(project.record_dir())
+        check_outputs(args)
+        return _run_check(target, args, out, err, settings=_settings(args, project))
     except IntegrationLoadError as exc:
         # One line says what is wrong; an import failure adds the import's traceback below it.
         text = str(exc).strip() or type(exc).__name__
         err.write(f"{PROG}: error: {text}\n")
         return EXIT_USAGE
-    except (UsageError, ScenarioError, WorldError, SimulationError) as exc:
+    except (UsageError, ScenarioError, WorldError, SimulationError, ProjectError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
         return EXIT_USAGE
     except HookHungError as exc:

@@ -10,23 +10,22 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from harness.common.project import shown_path
 from harness.common.redaction import Redactor
 from harness.history import StepRecord
 from harness.options import Options
 from harness.properties import Violation
+from harness.reports.junit import ScenarioCase, render_junit
 from harness.reports.markdown import LibraryResult, render_markdown
 from harness.reports.render import CheckReport, render_json, render_violation
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult
 from harness.scenarios.runner import failing_records, load_scenarios, replay_all
 from harness.targets.python import Integration, load_integration
-
-DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
-"""Where ``check`` writes the scenario files of the violations it finds, relative to the
-working directory, unless ``--record-dir`` says otherwise (the pytest plugin's default too)."""
 
 EXIT_OK, EXIT_VIOLATIONS = 0, 1
 
@@ -56,6 +55,11 @@ def add_replay_parser(
     add_config(parser)
     parser.add_argument("--report-json", metavar="PATH", help="write the JSON report to PATH")
     parser.add_argument("--report-md", metavar="PATH", help="write a Markdown report to PATH")
+    parser.add_argument(
+        "--junit-xml",
+        metavar="PATH",
+        help="write a JUnit XML report to PATH (one test case per scenario and per property)",
+    )
     return parser
 
 
@@ -77,6 +81,26 @@ def write_markdown(
     library = [LibraryResult(name, passed, detail) for name, passed, detail in report.library]
     text = render_markdown(report, records=records, redact=redact, library=library)
     Path(path).write_text(text, encoding="utf-8")
+
+
+def write_junit(path: str | Path, report: CheckReport, *, options: Options | None = None) -> None:
+    """``check --junit-xml``: a test case per enabled property and per library scenario."""
+    cases = [ScenarioCase(name, passed, detail, None) for name, passed, detail in report.library]
+    properties = (options or Options()).properties
+    text = render_junit(report, scenarios=cases, properties=properties)
+    Path(path).write_text(text, encoding="utf-8")
+
+
+def scenario_cases(results: Sequence[ScenarioResult]) -> list[ScenarioCase]:
+    return [
+        ScenarioCase(
+            r.scenario.name,
+            r.passed,
+            "" if r.passed else r.summary(),
+            str(r.scenario.source) if r.scenario.source is not None else None,
+        )
+        for r in results
+    ]
 
 
 def replay_report(results: Sequence[ScenarioResult], *, integration: str) -> CheckReport:
@@ -103,7 +127,7 @@ def results_data(results: Sequence[ScenarioResult]) -> list[dict[str, object]]:
     return [
         {
             "name": r.scenario.name,
-            "path": str(r.scenario.source) if r.scenario.source is not None else None,
+            "path": shown_path(r.scenario.source) if r.scenario.source is not None else None,
             "passed": r.passed,
             "violated": sorted({v.property for v in r.violations}),
             "expected": sorted({v.property for v in r.expected}),
@@ -128,7 +152,7 @@ def render_replay_text(results: Sequence[ScenarioResult], report: CheckReport) -
         lines += ["", render_violation(violation, i)]
         scenario = report.scenarios.get(i - 1)
         if scenario:
-            lines.append(f"   scenario: {scenario}")
+            lines.append(f"   reproduce: lifecycle-harness replay {shown_path(scenario)}")
     return "\n".join(lines) + "\n"
 
 
@@ -137,13 +161,20 @@ def run_replay(
     out: IO[str],
     *,
     settings: Mapping[str, Any],
+    default_integration: str | None = None,
 ) -> int:
     """``lifecycle-harness replay``; raises ``ScenarioError`` (and the integration's load
-    errors) for bad usage, which the CLI turns into exit code 2."""
+    errors) for bad usage, which the CLI turns into exit code 2. ``default_integration`` (the
+    project's) is used for files that name none."""
     scenarios = load_scenarios(args.scenarios)
     if args.integration is None:
         unnamed = [s.name for s in scenarios if s.integration is None]
-        if unnamed:
+        if unnamed and default_integration is not None:
+            scenarios = [
+                s if s.integration is not None else replace(s, integration=default_integration)
+                for s in scenarios
+            ]
+        elif unnamed:
             subject = (
                 f"scenarios {', '.join(unnamed)} name"
                 if len(unnamed) > 1
@@ -161,6 +192,17 @@ def run_replay(
     name = integration.name if integration is not None else _targets(scenarios)
     report = replay_report(results, integration=name)
     out.write(render_replay_text(results, report))
+    if args.junit_xml:
+        _write(
+            args.junit_xml,
+            render_junit(
+                report,
+                scenarios=scenario_cases(results),
+                properties=Options().properties,
+                suite="lifecycle-harness replay",
+            ),
+            "--junit-xml",
+        )
     if args.report_json:
         data = json.loads(render_json(report))
         data["scenario_results"] = results_data(results)

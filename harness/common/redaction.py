@@ -1,7 +1,7 @@
 """Secrets of a configuration, the forms they leak in, and their redaction.
 
 A secret is the value of the configuration's token key (``access_token`` by default) or of any
-key named like a token, secret, password or key (DESIGN.md section 4, ``no_secret_leak``). It
+key named like a token, secret, password or key (property ``no_secret_leak``). It
 can leak raw or in a common encoding: URL-encoded (query strings, form bodies), base64 (Basic
 auth headers, serialised blobs) and JSON-escaped (a log line that dumps an error object as
 JSON). ``Redactor`` finds every form in a text and replaces it with a placeholder named after the

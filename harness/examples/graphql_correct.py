@@ -1,7 +1,7 @@
 """Correct, sync, GraphQL: reconcile the bot's subscriptions through the GraphQL Admin API.
 
 Style: what Shopify's own libraries do (``webhookSubscriptions`` lookup, then create or leave
-alone; shopify-admin-api.md section 5.5), done with every edge handled. No platform state:
+alone; https://shopify.dev/docs/api/admin-graphql/latest/queries/webhookSubscriptions), done with every edge handled. No platform state:
 Shopify is the record of what exists.
 
 - ``register`` lists every subscription at the bot's ``webhook_url`` (``uri`` filter, all pages),

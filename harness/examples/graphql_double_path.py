@@ -1,6 +1,6 @@
 """Buggy, async, GraphQL: two modules subscribe the same topic, one URL with a trailing slash.
 
-The bug (platform-lifecycle.md section 4.3, A6: matching by URL string alone): the integration
+The bug (the integrations of https://github.com/botpress/botpress/tree/master/integrations, A6: matching by URL string alone): the integration
 has an order-sync module and a notifications module, and each makes
 sure of its own ``ORDERS_CREATE`` subscription, idempotently (find by ``uri``, create if
 missing). One builds the callback URL as ``webhook_url``, the other as ``webhook_url + "/"``.

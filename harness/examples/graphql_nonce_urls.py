@@ -1,7 +1,7 @@
 """Buggy, sync, GraphQL: a fresh "version" query string in the callback URL on every register.
 
-The bug (DESIGN.md section 1, "create a duplicate webhook on every register", in its GraphQL
-form; platform-lifecycle.md section 4.3, A5 "N registers -> N x webhooks", and A6, where
+The bug (docs/examples.md, "create a duplicate webhook on every register", in its GraphQL
+form; the integrations of https://github.com/botpress/botpress/tree/master/integrations, A5 "N registers -> N x webhooks", and A6, where
 GitHub's integration registered with a fresh ``secret-${Math.random()}`` each time): the
 integration versions its callback URL (``{webhook_url}?v={n}``) so it can tell deliveries of old
 and new registrations apart, bumps ``n`` on every ``register`` and never removes the older

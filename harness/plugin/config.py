@@ -17,19 +17,16 @@ lists the valid values, as pytest-asyncio does for ``asyncio_mode``.
 from __future__ import annotations
 
 import json
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-TABLE = "tool.lifecycle-harness"
-"""The pyproject.toml table the plugin reads (zero-code use)."""
+from harness.common.project import DEFAULT_RECORD_DIR, TABLE, TABLE_KEYS, ProjectError, read_table
 
 DEFAULT_PROFILE = "ci"  # harness.profiles.DEFAULT_PROFILE, without importing Hypothesis
 PROFILE_ENV = "LIFECYCLE_HARNESS_PROFILE"  # harness.profiles.PROFILE_ENV
-DEFAULT_RECORD_DIR = ".lifecycle-harness/failures"
 
 
 class SettingsError(Exception):
@@ -84,7 +81,7 @@ SETTINGS: tuple[Setting, ...] = (
         f"directory minimal failing scenarios are written to (default: {DEFAULT_RECORD_DIR})",
     ),
     # The profile's command-line option is Hypothesis' own --hypothesis-profile: the plugin reads
-    # it and never registers a second one (STYLE.md: do not reinvent what Hypothesis owns).
+    # it and never registers a second one (do not reinvent what Hypothesis owns).
     Setting(
         "profile",
         "--hypothesis-profile",
@@ -97,6 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 SETTINGS_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 TOML_KEYS: tuple[str, ...] = tuple(sorted(s.toml for s in SETTINGS))
+assert TOML_KEYS == TABLE_KEYS, "the plugin and the command line read the same table"
 
 
 @dataclass(frozen=True)
@@ -121,23 +119,10 @@ class PluginSettings:
 
 def read_pyproject_table(path: Path) -> dict[str, object]:
     """The ``[tool.lifecycle-harness]`` table of ``path`` (empty when absent)."""
-    if not path.is_file():
-        return {}
     try:
-        with path.open("rb") as f:
-            data = tomllib.load(f)
-    except tomllib.TOMLDecodeError as e:
-        raise SettingsError(f"{path}: not valid TOML: {e}") from e
-    table = data.get("tool", {}).get("lifecycle-harness", {})
-    if not isinstance(table, dict):
-        raise SettingsError(f"{path}: [{TABLE}] must be a table, got {type(table).__name__}")
-    unknown = sorted(set(table) - set(TOML_KEYS))
-    if unknown:
-        raise SettingsError(
-            f"{path}: unknown key(s) in [{TABLE}]: {', '.join(unknown)}; "
-            f"valid keys: {', '.join(TOML_KEYS)}"
-        )
-    return dict(table)
+        return read_table(path)
+    except ProjectError as e:
+        raise SettingsError(str(e)) from e
 
 
 def resolve(

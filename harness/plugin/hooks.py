@@ -1,4 +1,4 @@
-"""The pytest plugin: lifecycle checks inside an integration's own test suite (DESIGN.md §6).
+"""The pytest plugin: lifecycle checks inside an integration's own test suite (the README).
 
 Loaded through the ``pytest11`` entry point ``lifecycle_harness``. It is the only module of the
 project that imports pytest. What it adds:
@@ -351,7 +351,7 @@ class LifecycleItem(pytest.Item):
 
 
 class PropertyItem(LifecycleItem):
-    """One property of DESIGN.md §4, explored with Hypothesis and by crash enumeration."""
+    """One property (README, "The hook contract"), explored with Hypothesis and by crash enumeration."""
 
     def runtest(self) -> None:
         suite = _suite(self.config)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from harness.common.project import TABLE, shown_path
 from harness.plugin import config as cfg
 
 if TYPE_CHECKING:
@@ -160,7 +161,7 @@ def header_lines(settings: cfg.PluginSettings, *, seed: int | None) -> list[str]
             where.get("examples", "default"),
             where.get("configuration", "provisioned by the harness"),
         ),
-        f"lifecycle-harness: failing scenarios recorded in {settings.record_dir}",
+        f"lifecycle-harness: failing scenarios recorded in {shown_path(settings.record_dir)}",
     ]
     reproduce = ["pytest", f"--lifecycle-integration={settings.integration}"]
     base = settings.profile.removeprefix("lifecycle-")
@@ -231,7 +232,7 @@ class Lifecycle:
             raise ValueError(
                 "no integration configured; name one with @pytest.mark.lifecycle(integration=...),"
                 " --lifecycle-integration, the ini key lifecycle_integration or "
-                f"[{cfg.TABLE}] integration in pyproject.toml"
+                f"[{TABLE}] integration in pyproject.toml"
             )
         try:
             integration = load_integration(
@@ -386,7 +387,7 @@ def report_text(violations: Sequence[Violation], recorded: Sequence[Path | None]
     for number, (violation, path) in enumerate(zip(violations, recorded, strict=True), start=1):
         parts.append(render_violation(violation, number))
         if path is not None:
-            parts.append(f"   reproduce: lifecycle-harness replay {path}")
+            parts.append(f"   reproduce: lifecycle-harness replay {shown_path(path)}")
         parts.append("")
     return "\n".join(parts).rstrip("\n")
 
@@ -481,7 +482,7 @@ class Suite:
         return cls(settings=settings, runner=runner, rootpath=rootpath)
 
     def property_ids(self) -> list[str]:
-        """The properties the harness checks, in DESIGN.md order."""
+        """The properties the harness checks, in the documented order."""
         return sorted(self.runner.options.properties, key=_property_order)
 
     def library_paths(self) -> list[Path]:
@@ -529,15 +530,17 @@ class Suite:
         result = replay(scenario, integration=integration, configuration=self.runner.configuration)
         if result.passed:
             return
-        lines = [f"scenario {scenario.name} ({path}) did not replay as expected"]
+        shown = shown_path(path, self.rootpath)
+        lines = [f"scenario {scenario.name} ({shown}) did not replay as expected"]
         for violation in result.violations:
             line = step_line(path, violation.step_index)
-            where = f"{path}:{line + 1}" if line is not None else str(path)
+            where = f"{shown}:{line + 1}" if line is not None else shown
             lines.append(f"{where}: step {violation.step_index + 1} violates {violation.property}")
         for missing in result.missing:
             lines.append(f"expected violation of {missing} did not happen")
         lines.append("")
         lines.append(report_text(result.violations, [None] * len(result.violations)))
+        lines.append(f"reproduce: lifecycle-harness replay {shown}")
         raise LifecycleFailure("\n".join(lines).rstrip("\n"))
 
 

@@ -22,6 +22,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from fake_shopify.faults import Match, Next
+from harness.common.project import shown_path, shown_target
 from harness.steps import Concurrently, ShopifyFault, Step, step_kind
 
 MAX_LABEL = 90  # characters of one diagram message; Mermaid lines get unreadable beyond this
@@ -145,8 +146,8 @@ def render_markdown(
     count = len(report.violations)
     target = report.integration
     lines: list[str] = []
+    noun = "violation" if count == 1 else "violations"
     if count:
-        noun = "violation" if count == 1 else "violations"
         lines.append(f"## {title}: {count} {noun} in `{target}`")
     else:
         lines.append(f"## {title}: no violations in `{target}`")
@@ -157,7 +158,13 @@ def render_markdown(
         facts.append(f"{report.examples} generated examples")
     if library:
         passed = sum(1 for r in library if r.passed)
-        facts.append(f"{passed} of {len(library)} library scenarios passed")
+        failed = len(library) - passed
+        text = f"{passed} of {len(library)} library scenarios passed"
+        if failed and count:
+            # The same count as the headline: failed scenarios are ways to reach these bugs.
+            verb = "violate" if failed > 1 else "violates"
+            text += f" (the {failed} that failed {verb} only properties of the {count} {noun} below)"
+        facts.append(text)
     if facts:
         lines += ["", ", ".join(facts) + "."]
     if library:
@@ -208,9 +215,11 @@ def render_violation_markdown(
         lines += ["", "</details>"]
     lines += ["", f"Fix: {_inline(violation.fix_hint)}"]
     if scenario is not None:
-        command = ["lifecycle-harness", "replay", scenario]
+        # Relative to the project root: the command runs as printed from a checkout of the
+        # pull request, wherever the report was made (a CI runner's absolute path would not).
+        command = ["lifecycle-harness", "replay", shown_path(scenario)]
         if target is not None:
-            command += ["--integration", target]
+            command += ["--integration", shown_target(target)]
         lines += ["", "Replay:", "", "```bash", shlex.join(command), "```"]
     return "\n".join(lines)
 
@@ -266,61 +275,140 @@ def sequence_diagram(
 ) -> list[str]:
     """Mermaid ``sequenceDiagram`` lines for the failing step."""
     step = violation.steps[violation.step_index] if violation.steps else None
+    focus = leaked_placeholder(violation.message)
+    exchanges: list[tuple[str, str]] = []  # (host, label without the host) of every request
+    if record is not None and record.calls:
+        hosts = [urlsplit(e.url).netloc for c in record.calls for e in c.exchanges if e.served]
+    else:
+        exchanges = [_split_evidence(text) for text in violation.evidence.exchanges]
+        hosts = [host for host, _ in exchanges if host]
+    shops = Shops(hosts, world=getattr(violation, "world", None))
     lines = [
         "sequenceDiagram",
         "    participant P as Platform",
         "    participant I as Integration",
-        "    participant S as Shopify (fake)",
+        *shops.participants(),
     ]
+    last = shops.last
     if step is not None:
         where = f"step {violation.step_index + 1} of {len(violation.steps)}: {describe(step)}"
-        lines.append(f"    Note over P,S: {_label(where)}")
+        lines.append(f"    Note over P,{last}: {_label(where)}")
     if record is not None and record.calls:
         calls = list(record.calls)
         if len(calls) > 1:
             for i, call in enumerate(calls):
                 head = "par" if i == 0 else "and"
                 lines.append(f"    {head} {_label(f'{call.bot} {call.operation}')}")
-                lines += ["    " + line for line in _call_lines(call, redact)]
+                lines += ["    " + line for line in _call_lines(call, redact, shops, focus)]
             lines.append("    end")
         else:
-            lines += _call_lines(calls[0], redact)
+            lines += _call_lines(calls[0], redact, shops, focus)
         return lines
     # No record: the evidence lines (already redacted) in the order they were recorded.
     evidence = violation.evidence
     header = len(lines)
     if step is not None and step_kind(step) in ("register", "unregister", "configure", "crash"):
         lines.append(f"    P->>I: {_label(describe(step))}")
-    for text in evidence.exchanges:
-        lines.append(f"    I->>S: {_label(text)}")
+    for host, text in exchanges:
+        lines.append(f"    I->>{shops.id(host)}: {_label(text, focus)}")
     for text in evidence.logs:
-        lines.append(f"    I->>P: {_label(text.splitlines()[0] if text else text)}")
+        lines.append(f"    I->>P: {_label(_first_line(text, focus), focus)}")
     for text in evidence.outcomes:
-        lines.append(f"    I-->>P: {_label(text)}")
+        lines.append(f"    I-->>P: {_label(text, focus)}")
     if len(lines) == header:
-        lines.append("    Note over P,S: no hook call in this step")
+        lines.append(f"    Note over P,{last}: no hook call in this step")
     return lines
 
 
-def _call_lines(call: CallLike, redact: Callable[[str], str]) -> list[str]:
+class Shops:
+    """One lifeline per Shopify host a step's requests went to, labelled with the host and the
+    bots whose shop it is: a request of one bot to another bot's shop crosses to a lifeline of
+    its own, which a single "Shopify" lifeline would hide."""
+
+    def __init__(self, hosts: Sequence[str], *, world: object | None = None) -> None:
+        self.owners: dict[str, list[str]] = {}
+        for bot in getattr(world, "bots", ()):
+            host = f"{bot.shop}.myshopify.com"
+            self.owners.setdefault(host, []).append(bot.name)
+        self.hosts: list[str] = []
+        for host in hosts:
+            if host not in self.hosts:
+                self.hosts.append(host)
+
+    def id(self, host: str) -> str:
+        if host not in self.hosts:
+            self.hosts.append(host)  # only before participants() is drawn: hosts come first
+        return f"S{self.hosts.index(host) + 1}" if self.hosts else "S"
+
+    @property
+    def last(self) -> str:
+        return f"S{len(self.hosts)}" if self.hosts else "S"
+
+    def participants(self) -> list[str]:
+        if not self.hosts:
+            return ["    participant S as Shopify (fake)"]
+        lines = []
+        for number, host in enumerate(self.hosts, start=1):
+            owners = self.owners.get(host)
+            whose = f" ({', '.join(owners)})" if owners else ""
+            lines.append(f"    participant S{number} as {_label(f'Shopify {host}{whose}')}")
+        return lines
+
+
+_PLACEHOLDER_LEAK = re.compile(r"leaked (<[^<>\s]+>)")
+
+
+def leaked_placeholder(message: str) -> str | None:
+    """The placeholder of the secret a ``no_secret_leak`` message says leaked (``<access_token>``),
+    so the diagram shows the secret's place in a line too long to show whole."""
+    found = _PLACEHOLDER_LEAK.search(message)
+    return found.group(1) if found else None
+
+
+def _split_evidence(text: str) -> tuple[str, str]:
+    """``GET https://acme.myshopify.com/x -> 200`` as ``("acme.myshopify.com", "GET /x -> 200")``."""
+    method, _, rest = text.partition(" ")
+    parts = urlsplit(rest.split(" ", 1)[0])
+    if not parts.netloc:
+        return "", text
+    tail = rest[len(rest.split(" ", 1)[0]) :]
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    return parts.netloc, f"{method} {target}{tail}"
+
+
+def _first_line(text: str, focus: str | None) -> str:
+    """A log record's first line, or the line where the leaked secret is."""
+    lines = text.splitlines() or [""]
+    if focus is not None:
+        for line in lines:
+            if focus in line:
+                return line
+    return lines[0]
+
+
+def _call_lines(
+    call: CallLike, redact: Callable[[str], str], shops: Shops, focus: str | None = None
+) -> list[str]:
     lines = [f"    P->>I: {_label(f'{call.operation} ({call.bot})')}"]
+    last = shops.last
     for exchange in call.exchanges:
         parts = urlsplit(exchange.url)
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         if not exchange.served:
             # Refused before it left the process: drawn as a lost message, no answer.
             refused = f"{exchange.method} {parts.netloc}{target} (no fake serves this host)"
-            lines.append(f"    I-xS: {_label(redact(refused))}")
+            lines.append(f"    I-x{last}: {_label(redact(refused), focus)}")
             continue
-        lines.append(f"    I->>S: {_label(redact(f'{exchange.method} {target}'))}")
+        shop = shops.id(parts.netloc)
+        lines.append(f"    I->>{shop}: {_label(redact(f'{exchange.method} {target}'), focus)}")
         fault = f" [fault {exchange.fault_id}]" if exchange.fault_id else ""
         if exchange.error is not None:
-            lines.append(f"    S--xI: {_label(redact(exchange.error + fault))}")
+            lines.append(f"    {shop}--xI: {_label(redact(exchange.error + fault), focus)}")
         elif exchange.status is not None:
-            lines.append(f"    S-->>I: {_label(f'{exchange.status}{fault}')}")
+            lines.append(f"    {shop}-->>I: {_label(f'{exchange.status}{fault}')}")
     for log in call.logs:
-        first = log.message.splitlines()[0] if log.message else ""
-        lines.append(f"    I->>P: {_label(redact(f'log {log.level}: {first}'))}")
+        line = _first_line(redact(log.message), focus)
+        lines.append(f"    I->>P: {_label(f'log {log.level}: {line}', focus)}")
     outcome = call.outcome
     text = outcome.status
     if outcome.status_reason:
@@ -331,24 +419,42 @@ def _call_lines(call: CallLike, redact: Callable[[str], str]) -> list[str]:
         text += " (aborted by the harness)"
     if outcome.timed_out:
         text += " (stopped: ran too long)"
-    lines.append(f"    I-->>P: {_label(redact(text))}")
+    lines.append(f"    I-->>P: {_label(redact(text), focus)}")
     return lines
 
 
 _ENTITIES = {";": "#59;", "#": "#35;", "<": "#60;", ">": "#62;", "%": "#37;"}
 
 
-def _label(text: str) -> str:
-    """Text safe inside a Mermaid message: one line, short, no statement separators or tags."""
+def _label(text: str, focus: str | None = None) -> str:
+    """Text safe inside a Mermaid message: one line, short, no statement separators or tags.
+    A line too long to show whole is cut around ``focus`` (a leaked secret's placeholder) when
+    it holds it, so the diagram shows where the secret went."""
     text = " ".join(text.split())
     if len(text) > MAX_LABEL:
-        text = text[: MAX_LABEL - 1] + "…"
+        at = text.find(focus) if focus else -1
+        if at + len(focus or "") > MAX_LABEL - 1:
+            start = max(0, at - MAX_LABEL // 3)
+            window = text[start : start + MAX_LABEL - 2]
+            text = "…" + window + ("…" if start + len(window) < len(text) else "")
+        else:
+            text = text[: MAX_LABEL - 1] + "…"
     return re.sub(r"[;#<>%]", lambda m: _ENTITIES[m.group(0)], text)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*\[\]<>&|]")
+_MARKDOWN_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+
+
 def _inline(text: str) -> str:
-    return " ".join(text.split())
+    """``text`` on one line, safe as Markdown prose: a code-hosting site's renderer would take
+    ``<access_token>`` for an HTML tag and drop it, and ``*`` or ``[`` for formatting (an
+    underscore inside a word is left alone: GitHub-flavoured Markdown does not emphasise it)."""
+    text = " ".join(text.split())
+    return _MARKDOWN_SPECIAL.sub(
+        lambda m: _MARKDOWN_ESCAPES.get(m.group(0), "\\" + m.group(0)), text
+    )
 
 
 def _cell(text: str) -> str:
-    return _inline(text).replace("|", "\\|")
+    return _inline(text)  # "|" is escaped too: a table cell stays one cell

@@ -1,4 +1,4 @@
-"""Violation reports: plain text for people, JSON for machines (DESIGN.md section 6).
+"""Violation reports: plain text for people, JSON for machines (the README).
 
 Everything here is already redacted: violations carry redacted messages and evidence, and the
 step data never holds a configuration (tokens live in the world, not in steps).
@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from harness.common.project import shown_path, shown_target
 from harness.properties import Violation
 from harness.steps import describe_step, step_to_data
 from harness.world import WorldSpec
@@ -29,6 +30,9 @@ class CheckReport:
     timings: dict[str, float] = field(default_factory=dict)
     scenarios: dict[int, str] = field(default_factory=dict)  # violation index -> scenario path
     library: list[tuple[str, bool, str]] = field(default_factory=list)  # (scenario, passed, why)
+    command: str | None = None
+    """The command that repeats this run, as the command line was given it (``None``: the
+    target and seed alone)."""
 
     @property
     def ok(self) -> bool:
@@ -70,8 +74,9 @@ def render_json(report: CheckReport) -> str:
         "seed": report.seed,
         "examples": report.examples,
         "ok": report.ok,
+        "summary": summary_data(report),
         "violations": [
-            violation_to_data(v, scenario=report.scenarios.get(i))
+            violation_to_data(v, scenario=_shown(report.scenarios.get(i)))
             for i, v in enumerate(report.violations)
         ],
         "scenarios_passed": report.scenarios_passed,
@@ -82,6 +87,10 @@ def render_json(report: CheckReport) -> str:
         "timings": {k: round(v, 4) for k, v in report.timings.items()},
     }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
+
+
+def _shown(path: str | None) -> str | None:
+    return None if path is None else shown_path(path)
 
 
 def render_violation(v: Violation, number: int | None = None, *, indent: str = "   ") -> str:
@@ -130,11 +139,45 @@ def render_library(report: CheckReport) -> str:
         return ""
     passed = [name for name, ok, _ in report.library if ok]
     failed = [(name, detail) for name, ok, detail in report.library if not ok]
-    lines = [f"scenario library: {len(passed)} of {len(report.library)} passed"]
+    lines = [f"scenario library: {library_summary(report)}"]
     if passed:
         lines.append(f"  passed: {', '.join(passed)}")
     lines += [f"  failed: {name}: {detail}" for name, detail in failed]
     return "\n".join(lines) + "\n"
+
+
+def count_text(count: int) -> str:
+    return f"{count} violation{'s' if count != 1 else ''}"
+
+
+def library_summary(report: CheckReport) -> str:
+    """The library's line, in the headline's terms: a library scenario is a way to reach a
+    bug, not a bug; every property a failed scenario violates is among the report's
+    violations (``check`` adds a library violation of a property nothing else found)."""
+    total = len(report.library)
+    failed = sum(1 for _, ok, _ in report.library if not ok)
+    text = f"{total - failed} of {total} scenarios passed"
+    if failed:
+        text += (
+            f"; the {failed} that failed {'violate' if failed > 1 else 'violates'} only "
+            "properties of the "
+            f"{count_text(len(report.violations))} above"
+        )
+    return text
+
+
+def summary_data(report: CheckReport) -> dict[str, object]:
+    """The counts every report shows, in one place (text headline, library line, Markdown,
+    JSON and the last progress line agree)."""
+    return {
+        "violations": len(report.violations),
+        "properties": sorted({v.property for v in report.violations}),
+        "library": {
+            "scenarios": len(report.library),
+            "passed": sum(1 for _, ok, _ in report.library if ok),
+            "failed": sum(1 for _, ok, _ in report.library if not ok),
+        },
+    }
 
 
 def render_text(report: CheckReport) -> str:
@@ -155,7 +198,7 @@ def _render_text(report: CheckReport) -> str:
     count = len(report.violations)
     props = sorted({v.property for v in report.violations})
     head = (
-        f"{report.integration}: {count} violation{'s' if count != 1 else ''} "
+        f"{report.integration}: {count_text(count)} "
         f"({', '.join(props)}) in {report.examples} generated lifecycles ({seed}{took})"
     )
     parts = [head, ""]
@@ -163,10 +206,13 @@ def _render_text(report: CheckReport) -> str:
         parts.append(render_violation(v, i))
         scenario = report.scenarios.get(i - 1)
         if scenario:
-            parts.append(f"   reproduce: lifecycle-harness replay {scenario}")
+            parts.append(f"   reproduce: lifecycle-harness replay {shown_path(scenario)}")
         parts.append("")
-    if report.seed is not None:
+    if report.command is not None:
+        parts.append(f"reproduce: {report.command}")
+    elif report.seed is not None:
         parts.append(
-            f"reproduce: lifecycle-harness check {report.integration} --seed {report.seed}"
+            f"reproduce: lifecycle-harness check {shown_target(report.integration)} "
+            f"--seed {report.seed}"
         )
     return "\n".join(parts) + "\n"

@@ -1,4 +1,4 @@
-"""The simulated bot platform: what a hook receives besides HTTP (DESIGN.md section 2).
+"""The simulated bot platform: what a hook receives besides HTTP (docs/runtime.md).
 
 Modules, lowest first:
 

@@ -1,6 +1,5 @@
 """The sync and async platform clients the hooks receive, over one :class:`StateStore`."""
 
-
 from __future__ import annotations
 
 import asyncio
@@ -150,5 +149,3 @@ class AsyncPlatformClient(_ClientBase):
         self._sync.configure_integration(
             identifier=identifier, schedule_register_call=schedule_register_call
         )
-
-

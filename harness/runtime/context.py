@@ -1,6 +1,5 @@
 """The frozen hook context (:class:`Context`) and the default ``webhook_url``."""
 
-
 from __future__ import annotations
 
 import copy
@@ -56,7 +55,7 @@ def default_webhook_url(webhook_id: str) -> str:
 
 @dataclass(frozen=True)
 class Context:
-    """The frozen ``ctx`` of a hook call (DESIGN.md section 2)."""
+    """The frozen ``ctx`` of a hook call (docs/runtime.md)."""
 
     bot_id: str
     integration_id: str

@@ -1,6 +1,6 @@
-"""The platform's API errors, as ``@botpress/client`` defines them (platform-lifecycle.md 1.4).
+"""The platform's API errors, as ``@botpress/client`` defines them (the Botpress SDK's handling of a throwing hook, https://github.com/botpress/botpress packages/sdk).
 
-Errors mirror ``@botpress/client``'s API errors (platform-lifecycle.md section 1.4)::
+Errors mirror ``@botpress/client``'s API errors (the Botpress SDK's handling of a throwing hook, https://github.com/botpress/botpress packages/sdk)::
 
     Exception
      └── ApiError                    is_api_error = True; code, type, message, to_dict()
@@ -20,7 +20,6 @@ Errors mirror ``@botpress/client``'s API errors (platform-lifecycle.md section 1
 
 Like the SDK, code recognises an API error by duck typing (:func:`is_api_error`), not by class.
 """
-
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ The fake delivers signed events through a sender (``fake_shopify.delivery``); th
 it a :class:`DeliveryCapture`, so every delivery to a bot's ``webhook_url`` is recorded and
 answered 200 unless a drift makes that address fail.
 
-``exactly_once`` (DESIGN.md section 4.8) needs to know what one event does: after each step the
+``exactly_once`` needs to know what one event does: after each step the
 simulator *probes* every bot (:func:`probe_events`): it fires each topic of interest once on the
 bot's current shop and counts the deliveries that reach the bot's ``webhook_url``. The counts go
 into the step record; the property judges them.

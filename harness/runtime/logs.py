@@ -1,11 +1,14 @@
 """The platform logger: :class:`PlatformLogger` writes :class:`LogRecord` s into a
 :class:`LogSink`; records logged through stdlib ``logging`` during a hook are captured too."""
+
 from __future__ import annotations
 
 import contextvars
 import datetime as _dt
 import logging
+import os
 import sys
+import sysconfig
 import threading
 import traceback
 from collections.abc import Iterator, Mapping
@@ -56,6 +59,7 @@ class LogRecord:
     bot_id: str | None = None
     logger_name: str | None = None  # the stdlib logger's name for source="stdlib"
     time: _dt.datetime | None = None
+    library: bool = False  # source="stdlib" from installed code (site-packages, stdlib)
 
     def text(self) -> str:
         """Message and traceback together (what a secret scan must read)."""
@@ -247,6 +251,30 @@ which would read as the integration's own words) and the harness's machinery. Ma
 top-level name (``"httpx"`` also drops ``"httpx._client"``, not ``"httpx_retry"``)."""
 
 
+_LIBRARY_ROOTS: tuple[str, ...] = tuple(
+    sorted(
+        {
+            os.path.realpath(path) + os.sep
+            for name in ("purelib", "platlib", "stdlib", "platstdlib")
+            if (path := sysconfig.get_paths().get(name))
+        }
+    )
+)
+_library_paths: dict[str, bool] = {}
+
+
+def is_library_path(pathname: str) -> bool:
+    """Whether a log record's source file is installed code (site-packages or the standard
+    library) rather than the integration's own: a third-party library's record."""
+    known = _library_paths.get(pathname)
+    if known is None:
+        real = os.path.realpath(pathname)
+        known = real.startswith(_LIBRARY_ROOTS)
+        if len(_library_paths) < 4096:
+            _library_paths[pathname] = known
+    return known
+
+
 class _RoutingHandler(logging.Handler):
     """Sends a record to the sink of the hook call whose context logged it."""
 
@@ -285,6 +313,7 @@ class _RoutingHandler(logging.Handler):
                 source="stdlib",
                 bot_id=target.bot_id,
                 logger_name=record.name,
+                library=is_library_path(record.pathname),
             )
         )
 
@@ -345,5 +374,3 @@ def capture_stdlib_logs(
             yield
         finally:
             _capture_target.reset(token)
-
-

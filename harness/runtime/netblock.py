@@ -1,30 +1,28 @@
-"""No real network while a simulator runs: socket connections that bypass httpx are refused.
+"""No real network while a simulator runs: the harness's side of ``fake_shopify.network``.
 
-httpx is intercepted at its transports; ``urllib``, ``http.client``, ``requests`` and raw sockets
-are not. For the duration of a simulator's run, ``socket.socket.connect``/``connect_ex``,
-``socket.create_connection`` and ``socket.getaddrinfo`` refuse internet addresses (as
-pytest-socket does) with :class:`NetworkBlockedError`, and report each attempt (host, port and
-the URL when a frame of the caller holds it) so the simulator can record it as a refused request,
-where ``no_secret_leak`` sees a token in it. Unix-domain sockets stay allowed (local IPC only).
+httpx is intercepted at its transports. Every other HTTP stack (``requests``, ``urllib3``,
+``urllib``, ``http.client``, ``aiohttp``, ``ShopifyAPI``, raw sockets) meets the socket-level
+:class:`fake_shopify.network.NetworkGuard`: ``*.myshopify.com`` reaches the served fake over
+loopback TLS (the test CA trusted for those connections only), loopback and Unix-domain sockets
+are left alone, and any other host is refused at once with :class:`NetworkBlockedError` (host,
+port and calling stack in the message). Each refusal is reported as a :class:`SocketAttempt`
+(with the request's URL when a frame of the caller holds it) so the simulator records it as a
+refused request, where ``no_secret_leak`` sees a token in it.
 """
 
 from __future__ import annotations
 
-import socket
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING
 
+from fake_shopify.network import BlockedConnection, NetworkBlockedError, NetworkGuard
 
-class NetworkBlockedError(ConnectionRefusedError):
-    """A connection to a host no fake serves; nothing was sent.
+if TYPE_CHECKING:
+    from fake_shopify.served import ServedShopify
 
-    A ``ConnectionRefusedError`` so integrations and their HTTP libraries handle it like a
-    refused connection (``urllib`` wraps it in ``URLError``).
-    """
+__all__ = ["NetworkBlockedError", "SocketAttempt", "blocked_network"]
 
 
 @dataclass(frozen=True)
@@ -35,92 +33,35 @@ class SocketAttempt:
     port: int | None
     url: str | None
     method: str | None
-    via: str  # "connect" | "connect_ex" | "create_connection" | "getaddrinfo"
+    via: str  # "connect" | "connect_ex" | "getaddrinfo" | "gethostbyname"
+    stack: str = ""
 
 
 OnAttempt = Callable[[SocketAttempt], None]
 
 
-def _request_of_caller() -> tuple[str | None, str | None]:
-    """(url, method) from the caller's frames: urllib's ``Request`` (the full URL) first, else
-    the ``method``/``url`` arguments of an HTTP client (``http.client``, urllib3)."""
-    frames: list[FrameType] = []
-    frame = sys._getframe(2)
-    while frame is not None and len(frames) < 40:
-        frames.append(frame)
-        frame = frame.f_back  # type: ignore[assignment]
-    for frame in frames:
-        req = frame.f_locals.get("req")
-        full_url = getattr(req, "full_url", None)
-        if isinstance(full_url, str):
-            get_method = getattr(req, "get_method", None)
-            return full_url, get_method() if callable(get_method) else None
-    for frame in frames:
-        names = frame.f_locals
-        url, method = names.get("url"), names.get("method")
-        if isinstance(url, str) and isinstance(method, str):
-            conn = names.get("self")
-            host = getattr(conn, "host", None)
-            if url.startswith("/") and isinstance(host, str):
-                scheme = "https" if hasattr(conn, "cert_file") else "http"
-                port = getattr(conn, "port", None)
-                url = f"{scheme}://{host}{f':{port}' if port else ''}{url}"
-            return url, method
-    return None, None
-
-
-def _host_port(address: object) -> tuple[str, int | None]:
-    if isinstance(address, tuple) and address:
-        port = address[1] if len(address) > 1 and isinstance(address[1], int) else None
-        return str(address[0]), port
-    return str(address), None
-
-
 @contextmanager
-def blocked_network(on_attempt: OnAttempt) -> Iterator[None]:
-    """Refuse internet connections until the block exits; ``on_attempt`` hears of each."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-    real_create_connection = socket.create_connection
-    real_getaddrinfo = socket.getaddrinfo
+def blocked_network(
+    on_attempt: OnAttempt, *, serve: Callable[[], ServedShopify] | None = None
+) -> Iterator[NetworkGuard]:
+    """Refuse non-loopback connections until the block exits; ``on_attempt`` hears of each.
 
-    def refuse(host: str, port: int | None, via: str) -> NetworkBlockedError:
-        url, method = _request_of_caller()
-        on_attempt(SocketAttempt(host=host, port=port, url=url, method=method, via=via))
-        where = url or (f"{host}:{port}" if port is not None else host)
-        return NetworkBlockedError(
-            111,
-            f"lifecycle-harness: {where}: no fake serves {host}; the request was not sent "
-            "(the harness never uses the network)",
+    ``serve`` builds the served Shopify fake that ``*.myshopify.com`` connections reach (on
+    first use); without it they are refused like any other host.
+    """
+
+    def report(blocked: BlockedConnection) -> None:
+        on_attempt(
+            SocketAttempt(
+                host=blocked.host,
+                port=blocked.port,
+                url=blocked.url,
+                method=blocked.method,
+                via=blocked.via,
+                stack=blocked.stack,
+            )
         )
 
-    def connect(self: socket.socket, address: Any) -> None:
-        if self.family == socket.AF_UNIX:
-            return real_connect(self, address)
-        host, port = _host_port(address)
-        raise refuse(host, port, "connect")
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        if self.family == socket.AF_UNIX:
-            return real_connect_ex(self, address)
-        host, port = _host_port(address)
-        raise refuse(host, port, "connect_ex")
-
-    def create_connection(address: Any, *args: Any, **kwargs: Any) -> socket.socket:
-        host, port = _host_port(address)
-        raise refuse(host, port, "create_connection")
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
-        raise refuse(str(host), port if isinstance(port, int) else None, "getaddrinfo")
-
-    socket.socket.connect = connect  # type: ignore[method-assign,assignment]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign,assignment]
-    socket.create_connection = create_connection
-    socket.getaddrinfo = getaddrinfo
-    try:
-        yield
-    finally:
-        socket.socket.connect = real_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
-        socket.create_connection = real_create_connection
-        socket.getaddrinfo = real_getaddrinfo
+    # The run records refusals as requests the properties judge; it does not also raise at exit.
+    with NetworkGuard(serve, on_blocked=report, check_on_exit=False) as guard:
+        yield guard

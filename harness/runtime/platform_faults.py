@@ -1,7 +1,6 @@
 """Injectable platform-client faults: arm a state-API failure for the n-th, next-k or a seeded
 share of matching calls (:class:`PlatformFaults`)."""
 
-
 from __future__ import annotations
 
 import datetime as _dt
@@ -146,5 +145,3 @@ class _ArmedState:
         if isinstance(schedule, Next):
             return self.fires_left <= 0
         return False
-
-

@@ -1,7 +1,6 @@
 """The platform's state API in memory: :class:`State`, :class:`StateStore` and the records
 of the calls it served (:class:`PlatformCall`, :class:`ConfigureCall`)."""
 
-
 from __future__ import annotations
 
 import copy
@@ -74,7 +73,7 @@ class _Stored:
 class StateStore:
     """The platform's state API, in memory, keyed by (bot, integration, type, id, name).
 
-    Semantics (platform-lifecycle.md section 2): a missing state raises
+    Semantics (the Botpress state API, https://github.com/botpress/botpress packages/client): a missing state raises
     :class:`ResourceNotFoundError` ("No State found"); ``set`` replaces the whole payload;
     ``payload=None`` deletes and deleting a missing state is fine; ``patch`` merges top-level
     keys into an existing state; ``get_or_set`` returns the existing state or creates it.
@@ -280,4 +279,3 @@ def _expiry(expiry: int | None) -> int | None:
             f"state expiry is in milliseconds, 1 to {MAX_EXPIRY_MS} (30 days); got {expiry!r}"
         )
     return expiry
-

@@ -1,4 +1,4 @@
-"""Virtual time for a simulated run (DESIGN.md section 5).
+"""Virtual time for a simulated run (docs/architecture.md).
 
 One :class:`VirtualTime` per run. :meth:`VirtualTime.start` freezes the process clock with
 freezegun ONCE (freezegun walks every loaded module on start, which costs milliseconds); after
@@ -42,6 +42,7 @@ freezegun notes (checked against freezegun 1.5):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import datetime as _dt
 import math
@@ -56,6 +57,8 @@ from typing import Any, TypeVar
 
 import freezegun
 from freezegun import api as _freezegun_api
+
+from fake_shopify.network import awaiting_served_response
 
 __all__ = [
     "DEFAULT_START",
@@ -160,7 +163,9 @@ class HookTimeout(BaseException):
 class Deadline:
     """The virtual deadline of the hook call running in this context."""
 
-    label: str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
+    label: (
+        str  # "<operation> of <integration name> for <bot id>" (harness.targets.python.call_label)
+    )
     at: _dt.datetime | None  # None: no budget
     budget_seconds: float | None
 
@@ -312,7 +317,7 @@ class VirtualTime:
             self._watchdog = None
         for loop in self._loops.values():
             if not loop.is_closed() and not loop.is_running():
-                loop.close()
+                _close_loop(loop)
         self._loops.clear()
         while self._saved:
             owner, name, value = self._saved.pop()
@@ -480,7 +485,7 @@ class VirtualTime:
             if known is loop:
                 del self._loops[key]
         if not loop.is_running() and not loop.is_closed():
-            loop.close()
+            _close_loop(loop)
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run ``coro`` to completion on this thread's virtual loop."""
@@ -564,6 +569,24 @@ class Watchdog:
                 self._cond.wait(max(0.0, nearest - now))
 
 
+def _close_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Close a loop, first closing what hooks left open on it.
+
+    A hook's real sockets (aiohttp over the served fake) finish closing on the loop's next
+    turns, which a closed loop never takes; transports still open then are aborted, so no
+    socket outlives the run.
+    """
+    with contextlib.suppress(Exception):
+        for _ in range(3):
+            loop.run_until_complete(_real_asyncio_sleep(0))
+        transports = getattr(loop, "_transports", None)  # selector loops: fd -> transport
+        for transport in list(transports.values()) if transports is not None else ():
+            if not transport.is_closing() or getattr(transport, "_sock", None) is not None:
+                transport.abort()
+        loop.run_until_complete(_real_asyncio_sleep(0))
+    loop.close()
+
+
 class _VirtualSelector(selectors.BaseSelector):
     """A real selector whose waits on timers become virtual clock jumps."""
 
@@ -601,10 +624,14 @@ class _VirtualSelector(selectors.BaseSelector):
             left = None
         if events or (timeout is not None and timeout <= 0):
             return events
-        if timeout is None or (loop is not None and loop.waiting_on_threads > 0):
-            # Nothing is scheduled on the clock, or work is running on other threads: only real
-            # I/O or another thread (call_soon_threadsafe) can wake us. Block for real, but
-            # not past the wall deadline.
+        if (
+            timeout is None
+            or (loop is not None and loop.waiting_on_threads > 0)
+            or awaiting_served_response()
+        ):
+            # Nothing is scheduled on the clock, work is running on other threads, or the served
+            # fake is answering a request of ours (aiohttp): only real I/O or another thread
+            # (call_soon_threadsafe) can wake us. Block for real, but not past the wall deadline.
             return self._real.select(left)
         self._vtime.advance(timeout)
         self._vtime.slept.append(("loop", timeout))

@@ -1,5 +1,5 @@
 """Scenario files: a named, versioned step sequence with its world, configuration and
-expectations, replayed deterministically by the simulator (DESIGN.md section 5).
+expectations, replayed deterministically by the simulator (docs/architecture.md).
 
 The format is documented in ``scenarios/README.md``. This package is the front door for reading
 (``load_scenario``, ``loads_scenario``, ``discover``), writing (``dumps_scenario``,

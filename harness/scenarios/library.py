@@ -1,5 +1,5 @@
 """Scenario files: a named, versioned step sequence with its world, configuration and
-expectations, replayed deterministically by the simulator (DESIGN.md section 5, issue 4).
+expectations, replayed deterministically by the simulator (docs/architecture.md, issue 4).
 
 The format is documented in ``scenarios/README.md``. This module is the front door: reading
 (``load_scenario``, ``loads_scenario``, ``discover``), writing (``dumps_scenario``,

@@ -36,10 +36,10 @@ PROPERTY_IDS: tuple[str, ...] = (
     "tenant_isolation",
     "exactly_once",
 )
-"""Property identifiers of DESIGN.md section 4, in the design's order."""
+"""Property identifiers, in the README's order ("The hook contract")."""
 
 STRICTNESS_LEVELS: dict[str, tuple[str, ...]] = {
-    # DESIGN.md section 4: the stricter level ("requests") also demands that a second register sends no
+    # The stricter level ("requests") also demands that a second register sends no
     # mutating request. The first level listed is the default.
     "idempotent": ("world", "requests"),
 }
@@ -54,7 +54,7 @@ _SECRET_KEY = re.compile(r"token|secret|password|key", re.IGNORECASE)
 
 
 def is_secret_key(name: str) -> bool:
-    """Whether a configuration key names a secret (DESIGN.md section 4, ``no_secret_leak``)."""
+    """Whether a configuration key names a secret (property ``no_secret_leak``)."""
     return bool(_SECRET_KEY.search(name))
 
 

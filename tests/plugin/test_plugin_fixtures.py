@@ -99,6 +99,50 @@ def test_other_host(fake_shopify):
     )
 
 
+def test_respx_routes_for_other_hosts_work_beside_the_fake(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    """The fixture's advice holds: respx routes (the ``respx_mock`` fixture in either order,
+    ``respx.mock`` as decorator or context manager) serve other hosts while the fake serves
+    Shopify, and the teardown checks stay quiet for requests respx answered."""
+    pytester.makepyfile(
+        SEED
+        + """
+import respx
+
+
+def _both(respx_mock, fake_shopify):
+    respx_mock.get("https://api.example.com/v1/things").respond(200, json=[1])
+    _, _, token = seeded(fake_shopify)
+    assert httpx.get("https://api.example.com/v1/things").json() == [1]
+    shop = httpx.get(url("shop.json"), headers={"X-Shopify-Access-Token": token})
+    assert shop.json()["shop"]["myshopify_domain"] == "acme.myshopify.com"
+
+
+def test_fixture_fake_first(fake_shopify, respx_mock):
+    _both(respx_mock, fake_shopify)
+
+
+def test_fixture_respx_first(respx_mock, fake_shopify):
+    _both(respx_mock, fake_shopify)
+
+
+@respx.mock
+def test_decorator(fake_shopify):
+    respx.get("https://api.example.com/v1/things").respond(204)
+    assert httpx.get("https://api.example.com/v1/things").status_code == 204
+
+
+def test_context_manager(fake_shopify):
+    with respx.mock:
+        respx.get("https://api.example.com/v1/things").respond(204)
+        assert httpx.get("https://api.example.com/v1/things").status_code == 204
+"""
+    )
+    result = run()
+    result.assert_outcomes(passed=4)
+
+
 def test_platform_fixture_calls_hooks_against_the_fake(
     pytester: pytest.Pytester, run: Runner
 ) -> None:
@@ -189,5 +233,91 @@ def test_x(fake_shopify):
         [
             "*test_x: unknown fake_shopify marker option(s): assert_all_fault_fired; "
             "valid options: assert_all_faults_fired, assert_all_requests_served*"
+        ]
+    )
+
+
+def test_other_stacks_reach_the_fixture_and_nothing_else_escapes(
+    pytester: pytest.Pytester, run: Runner
+) -> None:
+    """Issue 10: inside the fixture (and so ``platform.call``) requests, urllib, http.client
+    reach the fake at socket level; a connection to another host fails the test even when the
+    code swallows the error; a loopback server of the test's own keeps working."""
+    pytester.makepyfile(
+        SEED
+        + """
+import http.server
+import threading
+import urllib.request
+
+import requests
+
+
+def test_requests_and_urllib_reach_the_fake(fake_shopify):
+    shop, app, token = seeded(fake_shopify)
+    body = {"webhook": {"topic": "orders/create", "address": "https://example.com/h"}}
+    r = requests.post(url("webhooks.json"), json=body, headers={"X-Shopify-Access-Token": token})
+    assert r.status_code == 201
+    req = urllib.request.Request(url("webhooks.json"), headers={"X-Shopify-Access-Token": token})
+    with urllib.request.urlopen(req) as listed:
+        assert listed.status == 200
+    assert [e.action for e in fake_shopify.journal] == ["create_webhook", "list_webhooks"]
+
+
+def test_platform_call_of_a_requests_integration(platform, tmp_path):
+    shop, app, token = seeded(platform.fake)
+    target = tmp_path / "integ.py"
+    target.write_text(
+        "import requests\\n"
+        "def register(ctx, webhook_url):\\n"
+        "    r = requests.get('https://acme.myshopify.com/admin/api/2025-07/webhooks.json',\\n"
+        "        headers={'X-Shopify-Access-Token': ctx.configuration['access_token']})\\n"
+        "    r.raise_for_status()\\n"
+        "def unregister(ctx):\\n"
+        "    pass\\n"
+    )
+    outcome = platform.call(
+        str(target), "register", configuration={"shopName": "acme", "access_token": token}
+    )
+    assert outcome.ok, outcome
+    assert [e.action for e in platform.fake.journal] == ["list_webhooks"]
+
+
+def test_swallowed_escape_fails_the_test(fake_shopify):
+    try:
+        requests.get("https://api.example.com/v1", timeout=5)
+    except requests.ConnectionError:
+        pass
+
+
+def test_own_loopback_server_works(fake_shopify):
+    class Hello(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"hi")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hello)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        assert requests.get(f"http://127.0.0.1:{server.server_address[1]}/").text == "hi"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+"""
+    )
+    result = run()
+    result.assert_outcomes(passed=4, errors=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at teardown of test_swallowed_escape_fails_the_test*",
+            "*api.example.com:443 (GET https://api.example.com/v1) via socket.getaddrinfo*",
+            "*NetworkEscapeError",
         ]
     )

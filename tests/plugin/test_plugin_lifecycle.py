@@ -48,10 +48,10 @@ def test_lifecycle_fixture_runs_steps_and_reports_violations(
             "*_ test_marker_names_another_integration _*",
             "1. [[]clean[]] after a fault-free unregister of bot1*",
             "     2. unregister bot=bot1  <- fails here",
-            "   reproduce: lifecycle-harness replay *.lifecycle-harness*failures*.scenario.yaml",
+            "   reproduce: lifecycle-harness replay tests/lifecycle-failures/*.scenario.yaml",
         ]
     )
-    recorded = list((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
+    recorded = list((pytester.path / "tests" / "lifecycle-failures").glob("*.scenario.yaml"))
     # nothing deleted: subscriptions remain (clean) and events still arrive (exactly_once)
     assert {path.name.split("-")[0] for path in recorded} == {"clean", "exactly_once"}
     for path in recorded:

@@ -81,7 +81,7 @@ def test_buggy_integration_fails_its_property_with_the_report(
     result.stdout.no_fnmatch_line("*shpat_*")  # no provisioned token in the report
     result.stdout.fnmatch_lines(["   reproduce: lifecycle-harness replay *.scenario.yaml"])
     # the minimal failing scenario is recorded, and replaying it reproduces the violation
-    recorded = sorted((pytester.path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml"))
+    recorded = sorted((pytester.path / "tests" / "lifecycle-failures").glob("*.scenario.yaml"))
     # one file per distinct finding, named after its property
     assert {path.name.split("-")[0] for path in recorded} == {"clean", "exactly_once"}
     from harness.scenarios import load_scenario
@@ -112,8 +112,8 @@ def test_correct_integration_passes_every_property_under_xdist(
     result.stdout.fnmatch_lines(["created: 2/2 workers"])
     result.assert_outcomes(passed=len(PROPERTY_IDS))
     # nothing failed, so nothing was recorded
-    assert not (pytester.path / ".lifecycle-harness" / "failures").exists() or not list(
-        (pytester.path / ".lifecycle-harness" / "failures").iterdir()
+    assert not (pytester.path / "tests" / "lifecycle-failures").exists() or not list(
+        (pytester.path / "tests" / "lifecycle-failures").iterdir()
     )
 
 
@@ -189,6 +189,8 @@ def test_scenario_failures_point_at_the_failing_step(
             "*_ scenario register-then-unregister _*",
             "*scenarios/register-then-unregister.scenario.yaml:7: step 3 violates clean",
             "     3. unregister bot=bot1  <- fails here",
+            # relative to the rootdir: runs as printed there
+            "*reproduce: lifecycle-harness replay scenarios/register-then-unregister.scenario.yaml",
         ]
     )
 

@@ -100,7 +100,7 @@ def test_header_names_integration_profile_options_and_how_to_reproduce(
             "lifecycle-harness: profile ci (200 examples, 10 steps at most) [[]default[]],"
             " examples 7 [[][[]tool.lifecycle-harness[]] examples in pyproject.toml[]],"
             " configuration provisioned by the harness",
-            "lifecycle-harness: failing scenarios recorded in *.lifecycle-harness*failures",
+            "lifecycle-harness: failing scenarios recorded in tests/lifecycle-failures",
             "lifecycle-harness: reproduce with: pytest --lifecycle-integration=integrations/good.py"
             " --hypothesis-profile=lifecycle-ci --lifecycle-examples=7 --hypothesis-seed=1234",
         ]

@@ -65,7 +65,7 @@ def test_replay_failures_exit_1_with_the_checks_report(tmp_path: Path) -> None:
     )
     assert code == 1
     assert "  FAILED  leaves-things: violated clean, exactly_once" in out
-    assert f"   scenario: {path}" in out
+    assert f"   reproduce: lifecycle-harness replay {path}" in out
     data = json.loads(report.read_text())
     # Nothing deleted: the subscriptions remain (clean) and events still arrive (exactly_once).
     assert {v["property"] for v in data["violations"]} == {"clean", "exactly_once"}
@@ -152,11 +152,11 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
     assert code == 1
     assert "scenario library: " in out
     recorded = sorted(
-        (tmp_path / ".lifecycle-harness" / "failures").glob("*.scenario.yaml")
+        (tmp_path / "tests" / "lifecycle-failures").glob("*.scenario.yaml")
     )  # the default
     assert recorded
     assert (
-        f"reproduce: lifecycle-harness replay .lifecycle-harness/failures/{recorded[0].name}" in out
+        f"reproduce: lifecycle-harness replay tests/lifecycle-failures/{recorded[0].name}" in out
     )
     data = json.loads((tmp_path / "report.json").read_text())
     library = {entry["scenario"]: entry for entry in data["library"]}
@@ -171,4 +171,4 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
     md = (tmp_path / "report.md").read_text()
     assert "| `register-five-times` | **failed** (violated clean, exactly_once) |" in md
     assert "```mermaid" in md
-    assert "lifecycle-harness replay .lifecycle-harness/failures/clean-" in md
+    assert "lifecycle-harness replay tests/lifecycle-failures/clean-" in md

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from fake_shopify.faults import HttpError, Match, Nth, TransportError
+from harness.common.project import shown_target
 from harness.options import IMPLEMENTED_PROPERTIES
 from harness.scenarios import (
     Expect,
@@ -98,7 +99,8 @@ def test_a_recorded_violation_replays_to_the_same_violation(prop: str, tmp_path:
     text = path.read_text()
     assert TOKEN not in text  # secrets become placeholders
     assert "access_token: <access_token>" in text
-    assert f"lifecycle-harness replay {path} --integration {target(prop)}" in text
+    # The target as printed: a file path relative to the project root (this repository).
+    assert f"lifecycle-harness replay {path} --integration {shown_target(target(prop))}" in text
     recorded = load_scenario(path)
     assert recorded.name == path.name.removesuffix(".scenario.yaml")
     assert recorded.name.startswith(f"{prop}-")
@@ -338,7 +340,7 @@ def test_markdown_report_of_a_replayed_violation(tmp_path: Path) -> None:
     assert TOKEN not in text
     assert "### 1. `no_secret_leak`" in text
     assert "    P->>I: register (bot1)" in text
-    assert "    I->>S: GET /admin/api/2026-01/webhooks.json?" in text
+    assert "    I->>S1: GET /admin/api/2026-01/webhooks.json?" in text  # S1: acme's lifeline
     assert "    I->>P: log info: registering with token #60;access_token#62;" in text
     assert f"lifecycle-harness replay {path} --integration" in text
 

@@ -134,7 +134,10 @@ def test_a_violation_has_steps_diagram_fix_and_replay_command() -> None:
         ],
     )
     assert text.startswith("## lifecycle-harness: 1 violation in `examples.buggy:integration`\n")
-    assert "seed 7, 100 generated examples, 1 of 2 library scenarios passed." in text
+    assert (
+        "seed 7, 100 generated examples, 1 of 2 library scenarios passed (the 1 that failed "
+        "violates only properties of the 1 violation below)." in text
+    )
     assert "| `unregister-twice` | **failed** (tolerant_unregister) |" in text
     assert (
         "### 1. `no_secret_leak`: the access token appears in a log record at error level" in text
@@ -153,13 +156,13 @@ def test_a_violation_has_steps_diagram_fix_and_replay_command() -> None:
         "sequenceDiagram",
         "    participant P as Platform",
         "    participant I as Integration",
-        "    participant S as Shopify (fake)",
+        "    participant S1 as Shopify acme.myshopify.com",  # one lifeline per shop, its host
     ]
     assert "    P->>I: register (bot1)" in diagram
-    assert "    I->>S: GET /admin/api/2024-07/webhooks.json?address=x" in diagram
-    assert "    S-->>I: 403 [fault fault-1]" in diagram
+    assert "    I->>S1: GET /admin/api/2024-07/webhooks.json?address=x" in diagram
+    assert "    S1-->>I: 403 [fault fault-1]" in diagram
     assert (
-        "    I-xS: POST logs.example.com/ingest?token=#60;access_token#62; (no fake serves this host)"
+        "    I-xS1: POST logs.example.com/ingest?token=#60;access_token#62; (no fake serves this host)"
         in diagram
     )
     assert "UnservedRequestError" not in diagram  # a refused request gets no answer
@@ -175,9 +178,9 @@ def test_a_violation_has_steps_diagram_fix_and_replay_command() -> None:
 def test_without_a_record_the_diagram_comes_from_the_evidence() -> None:
     lines = sequence_diagram(LEAK)
     assert "    P->>I: register" in lines
+    assert "    participant S1 as Shopify acme.myshopify.com" in lines
     assert (
-        "    I->>S: POST https://acme.myshopify.com/admin/api/2024-07/webhooks.json -#62; 403"
-        in lines
+        "    I->>S1: POST /admin/api/2024-07/webhooks.json -#62; 403" in lines
     )
     assert any(line.startswith("    I->>P: [error] failed: headers") for line in lines)
     assert "    I-->>P: status registered" in lines

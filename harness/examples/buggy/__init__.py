@@ -1,1 +1,1 @@
-"""Buggy example integrations: each carries one bug class of DESIGN.md section 1 on purpose."""
+"""Buggy example integrations: each carries one bug class of docs/examples.md on purpose."""

@@ -1,6 +1,6 @@
 """Buggy, async: a new set of subscriptions on every ``register`` (bug class: duplicate webhooks).
 
-Where the bug comes from: platform-lifecycle.md section 4.1 (c) and anti-pattern A5 —
+Where the bug comes from: the original Botpress Shopify integration, https://github.com/botpress/botpress/pull/12758 and anti-pattern A5 —
 ``bigcommerce-sync`` "creates 3 webhooks on every call with no existence check". Shopify refuses
 an exact duplicate (422 "address for this topic has already been taken"), so on Shopify the bug
 takes this shape: the integration versions its callback URL (``?generation=N``, one generation

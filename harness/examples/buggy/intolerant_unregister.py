@@ -1,8 +1,8 @@
 """Buggy, async: ``unregister`` fails hard when there is nothing to delete.
 
-Where the bug comes from: platform-lifecycle.md section 4.1 (b) and 4.2 P8 — shopify-admin's
+Where the bug comes from: the original Botpress Shopify integration, https://github.com/botpress/botpress/pull/12758 and pattern P8 of the Botpress integrations — shopify-admin's
 ``getState`` is un-caught (a missing state surfaces as an unexpected failure), and the original
-Shopify integration's ``unregister`` lets its list call throw (section 4.1 (a)); Zendesk and Stripe
+Shopify integration's ``unregister`` lets its list call throw (https://github.com/botpress/botpress/pull/12758); Zendesk and Stripe
 show the fix (ResourceNotFound means "nothing to unregister"; skip with a warning). Here
 ``unregister`` reads the state without a ``try`` and treats a 404 on delete as an error, so
 unregistering twice, or unregistering a bot whose register never completed, leaves the bot in
@@ -30,9 +30,7 @@ from harness.examples._shopify_rest import (
 from harness.platform import AsyncClient, Context, Logger
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     stored = await stored_ids(ctx, client)
     ids: dict[str, int] = {}
     async with shopify(ctx) as http:

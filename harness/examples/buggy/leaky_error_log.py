@@ -1,8 +1,8 @@
 """Buggy, async: the whole HTTP error, request headers included, goes to the bot's log (A2).
 
-Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A2, and section 5 "Tokens
-/ secrets in logs" — ``JSON.stringify(axiosError)`` in the original Shopify integration and the
-documented example (section 4.1 (a)), ``shopify-products-sync``'s client, Mintlify, Cal.com and
+Where the bug comes from: the integrations of https://github.com/botpress/botpress/tree/master/integrations, anti-pattern A2, and the issues on tokens
+and secrets in logs — ``JSON.stringify(axiosError)`` in the original Shopify integration and the
+documented example (https://github.com/botpress/botpress/pull/12758), ``shopify-products-sync``'s client, Mintlify, Cal.com and
 Salesforce before PR #15307: an error object serialised for the log carries its request's
 configuration, whose headers hold ``X-Shopify-Access-Token``. This Python version builds the same
 kind of "helpful" dump from an ``httpx.HTTPError``: method, URL, status, body — and

@@ -1,6 +1,6 @@
 """Buggy, async: a ``register`` that fails midway orphans what it had already created (A7).
 
-Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A7 — Workable seeds its
+Where the bug comes from: the integrations of https://github.com/botpress/botpress/tree/master/integrations, anti-pattern A7 — Workable seeds its
 state with ``getOrSetState``, deletes the previously stored ids, creates the new webhooks in a loop
 and calls ``setState`` only after the loop, so "a throw mid-loop loses the already-created IDs".
 This port keeps that order. When a create fails (a 5xx, a timeout, a crash) after an earlier one
@@ -26,9 +26,7 @@ from harness.examples._shopify_rest import (
 from harness.platform import AsyncClient, Context, Logger, ResourceNotFoundError
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     seeded = await client.get_or_set_state(
         type="integration", id=ctx.integration_id, name=STATE_NAME, payload={"webhook_ids": []}
     )

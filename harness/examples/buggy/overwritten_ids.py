@@ -1,6 +1,6 @@
 """Buggy, async: the second ``register`` overwrites the stored ids with ``None`` (A3).
 
-Where the bug comes from: platform-lifecycle.md section 4.1 (a), anti-pattern A3 — the original
+Where the bug comes from: the original Botpress Shopify integration, https://github.com/botpress/botpress/pull/12758, anti-pattern A3 — the original
 Shopify integration at commit ``227e616eed`` stored ``setState({payload: {webhookIds: webhooks}})``
 where ``webhooks`` is the ``Promise.all`` of ``createWebhook``, which returns ``undefined`` when the
 webhook already existed. This port keeps that shape: ``asyncio.gather`` over the topics, each
@@ -33,9 +33,7 @@ from harness.platform import AsyncClient, Context, Logger, ResourceNotFoundError
 STATE_NAME = "configuration"  # the original integration's state name
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     async with shopify(ctx) as http:
         webhook_ids = await asyncio.gather(
             *(_create_webhook(http, logger, topic=topic, address=webhook_url) for topic in TOPICS)

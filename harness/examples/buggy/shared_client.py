@@ -1,6 +1,6 @@
 """Buggy, async: one process-wide HTTP client whose token header is set per call (tenant leak).
 
-Where the bug comes from: platform-lifecycle.md section 4.1 (a) — the documented Shopify example
+Where the bug comes from: the original Botpress Shopify integration, https://github.com/botpress/botpress/pull/12758 — the documented Shopify example
 sets ``axios.defaults.baseURL`` and ``axios.defaults.headers['X-Shopify-Access-Token']`` at the top
 of every hook, i.e. it mutates one process-wide client per call. One integration process serves
 many bots, so when two bots' hooks overlap, the second call's token replaces the first one's while

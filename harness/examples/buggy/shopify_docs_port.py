@@ -1,7 +1,7 @@
 """Buggy, async: a faithful Python port of the platform's documented Shopify example.
 
-Where it comes from: platform-lifecycle.md section 4.1 (a) — the "Register and Unregister" page of
-the classic Botpress docs ([DOC1] ``pages/developers/moving-parts/register_unregister.mdx``
+Where it comes from: the "Register and Unregister" page of the classic Botpress docs
+(https://github.com/botpress/documentation, ``pages/developers/moving-parts/register_unregister.mdx``
 L19-60), written by the author of the original Shopify integration (PR #12758) and carrying the
 same shape. Ported line by line, with ``axios`` as one process-wide ``httpx.AsyncClient`` (the
 ``axios.defaults`` object) and ``JSON.stringify(e)`` as the serialisation ``AxiosError.toJSON``
@@ -31,15 +31,13 @@ import httpx
 
 from harness.platform import AsyncClient, Context, Logger
 
-SHOPIFY_API_VERSION = "2023-07"  # the [SHOP] integration's const.ts
+SHOPIFY_API_VERSION = "2023-07"  # the original integration's const.ts (PR #12758)
 
 # ``import axios from 'axios'``: one module-level client, shared by every bot in the process.
 axios = httpx.AsyncClient()
 
 
-async def register(
-    *, client: AsyncClient, ctx: Context, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, client: AsyncClient, ctx: Context, logger: Logger, webhook_url: str) -> None:
     axios.base_url = httpx.URL(f"https://{ctx.configuration['shopName']}.myshopify.com")
     axios.headers["X-Shopify-Access-Token"] = ctx.configuration["access_token"]
     axios.headers["Content-Type"] = "application/json"

@@ -1,9 +1,9 @@
 """Buggy, async: a stored id is trusted forever; a webhook Shopify deleted is never re-created (A4).
 
-Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A4 — Attio seeds its
+Where the bug comes from: the integrations of https://github.com/botpress/botpress/tree/master/integrations, anti-pattern A4 — Attio seeds its
 state with ``getOrSetState`` and creates the webhook only when ``attioWebhookId`` is empty, never
 checking that the stored id still exists upstream. Shopify removes subscriptions on its own (after
-repeated delivery failures, shopify-admin-api.md section 9), so the stored id goes stale, every
+repeated delivery failures, https://shopify.dev/changelog/updates-to-webhook-retry-mechanism), so the stored id goes stale, every
 later ``register`` "succeeds" without a request, and the bot silently stops receiving events.
 
 Found by: ``convergent`` (after Shopify removes a subscription, a fault-free ``register`` does not
@@ -26,9 +26,7 @@ from harness.examples._shopify_rest import (
 from harness.platform import AsyncClient, Context, Logger
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     state = await client.get_or_set_state(
         type="integration", id=ctx.integration_id, name=STATE_NAME, payload={"webhook_ids": {}}
     )

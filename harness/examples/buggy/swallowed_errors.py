@@ -1,7 +1,7 @@
 """Buggy, async: every error is swallowed, so a failed ``register`` looks successful (A1).
 
-Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A1 — the original
-Shopify integration's ``catch (e) { ...; return null }`` (section 4.1 (a)), bigcommerce-sync's
+Where the bug comes from: the integrations of https://github.com/botpress/botpress/tree/master/integrations, anti-pattern A1 — the original
+Shopify integration's ``catch (e) { ...; return null }`` (https://github.com/botpress/botpress/pull/12758), bigcommerce-sync's
 catch-all around ``register``, the old Stripe ``warn ...; return``, and the "silent catch since if
 it's the first time, there's nothing to unregister" of Calendly and Zendesk (A7). Here each topic is
 handled in ``try: ... except Exception:`` and the failure is only mentioned at debug level, which

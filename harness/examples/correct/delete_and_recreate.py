@@ -1,6 +1,6 @@
 """Correct, async: delete every subscription of this bot, then create the wanted ones afresh.
 
-Style: pattern P4 of platform-lifecycle.md section 4.2 (Calendly: "simply checking if webhook
+Style: pattern P4 of the integrations of https://github.com/botpress/botpress/tree/master/integrations (Calendly: "simply checking if webhook
 subscriptions exist may lead to a de-synchronization of the webhook signing key"; DocuSign's
 ``refreshWebhooks``; the fix proposed for Linear's URL-only matching, A6). Whatever drifted
 (a removed subscription, a changed format or field list), the next ``register`` rebuilds it.

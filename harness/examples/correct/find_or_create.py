@@ -1,7 +1,7 @@
 """Correct, async: find-or-create by listing with the ``topic`` and ``address`` filters.
 
-Style: pattern P2 of platform-lifecycle.md section 4.2 (Linear's ``_findWebhookByUrl``; the
-original Shopify integration's GET-by-address before POST, section 4.1 (a)) done right. No
+Style: pattern P2 of the integrations of https://github.com/botpress/botpress/tree/master/integrations (Linear's ``_findWebhookByUrl``; the
+original Shopify integration's GET-by-address before POST, https://github.com/botpress/botpress/pull/12758) done right. No
 platform state: Shopify itself is the record of what exists, so lost state cannot hurt.
 
 - ``register`` lists ``webhooks.json?topic=T&address=URL`` for each topic, walking every page

@@ -1,6 +1,6 @@
 """Correct, async: subscription ids tracked in platform state, verified upstream on every register.
 
-Style: pattern P5 of platform-lifecycle.md section 4.2 (Zendesk stores its subscription and trigger
+Style: pattern P5 of the integrations of https://github.com/botpress/botpress/tree/master/integrations (Zendesk stores its subscription and trigger
 ids; shopify-admin stores ``webhookSubscriptionIds``), without the stale-state trap of A4 (Attio
 trusts a stored id and never re-creates) or the orphans of A7 (Workable loses the ids it created
 before a failure).
@@ -37,9 +37,7 @@ from harness.examples._shopify_rest import (
 from harness.platform import AsyncClient, Context, Logger
 
 
-async def register(
-    *, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str
-) -> None:
+async def register(*, ctx: Context, client: AsyncClient, logger: Logger, webhook_url: str) -> None:
     stored = await stored_ids(ctx, client)
     ids: dict[str, int] = {}
     async with shopify(ctx) as http:

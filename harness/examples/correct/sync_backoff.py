@@ -1,7 +1,7 @@
 """Correct, sync: plain hooks over a sync ``httpx.Client``, retrying with ``time.sleep`` backoff.
 
-Style: the retry policy Shopify's own clients use (platform-lifecycle.md section 4.2 P2 for the
-find-or-create shape; shopify-admin-api.md section 3: the Ruby and JS clients retry 429 honouring
+Style: the retry policy Shopify's own clients use (the integrations of https://github.com/botpress/botpress/tree/master/integrations P2 for the
+find-or-create shape; https://shopify.dev/docs/api/admin-rest/usage/rate-limits: the Ruby and JS clients retry 429 honouring
 ``Retry-After`` and retry 5xx), written the way most Python code is: blocking calls and
 ``time.sleep``. Under the harness the sleeps advance the virtual clock instead of waiting.
 

@@ -1,6 +1,6 @@
 """The Python target: an integration is any object with ``register`` and ``unregister`` (a module,
 a class instance, a namespace), named as ``package.module``, ``package.module:attribute`` or a
-path to a ``.py`` file (DESIGN.md section 2), and called in-process.
+path to a ``.py`` file (docs/runtime.md), and called in-process.
 
 - ``loading``: finding and checking the integration (:func:`load_integration`), with errors that
   say what was found and what was expected;

@@ -2,7 +2,7 @@
 inject ``ctx``, ``client``, ``logger`` and ``webhook_url`` by name, give ``async def`` hooks an
 :class:`~harness.runtime.AsyncPlatformClient` and plain ones a
 :class:`~harness.runtime.PlatformClient`, and map what escapes as the platform SDK does
-(platform-lifecycle.md section 1.4) into a :class:`HookOutcome`.
+(the Botpress SDK's handling of a throwing hook, https://github.com/botpress/botpress packages/sdk) into a :class:`HookOutcome`.
 
 Where hooks run: async hooks on the calling thread's :class:`~harness.runtime.vtime.VirtualEventLoop`;
 a single plain hook on the calling thread, interrupted by the run's watchdog if it spins;
@@ -10,7 +10,6 @@ overlapping plain hooks (or any with ``isolate_sync=True``) on worker threads st
 ``_thread`` (freezegun gives the real time to callers near ``threading`` frames, so not
 ``threading.Thread``), which a hook blocked forever leaves behind instead of blocking the run.
 """
-
 
 from __future__ import annotations
 
@@ -58,7 +57,7 @@ _USER_FACING_TYPES = ("Runtime", "InvalidPayload")  # answered 400 by the SDK; o
 
 DEFAULT_BUDGET_SECONDS = 60.0
 """Virtual time a hook may take. [U] the platform's register timeout is unverified; the
-platform client's own request timeout is 60 s (platform-lifecycle.md section 3)."""
+platform client's own request timeout is 60 s (the Botpress integration template, https://github.com/botpress/botpress packages/cli/templates/empty-integration)."""
 
 DEFAULT_WALL_TIMEOUT = 10.0
 """Real seconds before a hook is considered hung (virtual sleeps cost none)."""
@@ -72,6 +71,7 @@ class HookCrash(BaseException):
     A ``BaseException`` so that ``except Exception`` in the integration cannot catch it, as no
     handler can catch a process being killed.
     """
+
 
 Status = Literal["registered", "registration_failed", "unregistered", "unregistration_failed"]
 
@@ -596,7 +596,6 @@ def _interrupt_thread(thread_id: int) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(
         ctypes.c_ulong(thread_id), ctypes.py_object(HookTimeout)
     )
-
 
 
 def _run_async_group(runs: Sequence[_Run], options: _Options) -> None:

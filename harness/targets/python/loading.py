@@ -1,6 +1,6 @@
 """Loading a Python integration: ``package.module``, ``package.module:attribute`` or a path to a
 ``.py`` file, checked for ``register`` and ``unregister`` hooks whose parameters the harness can
-provide (DESIGN.md section 2).
+provide (docs/runtime.md).
 
 Loading::
 
@@ -10,7 +10,6 @@ Loading::
      ├── HookNotCallableError            a hook that is not callable
      └── HookSignatureError              a parameter the harness cannot provide
 """
-
 
 from __future__ import annotations
 
@@ -278,5 +277,3 @@ def _object_name(obj: object) -> str:
     name = getattr(obj, "__qualname__", None) or type(obj).__qualname__
     module = getattr(obj, "__module__", None) or type(obj).__module__
     return f"{module}:{name}"
-
-

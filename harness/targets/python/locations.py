@@ -1,7 +1,6 @@
 """Where code is: a function's ``file:line``, and where a stuck hook is (the innermost frame
 that is the integration's own, not the harness's, asyncio's or a library's)."""
 
-
 from __future__ import annotations
 
 import asyncio
@@ -35,8 +34,6 @@ def _short_path(file: str) -> str:
         return os.path.relpath(file)
     except ValueError:
         return file
-
-
 
 
 def _thread_location(thread_id: int) -> str:
@@ -95,4 +92,3 @@ def _task_location(task: asyncio.Task[Any]) -> str:
 
 
 # -- async hooks on the virtual loop ------------------------------------------------------------
-

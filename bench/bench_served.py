@@ -1,0 +1,124 @@
+"""The served mode's round trip, as a ratio to the bare ``httpx.MockTransport`` round trip.
+
+Run: ``PYTHONPATH=. python bench/bench_served.py [--requests N] [--rounds R]``. Every case sends
+``GET webhooks/count.json`` with the shop's token; the baseline's handler returns a prebuilt
+response through a reused ``httpx.Client``. The served cases reach ``ServedShopify`` over
+loopback TLS with a keep-alive client (one connection for the whole run): the standard
+library's ``http.client`` (the target case) and ``httpx.Client`` (its own client cost included).
+Cases are interleaved round by round; figures are medians of wall-clock time per request (a
+round trip spans two threads and a socket, so CPU time would miss the waits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.client
+import socket
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+
+from fake_shopify import FakeShopify, ManualClock
+from fake_shopify.served import ServedShopify
+
+PATH = "/admin/api/2026-10/webhooks/count.json"
+URL = f"https://acme.myshopify.com{PATH}"
+TARGET = 4.0
+
+
+def _fake() -> tuple[FakeShopify, dict[str, str]]:
+    fake = FakeShopify(
+        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
+    )
+    fake.add_shop("acme")
+    fake.add_app("bot")
+    token = fake.install("acme", "bot").access_token
+    for i in range(5):
+        fake.add_webhook("acme", "bot", topic="orders/create", address=f"https://h.example/{i}")
+    return fake, {"X-Shopify-Access-Token": token}
+
+
+def _timed(send: Callable[[], object], n: int) -> float:
+    start = time.perf_counter()
+    for _ in range(n):
+        send()
+    return (time.perf_counter() - start) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=100, help="requests per case per round")
+    parser.add_argument("--rounds", type=int, default=60)
+    args = parser.parse_args()
+
+    prebuilt = httpx.Response(200, json={"count": 5})
+    prebuilt_stream = prebuilt.stream
+
+    def prebuilt_handler(request: httpx.Request) -> httpx.Response:
+        prebuilt.stream = prebuilt_stream
+        return prebuilt
+
+    fake_local, headers = _fake()
+    bare = httpx.Client(transport=httpx.MockTransport(prebuilt_handler), headers=headers)
+    in_process = httpx.Client(transport=fake_local.transport(), headers=headers)
+    fake_served, served_headers = _fake()
+    with ServedShopify(fake_served) as served:
+        sock = socket.create_connection(served.address)
+        conn = http.client.HTTPSConnection("acme.myshopify.com", context=served.client_context())
+        conn.sock = served.client_context().wrap_socket(sock, server_hostname="acme.myshopify.com")
+
+        def stdlib_get() -> bytes:
+            conn.request("GET", PATH, headers=served_headers)
+            return conn.getresponse().read()
+
+        wire = httpx.Client(verify=served.client_context(), headers=served_headers)
+        wire_url = f"https://127.0.0.1:{served.port}{PATH}"
+        wire_get = functools.partial(
+            wire.get,
+            wire_url,
+            headers={"Host": "acme.myshopify.com"},
+            extensions={"sni_hostname": "acme.myshopify.com"},
+        )
+        assert bare.get(URL).json() == in_process.get(URL).json() == {"count": 5}
+        assert stdlib_get() == b'{"count":5}'
+        assert wire_get().json() == {"count": 5}
+
+        cases: dict[str, Callable[[], object]] = {
+            "in-process fake.transport()": functools.partial(in_process.get, URL),
+            "served, http.client keep-alive": stdlib_get,
+            "served, httpx.Client keep-alive": wire_get,
+        }
+        base: list[float] = []
+        samples: dict[str, list[float]] = {name: [] for name in cases}
+        ratios: dict[str, list[float]] = {name: [] for name in cases}
+        for _ in range(args.rounds):
+            b = _timed(functools.partial(bare.get, URL), args.requests)
+            base.append(b)
+            for name, send in cases.items():
+                took = _timed(send, args.requests)
+                samples[name].append(took)
+                ratios[name].append(took / b)
+        conn.close()
+        wire.close()
+    assert fake_served.journal.total >= args.rounds * args.requests * 2
+
+    print(
+        f"{args.rounds} rounds x {args.requests} requests per case; GET webhooks/count.json; "
+        "wall-clock medians"
+    )
+    print(f"{'case':>34}  {'median':>9}  {'ratio (median of rounds)':>24}")
+    print(f"{'bare MockTransport':>34}  {statistics.median(base) * 1e6:7.1f}us  {1.0:23.2f}x")
+    for name in cases:
+        ratio = statistics.median(ratios[name])
+        note = ""
+        if name == "served, http.client keep-alive":
+            note = f"  target <= {TARGET}x: {'ok' if ratio <= TARGET else 'MISSED'}"
+        print(f"{name:>34}  {statistics.median(samples[name]) * 1e6:7.1f}us  {ratio:23.2f}x{note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,407 @@
+"""The served mode: one :class:`~fake_shopify.FakeShopify` on a loopback port, over real TLS.
+
+For HTTP stacks the in-process transports cannot reach (``requests``, ``urllib3``,
+``urllib.request``, ``http.client``, ``aiohttp``, code in other languages), the same fake is
+served by the standard library's ``ThreadingHTTPServer`` (HTTP/1.1 keep-alive,
+``TCP_NODELAY``: without it every exchange stalls about 40 ms on delayed acknowledgements).
+The certificate covers ``*.myshopify.com`` and ``myshopify.com`` and is signed by a test
+certificate authority that ``trustme`` makes at start-up; its PEM is ``ca_cert_path``. The shop
+is read from the ``Host`` header (the client connects to the loopback port with the shop's name
+as SNI and ``Host``).
+
+Every request goes through the one :meth:`FakeShopify.handle` the in-process transports call, so
+it gets the same answer, journal entry and faults either way. A fault that is a transport event
+in-process becomes the socket event it names:
+
+* ``TransportError``: the connection is reset (``SO_LINGER`` 0) before the fake sees anything;
+* ``LostResponse``: the request is applied, then the connection is closed without an answer;
+* ``Latency``: the fake's clock moves forward as in-process, and the answer is held back
+  ``seconds * latency_scale`` of real time (``latency_scale=0`` keeps runs fast);
+* ``Raise`` (the harness's crash injection): the connection is reset, and the exception is kept
+  in :attr:`ServedShopify.errors` (it cannot cross a socket).
+
+A request for a host that is not ``*.myshopify.com`` gets ``421 Misdirected Request``. An
+exception escaping the fake is a ``500`` naming it, and is kept in :attr:`ServedShopify.errors`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import contextvars
+import shutil
+import socket
+import ssl
+import struct
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
+
+import httpx
+import trustme
+
+from fake_shopify.errors import UnservedRequestError
+from fake_shopify.faults import Latency, LostResponse, Raise, TransportError, fault_of
+
+
+class Handles(Protocol):
+    """What is served: a :class:`~fake_shopify.FakeShopify`, or anything with its ``handle``."""
+
+    def handle(self, request: httpx.Request) -> httpx.Response: ...
+
+
+__all__ = ["Handles", "ServedShopify", "TestCA", "shared_ca"]
+
+_HOP_BY_HOP = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
+_LINGER_RESET = struct.pack("ii", 1, 0)
+
+
+class TestCA:
+    """A certificate authority made at run time, and a server certificate it signed.
+
+    ``ca_pem`` is what a client trusts; ``server_context()`` serves ``hostnames``.
+    """
+
+    __test__ = False  # not a pytest test class despite the name
+
+    def __init__(self, hostnames: tuple[str, ...] = ("*.myshopify.com", "myshopify.com")) -> None:
+        self.hostnames = hostnames
+        self._ca = trustme.CA(organization_name="lifecycle-harness test CA")
+        self._cert = self._ca.issue_cert(*hostnames)
+        self.ca_pem: bytes = self._ca.cert_pem.bytes()
+        self._dir = Path(tempfile.mkdtemp(prefix="lifecycle-harness-ca-"))
+        self.ca_cert_path = self._dir / "ca.pem"
+        self.ca_cert_path.write_bytes(self.ca_pem)
+
+    def issue(self, *hostnames: str) -> trustme.LeafCert:
+        """Another certificate signed by this CA (tests of trust scoping)."""
+        return self._ca.issue_cert(*hostnames)
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self._cert.configure_cert(context)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client context that trusts this CA only."""
+        context = ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
+        return context
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_shared: TestCA | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_ca() -> TestCA:
+    """One test CA for the process, made on first use and removed at exit.
+
+    The in-process modes (``intercept()``, the harness's runs) share it: making a CA costs a few
+    milliseconds, and signing cannot happen while freezegun freezes time (``cryptography``
+    refuses its fake datetimes), so callers make it before time is frozen.
+    """
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = TestCA()
+            atexit.register(_shared.cleanup)
+        return _shared
+
+
+class _Abort(Exception):
+    """Leave this connection at once: ``reset`` sends an RST, otherwise a plain close."""
+
+    def __init__(self, reset: bool) -> None:
+        super().__init__("reset" if reset else "close")
+        self.reset = reset
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive
+    disable_nagle_algorithm = True  # status+headers and body may be two writes: no 40 ms stall
+    timeout = 120  # an idle keep-alive connection is dropped after this long
+    served: ServedShopify  # set on the per-server subclass
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # quiet: the fake's journal is the record
+
+    def _body(self) -> bytes:
+        length = self.headers.get("Content-Length")
+        if length is not None:
+            n = int(length)
+            return self.rfile.read(n) if n > 0 else b""
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            chunks = []
+            while True:
+                size = int(self.rfile.readline(65537).split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(65537)
+            return b"".join(chunks)
+        return b""
+
+    def _dispatch(self) -> None:
+        served = self.served
+        content = self._body()
+        host_header = self.headers.get("Host") or ""
+        host = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+        if not host.endswith(".myshopify.com"):
+            message = (
+                f"fake_shopify served mode: no fake serves host {host_header!r}; this server "
+                "answers *.myshopify.com (send the shop's name as SNI and Host)"
+            )
+            self._write(421, [(b"Content-Type", b"text/plain; charset=utf-8")], message.encode())
+            return
+        raw_headers = [
+            (name.encode("latin-1"), value.encode("latin-1"))
+            for name, value in self.headers.items()
+            if name.lower() != "transfer-encoding"
+        ]
+        request = httpx.Request(
+            self.command, served._url(host, self.path), headers=raw_headers, content=content
+        )
+        origin = served.origin(self.client_address) if served.origin is not None else None
+        try:
+            if origin is None:
+                response = served.fake.handle(request)
+            else:
+                # An in-process sender: serve in (a copy of) its context, as in-process.
+                response = origin.copy().run(served.fake.handle, request)
+        except UnservedRequestError as exc:  # pragma: no cover - the host was checked above
+            self._write(421, [(b"Content-Type", b"text/plain")], str(exc).encode())
+            return
+        except BaseException as exc:
+            effect = fault_of(exc)
+            if isinstance(effect, TransportError):
+                raise _Abort(reset=True) from exc
+            if isinstance(effect, LostResponse | Latency):
+                # LostResponse, or a latency beyond the read timeout the request named: the
+                # request was applied and the client never gets the answer.
+                raise _Abort(reset=False) from exc
+            if not isinstance(exc, Exception) or isinstance(effect, Raise):
+                if origin is not None:
+                    # The sender is in this process: its next read raises the exception.
+                    served.crashes[self.client_address[1]] = exc
+                else:
+                    served.errors.append(exc)
+                raise _Abort(reset=True) from exc
+            served.errors.append(exc)
+            message = f"fake_shopify served mode: the fake raised {type(exc).__name__}: {exc}"
+            self._write(500, [(b"Content-Type", b"text/plain; charset=utf-8")], message.encode())
+            return
+        effect = fault_of(response)
+        if isinstance(effect, Latency) and served.latency_scale > 0:
+            time.sleep(effect.seconds * served.latency_scale)
+        self._write(
+            response.status_code,
+            [(k, v) for k, v in response.headers.raw if k.lower() not in _HOP_BY_HOP],
+            response.content,
+        )
+
+    def _write(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        reason = httpx.codes.get_reason_phrase(status) or "Unknown"
+        lines = [f"HTTP/1.1 {status} {reason}\r\n".encode("latin-1")]
+        lines.extend(name + b": " + value + b"\r\n" for name, value in headers)
+        lines.append(b"Content-Length: " + str(len(body)).encode() + b"\r\n")
+        if self.close_connection:
+            lines.append(b"Connection: close\r\n")
+        lines.append(b"\r\n")
+        if self.command != "HEAD":
+            lines.append(body)
+        self.wfile.write(b"".join(lines))  # one write: one TLS record, one segment
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except _Abort as abort:
+            self.close_connection = True
+            sock = self.connection
+            try:
+                if abort.reset:
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+                sock.close()  # no TLS close_notify: the peer sees a reset or a bare EOF
+            except OSError:  # pragma: no cover - already gone
+                pass
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+
+class _TLSServer(ThreadingHTTPServer):
+    """The stdlib threading server; the TLS handshake runs in the connection's own thread."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler],
+        context: ssl.SSLContext,
+    ) -> None:
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, handler)
+        self.tls = context
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def finish_request(self, request: Any, client_address: Any) -> None:
+        try:
+            tls = self.tls.wrap_socket(request, server_side=True)
+        except (ssl.SSLError, OSError):
+            return
+        # wrap_socket takes the file descriptor over: the TLS socket is the one to track.
+        with self.connections_lock:
+            self.connections.add(tls)
+        try:
+            super().finish_request(tls, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections.discard(tls)
+            tls.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        return None  # a client that went away mid-exchange is not the server's error
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            connections = list(self.connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+
+class ServedShopify:
+    """``fake`` served on ``host:port`` (``port=0``: a free port) over TLS with a test CA.
+
+    Use as a context manager, or ``start()`` / ``close()``. ``address`` and ``port`` are the
+    bound address; ``ca_cert_path`` / ``ca_pem`` the CA a client trusts for these connections.
+    """
+
+    def __init__(
+        self,
+        fake: Handles,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_scale: float = 1.0,
+        ca: TestCA | None = None,
+    ) -> None:
+        if latency_scale < 0:
+            raise ValueError(f"latency_scale must be >= 0, got {latency_scale}")
+        if not _is_loopback(host):
+            raise ValueError(
+                f"ServedShopify serves on loopback only (127.0.0.1, ::1, localhost); got {host!r}"
+            )
+        self.fake = fake
+        self.host = host
+        self.latency_scale = latency_scale
+        self.errors: list[BaseException] = []
+        # Set by a NetworkGuard for in-process senders: the contextvars context of the code
+        # that sent the request from ``client_address``; a Raise fault's exception for such a
+        # sender waits in ``crashes`` (by its local port) for the sender's next read.
+        self.origin: Callable[[Any], contextvars.Context | None] | None = None
+        self.crashes: dict[int, BaseException] = {}
+        self._requested_port = port
+        self._own_ca = ca is None
+        self.ca = ca if ca is not None else TestCA()
+        self._server: _TLSServer | None = None
+        self._thread: threading.Thread | None = None
+        self._urls: dict[tuple[str, str], httpx.URL] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> ServedShopify:
+        if self._server is not None:
+            return self
+        handler = type("_BoundHandler", (_Handler,), {"served": self})
+        self._server = _TLSServer(
+            (self.host, self._requested_port), handler, self.ca.server_context()
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"fake-shopify-served:{self.port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.shutdown()
+            server.close_connections()
+            server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._own_ca:
+            self.ca.cleanup()
+
+    def __enter__(self) -> ServedShopify:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _url(self, host: str, target: str) -> httpx.URL:
+        # Parsing a URL is a third of the server's own cost per request: memoised, bounded.
+        key = (host, target)
+        url = self._urls.get(key)
+        if url is None:
+            url = httpx.URL(f"https://{host}{target}")
+            if len(self._urls) < 1024:
+                self._urls[key] = url
+        return url
+
+    # -- where it is ---------------------------------------------------------------------------
+
+    @property
+    def address(self) -> tuple[str, int]:
+        if self._server is None:
+            raise RuntimeError("ServedShopify is not started (use start() or a with block)")
+        bound = self._server.server_address
+        return (self.host, int(bound[1]))
+
+    @property
+    def port(self) -> int:
+        return self.address[1]
+
+    @property
+    def ca_cert_path(self) -> Path:
+        return self.ca.ca_cert_path
+
+    @property
+    def ca_pem(self) -> bytes:
+        return self.ca.ca_pem
+
+    def client_context(self) -> ssl.SSLContext:
+        """An ``ssl.SSLContext`` that trusts the test CA (and nothing else)."""
+        return self.ca.client_context()
+
+    def base_url(self, shop: str) -> str:
+        """``https://{shop}.myshopify.com``: the URL clients use (connected to this port)."""
+        return f"https://{shop}.myshopify.com"
+
+    def __repr__(self) -> str:
+        where = f"{self.host}:{self.port}" if self._server is not None else "not started"
+        return f"<ServedShopify {where} {self.fake!r}>"
+
+
+def _is_loopback(host: str) -> bool:
+    return host in {"127.0.0.1", "::1", "localhost"} or host.startswith("127.")
