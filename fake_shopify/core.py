@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 import httpx
 
-from fake_shopify._headers import HeaderTriple, find_two, set_headers, triple
+from fake_shopify._headers import HeaderTriple, find_two, new_response, triple
 from fake_shopify.bodies import DEFAULT_BODY_LIMITS, BodyLimits
 from fake_shopify.clock import Clock, ManualClock
 from fake_shopify.delivery import Deliveries, Delivery, Event, RetryPolicy, Sender
@@ -76,6 +76,7 @@ _JSON = b"application/json; charset=utf-8"
 _CONTENT_TYPE = triple(b"Content-Type", _JSON)
 _REQUEST_ID_PREFIX = "5f0c1a2e-7b3d-4c9e-a1b2-"
 _NOT_FOUND = {"errors": "Not Found"}
+_EMPTY_BUCKET_HEADER = {plan: f"0/{limits.rest_size}" for plan, limits in PLAN_LIMITS.items()}
 
 
 def _no_default(value: object) -> object:
@@ -379,7 +380,7 @@ class FakeShopify:
             if action == "graphql":
                 # A fault can name a GraphQL operation or root field (Match(action=...)).
                 exchange.operations = self.graphql.actions(
-                    request.content, request.headers.get("content-type")
+                    request.content, header(request, b"content-type")
                 )
             fault = (
                 self.faults.select(method, path, action, handle, aliases=exchange.operations)
@@ -530,12 +531,7 @@ class FakeShopify:
             except UnicodeEncodeError:
                 encoded, encoding = value.encode(), "utf-8"
             headers.append(triple(name.encode("ascii"), encoded))
-        # Built from a stream with the body preloaded: httpx.Response(content=...) would decode
-        # the body once more through its content decoders, which costs five times as much.
-        response = httpx.Response(status, stream=httpx.ByteStream(content))
-        response._content = content
-        set_headers(response, headers, encoding)
-        return response
+        return new_response(status, content, headers, encoding)
 
     def _serve(
         self,
@@ -606,18 +602,22 @@ class FakeShopify:
         app_name = inst.app.name
         exchange.app = app_name
         limiter = self.limiter
-        bucket = limiter.rest(shop.handle, app_name, shop.plan, now)
-        if route.bucket == "rest" and limiter.enabled and not bucket.take(now):
-            throttled = ThrottledError()
-            return self._response(
-                429,
-                throttled.body,
-                rid,
-                version,
-                bucket.header(now),
-                [("Retry-After", _seconds(throttled.retry_after))],
-            )
-        limit_header = bucket.header(now)
+        if limiter.enabled:
+            bucket = limiter.rest(shop.handle, app_name, shop.plan, now)
+            if route.bucket == "rest" and not bucket.take(now):
+                throttled = ThrottledError()
+                return self._response(
+                    429,
+                    throttled.body,
+                    rid,
+                    version,
+                    bucket.header(now),
+                    [("Retry-After", _seconds(throttled.retry_after))],
+                )
+            limit_header = bucket.header(now)
+        else:
+            # Rate limits off: nothing is ever taken from the bucket, so it always reads empty.
+            limit_header = _EMPTY_BUCKET_HEADER[shop.plan]
         if self._required_scopes:
             required = self._required_scopes.get(route.action)
             if required is not None and required not in inst.scopes:

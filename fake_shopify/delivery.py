@@ -235,8 +235,9 @@ class Deliveries:
             triggered_at=now,
         )
         self.events.append(event)
-        for webhook in backend.webhooks(the_shop.handle):
-            if webhook.topic != topic or (only is not None and not only(webhook)):
+        triggered_at = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        for webhook in backend.topic_subscribers(the_shop.handle, topic):
+            if only is not None and not only(webhook):
                 continue
             app = backend.app(webhook.app)
             body, content_type = _render(body_payload, webhook)
@@ -248,7 +249,7 @@ class Deliveries:
                 "X-Shopify-Shop-Domain": the_shop.domain,
                 "X-Shopify-API-Version": webhook.api_version,
                 "X-Shopify-Webhook-Id": self._uuid("webhook"),
-                "X-Shopify-Triggered-At": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+                "X-Shopify-Triggered-At": triggered_at,
                 "X-Shopify-Event-Id": event.id,
                 "X-Shopify-Test": "false",
             }

@@ -10,11 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import httpx
 
@@ -33,7 +33,47 @@ PAGE_INFO_COMPANIONS: Final = frozenset({"page_info", "limit", "fields"})
 MAX_ID: Final = 2**63 - 1  # Shopify's ids are 64-bit signed integers
 
 
-_NO_QUERY: Final = httpx.QueryParams()
+class Query:
+    """Query parameters as ``httpx.QueryParams(text)`` reads them (``parse_qs`` keeping blank
+    values; ``get`` and ``[]`` give a name's first value), parsed without httpx's machinery:
+    this runs for every REST request that has a query."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, text: str = "") -> None:
+        values: dict[str, list[str]] = {}
+        for part in text.split("&") if text else ():
+            if not part:
+                continue
+            name, _, value = part.partition("=")
+            values.setdefault(_unquote_plus(name), []).append(_unquote_plus(value))
+        self._values = values
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        found = self._values.get(name)
+        return found[0] if found else default
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name][0]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def multi_items(self) -> list[tuple[str, str]]:
+        return [(name, value) for name, values in self._values.items() for value in values]
+
+
+def _unquote_plus(text: str) -> str:
+    # urllib.parse.parse_qsl: "+" is a space, then percent-decoding (UTF-8, replace).
+    if "+" in text:
+        text = text.replace("+", " ")
+    return unquote(text) if "%" in text else text
+
+
+_NO_QUERY: Final = Query()
 
 
 def header(request: httpx.Request, name: bytes) -> str | None:
@@ -59,15 +99,15 @@ class Call:
     request_id: str
     limiter: RateLimiter
     now: float  # the clock at the start of the request, as a POSIX timestamp
-    _query: httpx.QueryParams | None = None
+    _query: Query | None = None
     body_limits: BodyLimits = DEFAULT_BODY_LIMITS
 
     @property
-    def query(self) -> httpx.QueryParams:
+    def query(self) -> Query:
         """The query parameters (parsed once, and only when the URL has a query)."""
         if self._query is None:
             raw = self.request.url.query
-            self._query = httpx.QueryParams(raw.decode("ascii", "replace")) if raw else _NO_QUERY
+            self._query = Query(raw.decode("ascii", "replace")) if raw else _NO_QUERY
         return self._query
 
     @property
@@ -97,15 +137,31 @@ def _has_identifiers(version: str) -> bool:
 
 
 def render_webhook(
-    webhook: Webhook, shop: Shop, version: str, fields: frozenset[str] | None = None
+    webhook: Webhook,
+    shop: Shop,
+    version: str,
+    fields: frozenset[str] | None = None,
+    times: dict[datetime, str] | None = None,
 ) -> dict[str, Any]:
-    """The REST webhook object, in Shopify's key order (shopify.dev REST Webhook)."""
+    """The REST webhook object, in Shopify's key order (shopify.dev REST Webhook).
+
+    ``times`` memoises the shop-local renderings of instants (within one response: created
+    and updated are mostly the same instant, and a page's subscriptions share instants).
+    """
+    if times is None:
+        times = {}
+    created = times.get(webhook.created_at)
+    if created is None:
+        created = times[webhook.created_at] = shop.local_time(webhook.created_at)
+    updated = times.get(webhook.updated_at)
+    if updated is None:
+        updated = times[webhook.updated_at] = shop.local_time(webhook.updated_at)
     out: dict[str, Any] = {
         "id": webhook.id,
         "address": webhook.address,
         "topic": webhook.topic,
-        "created_at": shop.local_time(webhook.created_at),
-        "updated_at": shop.local_time(webhook.updated_at),
+        "created_at": created,
+        "updated_at": updated,
         "format": webhook.format,
         "fields": list(webhook.fields),
         "metafield_namespaces": list(webhook.metafield_namespaces),
@@ -246,20 +302,18 @@ def list_webhooks(call: Call) -> Reply:
         filters, direction, anchor = _decode_cursor(page_info)
     else:
         filters = {k: query[k] for k in _FILTERS if k in query}
-    webhooks = call.backend.list_webhooks(
-        call.shop, call.installation.app, **_parse_filters(filters, call.shop)
+    # One page through the state layer's indexes: a walk over every page costs what the
+    # pages hold, not the whole listing per page.
+    page, has_prev, has_next = call.backend.page_webhooks(
+        call.shop,
+        call.installation.app,
+        limit=limit,
+        after=anchor if direction == "next" else None,
+        before=anchor if direction == "prev" else None,
+        **_parse_filters(filters, call.shop),
     )
-    if anchor is None:
-        page, has_prev, has_next = webhooks[:limit], False, len(webhooks) > limit
-    elif direction == "next":
-        after = [w for w in webhooks if w.id > anchor]
-        page, has_next = after[:limit], len(after) > limit
-        has_prev = len(after) < len(webhooks)
-    else:
-        before = [w for w in webhooks if w.id < anchor]
-        page, has_prev = before[-limit:], len(before) > limit
-        has_next = len(before) < len(webhooks)
-    body = {"webhooks": [render_webhook(w, call.shop, call.version, fields) for w in page]}
+    times: dict[datetime, str] = {}
+    body = {"webhooks": [render_webhook(w, call.shop, call.version, fields, times) for w in page]}
     headers: list[tuple[str, str]] = []
     if page and (has_prev or has_next):
         links = []

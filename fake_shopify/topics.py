@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = [
     "TOPICS",
@@ -111,6 +112,15 @@ def allowed_topics(scopes: Iterable[str]) -> list[str]:
 
 def is_allowed(rest: str, scopes: Iterable[str]) -> bool:
     """Whether ``rest`` is a known topic that ``scopes`` grant."""
+    if isinstance(scopes, frozenset):
+        return _is_allowed(rest, scopes)
+    found = TOPICS.get(rest)
+    return found is not None and found.allowed_for(scopes)
+
+
+@lru_cache(maxsize=1024)
+def _is_allowed(rest: str, scopes: frozenset[str]) -> bool:
+    # Memoised: seeding thousands of subscriptions asks the same few questions.
     found = TOPICS.get(rest)
     return found is not None and found.allowed_for(scopes)
 

@@ -14,20 +14,25 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from graphql import (
+    ArgumentNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
+    Node,
     OperationDefinitionNode,
+    VariableDefinitionNode,
+    VariableNode,
     execute,
     parse,
     validate,
@@ -49,6 +54,7 @@ from fake_shopify.graphql.limits import (
     nesting,
     too_large_error,
 )
+from fake_shopify.graphql.plan import Fallback, Natives, Plan, Replay, compile_plan
 from fake_shopify.graphql.schema import schema_for
 from fake_shopify.graphql.sdl import SchemaFeatures, features_for
 from fake_shopify.graphql.search import COUNT_FIELDS, LIST_FIELDS, matches, parse_query
@@ -59,7 +65,7 @@ from fake_shopify.graphql.validation import (
     render_static_error,
 )
 from fake_shopify.ratelimit import RateLimiter
-from fake_shopify.rest import MAX_ID, Call, Reply, _timezone_names
+from fake_shopify.rest import MAX_ID, Call, Reply, _timezone_names, header
 from fake_shopify.state import (
     WEBHOOK_GID,
     Installation,
@@ -91,6 +97,11 @@ USER_ERROR_FIELDS: dict[str, list[str]] = {
 DOES_NOT_EXIST = "Webhook subscription does not exist"
 
 
+Executor = Literal["plan", "graphql-core"]
+DEFAULT_EXECUTOR: Executor = "plan"
+"""The executor of engines whose options name none (the tests run every GraphQL test on both)."""
+
+
 @dataclass(frozen=True)
 class GraphQLOptions:
     """Knobs of the GraphQL endpoint. Bucket sizes per plan live in ``fake_shopify.ratelimit``.
@@ -99,6 +110,10 @@ class GraphQLOptions:
     no value for the others, which bound what a document may ask of the fake before it is
     validated (see ``fake_shopify.graphql.limits``); the defaults leave room for real
     documents (the introspection query has depth 15, about 300 tokens, complexity 239).
+
+    ``executor``: ``"plan"`` (the default) runs compiled plans, with graphql-core answering
+    whatever a plan does not cover; ``"graphql-core"`` runs graphql-core's executor for every
+    request. Both give the same answers byte for byte (``fake_shopify.graphql.plan``).
     """
 
     max_query_cost: int = 1000
@@ -115,6 +130,7 @@ class GraphQLOptions:
     max_nesting: int = 100
     """Deepest nesting of brackets (``{`` and ``[``) in a document, checked before parsing:
     the parser recurses per level ("This query is too large to execute.")."""
+    executor: Executor | None = None
 
 
 @dataclass
@@ -126,6 +142,7 @@ class GraphQLResult:
     operation_name: str | None = None
     root_fields: tuple[str, ...] = ()
     changed: bool = False  # whether a mutation changed state
+    executor: str = ""  # "plan" or "graphql-core": which executor answered (empty: neither)
 
 
 def webhook_gid(webhook_id: int) -> str:
@@ -151,6 +168,42 @@ def gid_to_id(value: object) -> int | None:
 _Request = tuple[str, dict[str, Any], str | None]  # query, variables, operationName
 
 
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What is fixed for one operation of one document (root fields, fragments, variables)."""
+
+    operation: OperationDefinitionNode
+    name: str | None
+    root_names: tuple[str, ...]
+    fragments: dict[str, FragmentDefinitionNode]
+    variable_definitions: tuple[VariableDefinitionNode, ...]
+    size_variables: tuple[str, ...]  # variables given as ``first`` / ``last`` (the cost reads)
+
+
+def _size_variables(
+    operation: OperationDefinitionNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> tuple[str, ...]:
+    """Names of the variables passed as ``first`` or ``last`` anywhere in the operation."""
+    found: dict[str, None] = {}
+    nodes: list[Node] = [operation, *fragments.values()]
+    while nodes:
+        node = nodes.pop()
+        if isinstance(node, ArgumentNode):
+            if node.name.value in ("first", "last") and isinstance(node.value, VariableNode):
+                found[node.value.name.value] = None
+            continue
+        for key in node.keys:
+            child = getattr(node, key, None)
+            if isinstance(child, Node):
+                nodes.append(child)
+            elif isinstance(child, tuple | list):
+                nodes.extend(c for c in child if isinstance(c, Node))
+    return tuple(found)
+
+
 @dataclass
 class _Parsed:
     document: DocumentNode | None
@@ -163,6 +216,7 @@ class _RequestContext:
     installation: Installation
     features: SchemaFeatures
     origin: Origin
+    render: _Render  # the request's instant and rendering memo
     max_page_size: int = 250
     returned: list[int] = field(default_factory=list)  # items per connection, in order
     changed: bool = False
@@ -184,6 +238,9 @@ class GraphQLEngine:
         self._documents: OrderedDict[str, DocumentNode | GraphQLError] = OrderedDict()
         self._parsed: OrderedDict[tuple[SchemaFeatures, str], _Parsed] = OrderedDict()
         self._actions: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        self._plans: dict[tuple[SchemaFeatures, str, str | None], Plan | None] = {}
+        self._shapes: dict[tuple[str, str | None], _Shape] = {}
+        self._costs: dict[tuple[object, ...], QueryCost] = {}
         self._last_read: tuple[tuple[bytes, str | None], _Request | None] | None = None
         self._topics = tuple(topic_table.graphql_enum_values())
 
@@ -194,7 +251,7 @@ class GraphQLEngine:
             call.installation,
             version=call.version,
             body=call.request.content,
-            content_type=call.request.headers.get("content-type"),
+            content_type=header(call.request, b"content-type"),
             request_id=call.request_id,
             limiter=call.limiter,
             now=call.now,
@@ -341,18 +398,13 @@ class GraphQLEngine:
                 else "An operation name is required"
             )
             return GraphQLResult(200, {"errors": [{"message": message}]})
-        root_names = tuple(f.name.value for f in _root_fields(operation, document))
-        op_name = operation.name.value if operation.name else None
+        shape = self._shape(query, document, operation)
+        root_names, op_name, fragments = shape.root_names, shape.name, shape.fragments
         schema = schema_for(features, self._topics)
-        values, variable_errors = coerce_variables(
-            schema, tuple(operation.variable_definitions or ()), variables
-        )
+        values, variable_errors = coerce_variables(schema, shape.variable_definitions, variables)
         if variable_errors:
             return GraphQLResult(200, {"errors": variable_errors}, op_name, root_names)
-        fragments = {
-            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
-        }
-        cost: QueryCost = operation_cost(schema, operation, fragments, values)
+        cost = self._cost(schema, features, query, shape, values)
         if cost.requested > self.options.max_query_cost:
             too_costly = max_cost_error(cost.requested, self.options.max_query_cost)
             return GraphQLResult(200, {"errors": [too_costly]}, op_name, root_names)
@@ -374,28 +426,163 @@ class GraphQLEngine:
                 request_id=request_id,
                 api="graphql",
             ),
+            render=_Render(backend.now()),
             max_page_size=self.options.max_page_size,
         )
-        result = execute(
-            schema,
-            document,
-            root_value=_Root(context),
-            variable_values=values,
-            operation_name=operation_name,
+        out: dict[str, Any] = {}
+        executor = self._executor()
+        plan = (
+            self._plan(schema, features, query, operation, fragments)
+            if executor == "plan"
+            else None
         )
-        assert not hasattr(result, "__await__")  # every resolver is synchronous
+        data, errors, served_by = _execute(schema, document, operation_name, plan, context, values)
         actual = cost.actual(context.returned)
         if limiter.enabled:
             # Shopify takes the requested cost up front and refunds the unused part.
             refund = max(cost.requested - actual, 0)
             bucket.available = min(bucket.maximum, bucket.available + refund)
-        out: dict[str, Any] = {}
-        errors = getattr(result, "errors", None)
         if errors:
             out["errors"] = [_render_execution_error(e, request_id) for e in errors]
-        out["data"] = getattr(result, "data", None)
+        out["data"] = data
         out["extensions"] = cost_extension(cost.requested, actual, bucket, now)
-        return GraphQLResult(200, out, op_name, root_names, changed=context.changed)
+        return GraphQLResult(
+            200, out, op_name, root_names, changed=context.changed, executor=served_by
+        )
+
+    def _shape(
+        self, query: str, document: DocumentNode, operation: OperationDefinitionNode
+    ) -> _Shape:
+        """What is fixed for one operation of one document, worked out once."""
+        key = (query, operation.name.value if operation.name else None)
+        found = self._shapes.get(key)
+        if found is not None and found.operation is operation:
+            return found
+        fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        shape = _Shape(
+            operation=operation,
+            name=key[1],
+            root_names=tuple(f.name.value for f in _root_fields(operation, document)),
+            fragments=fragments,
+            variable_definitions=tuple(operation.variable_definitions or ()),
+            size_variables=_size_variables(operation, fragments),
+        )
+        self._shapes[key] = shape
+        if len(self._shapes) > DOCUMENT_CACHE_SIZE:
+            self._shapes.pop(next(iter(self._shapes)))
+        return shape
+
+    def _cost(
+        self,
+        schema: GraphQLSchema,
+        features: SchemaFeatures,
+        query: str,
+        shape: _Shape,
+        values: dict[str, Any],
+    ) -> QueryCost:
+        """``operation_cost``, memoised: it depends on the variables only through page sizes."""
+        sizes = tuple(
+            (name, values.get(name) if name in values else _ABSENT) for name in shape.size_variables
+        )
+        key = (features, query, shape.name, sizes)
+        try:
+            cached = self._costs.get(key)
+        except TypeError:  # an unhashable page size (invalid anyway): no memo
+            return operation_cost(schema, shape.operation, shape.fragments, values)
+        if cached is not None:
+            return cached
+        cost = operation_cost(schema, shape.operation, shape.fragments, values)
+        self._costs[key] = cost
+        if len(self._costs) > DOCUMENT_CACHE_SIZE:
+            self._costs.pop(next(iter(self._costs)))
+        return cost
+
+    def _executor(self) -> Executor:
+        return self.options.executor or DEFAULT_EXECUTOR
+
+    def _plan(
+        self,
+        schema: GraphQLSchema,
+        features: SchemaFeatures,
+        query: str,
+        operation: OperationDefinitionNode,
+        fragments: dict[str, FragmentDefinitionNode],
+    ) -> Plan | None:
+        """The compiled plan of ``operation`` (cached per schema variant, document, operation)."""
+        key = (features, query, operation.name.value if operation.name else None)
+        if key in self._plans:
+            return self._plans[key]
+        plan = compile_plan(schema, operation, fragments, NATIVES)
+        self._plans[key] = plan
+        if len(self._plans) > DOCUMENT_CACHE_SIZE:
+            self._plans.pop(next(iter(self._plans)))
+        return plan
+
+
+def _execute(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    plan: Plan | None,
+    context: _RequestContext,
+    values: dict[str, Any],
+) -> tuple[dict[str, Any] | None, list[GraphQLError], str]:
+    """Run the operation: through ``plan`` when there is one, else (or for whatever the plan
+    does not cover) through graphql-core, replaying the root resolvers the plan already ran.
+    """
+    root = _Root(context)
+    outcomes: list[tuple[str, object, bool]] = []
+    if plan is not None:
+        try:
+            variables = plan.variables(schema, values)
+        except Fallback:
+            pass  # graphql-core reports the variables itself
+        else:
+            data: dict[str, Any] | None = {}
+            render = context.render
+            for field in plan.fields:
+                try:
+                    arguments = plan.arguments(field, variables)
+                except GraphQLError:
+                    break  # graphql-core reports the argument (nothing ran for this field)
+                try:
+                    value = getattr(root, field.name)(None, **arguments)
+                except Exception as exc:  # graphql-core reports what a resolver raises
+                    outcomes.append((field.name, exc, True))
+                    break
+                try:
+                    data[field.key] = field.complete(value, render)  # type: ignore[index]
+                except Fallback:
+                    outcomes.append((field.name, _rendered(field.name, value, render), False))
+                    break
+                outcomes.append((field.name, _rendered_lazily(field.name, value, render), False))
+            else:
+                return data, [], "plan"
+    replay = Replay(_Reference(root), [_materialise(o) for o in outcomes])
+    result = execute(
+        schema,
+        document,
+        root_value=replay,
+        variable_values=values,
+        operation_name=operation_name,
+    )
+    assert not hasattr(result, "__await__")  # every resolver is synchronous
+    errors = getattr(result, "errors", None) or []
+    return getattr(result, "data", None), list(errors), "graphql-core"
+
+
+def _rendered_lazily(name: str, value: object, render: _Render) -> object:
+    # Rendering for graphql-core is only needed if a later field falls back: deferred.
+    return lambda: _rendered(name, value, render)
+
+
+def _materialise(outcome: tuple[str, object, bool]) -> tuple[str, object, bool]:
+    name, value, raised = outcome
+    if not raised and callable(value):
+        return name, value(), raised
+    return outcome
 
 
 def _read_request(body: bytes, content_type: str | None, limits: BodyLimits) -> _Request | None:
@@ -527,6 +714,63 @@ def _api_version_uncached(handle: str, now: datetime) -> dict[str, Any]:
     return {"handle": handle, "displayName": display, "supported": handle in supported}
 
 
+# REST topic -> GraphQL enum value (topic_table.graphql_topic as one dict lookup: hot path).
+_GRAPHQL_TOPICS: dict[str, str | None] = {rest: t.graphql for rest, t in topic_table.TOPICS.items()}
+
+
+class _Render:
+    """Per-request memo for rendering: the clock's instant, ``apiVersion`` objects, times."""
+
+    __slots__ = ("_times", "now", "versions")
+
+    def __init__(self, now: datetime, versions: dict[str, dict[str, Any]] | None = None) -> None:
+        self.now = now
+        self.versions = versions if versions is not None else {}
+        self._times: dict[datetime, str] = {}
+
+    def api_version(self, handle: str) -> dict[str, Any]:
+        found = self.versions.get(handle)
+        if found is None:
+            found = self.versions[handle] = _api_version(handle, self.now)
+        return found
+
+    def utc(self, moment: datetime) -> str:
+        # createdAt and updatedAt are mostly the same instant, and pages share instants.
+        text = self._times.get(moment)
+        if text is None:
+            text = self._times[moment] = _utc(moment)
+        return text
+
+
+def _metafields(webhook: Webhook, _render: _Render) -> list[dict[str, str]]:
+    metafields = []
+    for identifier in webhook.metafield_identifiers:
+        namespace, _, key = identifier.rpartition(".")
+        metafields.append({"namespace": namespace, "key": key})
+    return metafields
+
+
+# Every field of a ``WebhookSubscription``, read from the state-layer record: the one definition
+# both executors use (render_webhook builds graphql-core's dict from it, plans read it directly).
+WEBHOOK_FIELDS: dict[str, Callable[[Webhook, _Render], Any]] = {
+    "apiVersion": lambda w, r: r.api_version(w.api_version),
+    "callbackUrl": lambda w, _: w.address,
+    "createdAt": lambda w, r: r.utc(w.created_at),
+    "endpoint": lambda w, _: _endpoint(w.address),
+    "filter": lambda w, _: w.filter,
+    "format": lambda w, _: w.format.upper(),
+    "id": lambda w, _: w.gid,
+    "includeFields": lambda w, _: list(w.fields),
+    "legacyResourceId": lambda w, _: str(w.id),
+    "metafieldNamespaces": lambda w, _: list(w.metafield_namespaces),
+    "metafields": _metafields,
+    "name": lambda w, _: w.name,
+    "topic": lambda w, _: _GRAPHQL_TOPICS.get(w.topic),
+    "updatedAt": lambda w, r: r.utc(w.updated_at),
+    "uri": lambda w, _: w.address,
+}
+
+
 def render_webhook(
     webhook: Webhook, now: datetime, versions: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
@@ -534,38 +778,17 @@ def render_webhook(
 
     ``versions`` memoises the ``apiVersion`` objects within one request.
     """
-    if versions is None:
-        versions = {}
-    api_version = versions.get(webhook.api_version)
-    if api_version is None:
-        api_version = versions[webhook.api_version] = _api_version(webhook.api_version, now)
-    metafields = []
-    for identifier in webhook.metafield_identifiers:
-        namespace, _, key = identifier.rpartition(".")
-        metafields.append({"namespace": namespace, "key": key})
-    return {
-        "apiVersion": api_version,
-        "callbackUrl": webhook.address,
-        "createdAt": _utc(webhook.created_at),
-        "endpoint": _endpoint(webhook.address),
-        "filter": webhook.filter,
-        "format": webhook.format.upper(),
-        "id": webhook.gid,
-        "includeFields": list(webhook.fields),
-        "legacyResourceId": str(webhook.id),
-        "metafieldNamespaces": list(webhook.metafield_namespaces),
-        "metafields": metafields,
-        "name": webhook.name,
-        "topic": topic_table.graphql_topic(webhook.topic),
-        "updatedAt": _utc(webhook.updated_at),
-        "uri": webhook.address,
-    }
+    return _render_webhook(webhook, _Render(now, versions))
+
+
+def _render_webhook(webhook: Webhook, render: _Render) -> dict[str, Any]:
+    return {name: get(webhook, render) for name, get in WEBHOOK_FIELDS.items()}
 
 
 def _visible(webhook: Webhook) -> bool:
     # Compliance topics (customers/redact ...) have no GraphQL enum value; a REST-created one
     # cannot be rendered by the GraphQL API, so it is not listed there [I].
-    return topic_table.graphql_topic(webhook.topic) is not None
+    return _GRAPHQL_TOPICS.get(webhook.topic) is not None
 
 
 def _cursor(webhook: Webhook, sort_key: str) -> str:
@@ -574,7 +797,9 @@ def _cursor(webhook: Webhook, sort_key: str) -> str:
         if sort_key == "ID"
         else webhook.created_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
     )
-    raw = json.dumps({"last_id": webhook.id, "last_value": value}, separators=(",", ":"))
+    # What json.dumps({"last_id": ..., "last_value": ...}, separators=(",", ":")) writes: the
+    # value holds digits, "-", ":", " " and "." only, which JSON does not escape.
+    raw = f'{{"last_id":{webhook.id},"last_value":"{value}"}}'
     return base64.b64encode(raw.encode()).decode()
 
 
@@ -613,8 +838,157 @@ def _user_errors(error: ValidationError) -> list[dict[str, Any]]:
     ]
 
 
+def _walk(
+    seq: Sequence[Webhook],
+    start: int,
+    stop: int,
+    step: int,
+    ok: Callable[[Webhook], bool],
+    want: int,
+) -> list[tuple[int, Webhook]]:
+    """Up to ``want`` matches (with their positions) walking ``seq`` from ``start`` to ``stop``."""
+    found: list[tuple[int, Webhook]] = []
+    if want <= 0:
+        return found
+    for index in range(start, stop, step):
+        webhook = seq[index]
+        if ok(webhook):
+            found.append((index, webhook))
+            if len(found) >= want:
+                break
+    return found
+
+
+def _any(
+    seq: Sequence[Webhook], start: int, stop: int, step: int, ok: Callable[[Webhook], bool]
+) -> bool:
+    return any(ok(seq[index]) for index in range(start, stop, step))
+
+
+class _Page:
+    """One page of ``webhookSubscriptions``: the native source of a connection."""
+
+    __slots__ = ("_cursors", "has_next", "has_previous", "render", "sort_key", "window")
+
+    def __init__(
+        self,
+        window: list[Webhook],
+        sort_key: str,
+        has_previous: bool,
+        has_next: bool,
+        render: _Render,
+    ) -> None:
+        self.window = window
+        self.sort_key = sort_key
+        self.has_previous = has_previous
+        self.has_next = has_next
+        self.render = render
+        self._cursors: list[str] | None = None
+
+    def cursors(self) -> list[str]:
+        if self._cursors is None:
+            self._cursors = [_cursor(w, self.sort_key) for w in self.window]
+        return self._cursors
+
+    def cursor(self, index: int) -> str | None:
+        if not self.window:
+            return None
+        if self._cursors is not None:
+            return self._cursors[index]
+        return _cursor(self.window[index], self.sort_key)
+
+    def edges(self) -> list[_Edge]:
+        return [_Edge(w, c) for w, c in zip(self.window, self.cursors(), strict=True)]
+
+    def page_info(self) -> dict[str, Any]:
+        cursors = self.cursors() if self.window else []
+        return {
+            "hasNextPage": self.has_next,
+            "hasPreviousPage": self.has_previous,
+            "startCursor": cursors[0] if cursors else None,
+            "endCursor": cursors[-1] if cursors else None,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole connection as graphql-core's dict (the reference path)."""
+        nodes = [_render_webhook(w, self.render) for w in self.window]
+        cursors = self.cursors()
+        return {
+            "nodes": nodes,
+            "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes, strict=True)],
+            "pageInfo": self.page_info(),
+        }
+
+
+class _Edge:
+    """One edge of a page: the native source of a ``WebhookSubscriptionEdge``."""
+
+    __slots__ = ("cursor", "node")
+
+    def __init__(self, node: Webhook, cursor: str) -> None:
+        self.node = node
+        self.cursor = cursor
+
+
+NATIVES = Natives(
+    {
+        "WebhookSubscription": (Webhook, WEBHOOK_FIELDS),
+        "WebhookSubscriptionConnection": (
+            _Page,
+            {
+                "nodes": lambda page, _: page.window,
+                "edges": lambda page, _: page.edges(),
+                "pageInfo": lambda page, _: page,
+            },
+        ),
+        "PageInfo": (
+            _Page,
+            {
+                "hasNextPage": lambda page, _: page.has_next,
+                "hasPreviousPage": lambda page, _: page.has_previous,
+                "startCursor": lambda page, _: page.cursor(0),
+                "endCursor": lambda page, _: page.cursor(-1),
+            },
+        ),
+        "WebhookSubscriptionEdge": (
+            _Edge,
+            {"cursor": lambda edge, _: edge.cursor, "node": lambda edge, _: edge.node},
+        ),
+    }
+)
+
+
+def _rendered(name: str, value: object, render: _Render) -> object:
+    """A root field's native value as graphql-core's dicts (what the reference path reads)."""
+    if isinstance(value, Webhook):
+        return _render_webhook(value, render)
+    if isinstance(value, _Page):
+        return value.to_dict()
+    return value
+
+
+class _Reference:
+    """graphql-core's root value: the root resolvers, their natives rendered into dicts."""
+
+    def __init__(self, root: _Root) -> None:
+        self._root = root
+
+    def __getattr__(self, name: str) -> Any:
+        resolver = getattr(self._root, name)
+        render = self._root._ctx.render
+
+        def resolve(info: Any, **args: Any) -> object:
+            return _rendered(name, resolver(info, **args), render)
+
+        return resolve
+
+
 class _Root:
-    """Root value: graphql-core's default resolver calls these methods with the arguments."""
+    """The root resolvers (graphql-core's default resolver calls them with the arguments).
+
+    Queries answer *native* values (a state-layer :class:`Webhook`, a :class:`_Page`) that
+    plans read field by field; :class:`_Reference` renders them into dicts for graphql-core.
+    """
 
     def __init__(self, context: _RequestContext) -> None:
         self._ctx = context
@@ -665,7 +1039,7 @@ class _Root:
             },
         }
 
-    def webhookSubscription(self, _info: Any, id: str) -> dict[str, Any] | None:
+    def webhookSubscription(self, _info: Any, id: str) -> Webhook | None:
         webhook_id = gid_to_id(id)
         if webhook_id is None:
             return None
@@ -673,7 +1047,44 @@ class _Root:
             webhook = self._ctx.backend.get_webhook(self._shop, self._app, webhook_id)
         except NotFoundError:
             return None
-        return render_webhook(webhook, self._now()) if _visible(webhook) else None
+        return webhook if _visible(webhook) else None
+
+    def _predicate(
+        self,
+        *,
+        query: str | None,
+        fields: frozenset[str],
+        topics: list[str] | None = None,
+        format: str | None = None,
+        address: str | None = None,
+    ) -> Callable[[Webhook], bool]:
+        terms = parse_query(query, fields=fields)
+        rest_topics = {topic_table.rest_topic(t) for t in topics} if topics else None
+        wanted_format = format.lower() if format is not None else None
+
+        visible = _GRAPHQL_TOPICS
+
+        def ok(webhook: Webhook) -> bool:
+            if visible.get(webhook.topic) is None:  # _visible, inlined: it runs per item
+                return False
+            if rest_topics is not None and webhook.topic not in rest_topics:
+                return False
+            if wanted_format is not None and webhook.format != wanted_format:
+                return False
+            if address is not None and webhook.address != address:
+                return False
+            if not terms:
+                return True
+            values = {
+                "id": webhook.id,
+                "created_at": webhook.created_at,
+                "updated_at": webhook.updated_at,
+                "topic": webhook.topic,
+                "endpoint": webhook.address,
+            }
+            return matches(terms, values.__getitem__)
+
+        return ok
 
     def _filtered(
         self,
@@ -684,30 +1095,12 @@ class _Root:
         format: str | None = None,
         address: str | None = None,
     ) -> list[Webhook]:
-        terms = parse_query(query, fields=fields)
-        rest_topics = {topic_table.rest_topic(t) for t in topics} if topics else None
-        out = []
-        for webhook in self._ctx.backend.list_webhooks(self._shop, self._app):
-            if not _visible(webhook):
-                continue
-            if rest_topics is not None and webhook.topic not in rest_topics:
-                continue
-            if format is not None and webhook.format != format.lower():
-                continue
-            if address is not None and webhook.address != address:
-                continue
-            values = {
-                "id": webhook.id,
-                "created_at": webhook.created_at,
-                "updated_at": webhook.updated_at,
-                "topic": webhook.topic,
-                "endpoint": webhook.address,
-            }
-            if matches(terms, values.__getitem__):
-                out.append(webhook)
-        return out
+        ok = self._predicate(
+            query=query, fields=fields, topics=topics, format=format, address=address
+        )
+        return [w for w in self._ctx.backend.list_webhooks(self._shop, self._app) if ok(w)]
 
-    def webhookSubscriptions(self, _info: Any, **args: Any) -> dict[str, Any]:
+    def webhookSubscriptions(self, _info: Any, **args: Any) -> _Page:
         first, last = args.get("first"), args.get("last")
         if first is None and last is None:
             raise GraphQLError(
@@ -722,53 +1115,59 @@ class _Root:
                 )
         sort_key = args.get("sortKey") or "CREATED_AT"
         address = args.get("uri") or args.get("callbackUrl")
-        items = self._filtered(
+        ok = self._predicate(
             query=args.get("query"),
             fields=LIST_FIELDS,
             topics=args.get("topics"),
             format=args.get("format"),
             address=address,
         )
-        if sort_key == "ID":
-            items.sort(key=lambda w: w.id)
-        else:
-            items.sort(key=lambda w: (w.created_at, w.id))
-        if args.get("reverse"):
-            items.reverse()
-        positions = {w.id: i for i, w in enumerate(items)}
-        start, stop = 0, len(items)
+        # The matching subscriptions in sort order are an index walked lazily, not a list
+        # built per page: a page costs its own size (plus the neighbours that decide
+        # hasPreviousPage / hasNextPage), however many subscriptions the app has.
+        seq, key = self._ctx.backend.ordered_webhooks(
+            self._shop, self._app, by="id" if sort_key == "ID" else "created_at"
+        )
+        size = len(seq)
+        step = -1 if args.get("reverse") else 1
+        head, end = (0, size) if step == 1 else (size - 1, -1)
+
+        def position(webhook_id: int) -> int | None:
+            # The cursor's subscription, if it is among the matches (else the cursor is ignored).
+            try:
+                webhook = self._ctx.backend.get_webhook(self._shop, self._app, webhook_id)
+            except NotFoundError:
+                return None
+            if not ok(webhook):
+                return None
+            return bisect_left(seq, key(webhook), key=key)
+
+        start, stop = head, end
         after, before = args.get("after"), args.get("before")
         if after is not None:
-            after_id = _decode_cursor(after)
-            start = positions[after_id] + 1 if after_id in positions else start
+            found = position(_decode_cursor(after))
+            if found is not None:
+                start = found + step
         if before is not None:
-            before_id = _decode_cursor(before)
-            stop = positions.get(before_id, stop)
-        window = items[start:stop] if start < stop else []
-        if first is not None:
-            window = window[:first]
-        if last is not None:
-            window = window[-last:] if last else []
+            found = position(_decode_cursor(before))
+            if found is not None:
+                stop = found
+        window: list[tuple[int, Webhook]] = []
+        if (stop - start) * step > 0:
+            if first is not None:
+                window = _walk(seq, start, stop, step, ok, first)
+                if last is not None:
+                    window = window[-last:] if last else []
+            elif last:
+                window = _walk(seq, stop - step, start - step, -step, ok, last)
+                window.reverse()
         self._ctx.returned.append(len(window))
-        now = self._now()
-        versions: dict[str, dict[str, Any]] = {}
-        nodes = [render_webhook(w, now, versions) for w in window]
-        cursors = [_cursor(w, sort_key) for w in window]
         if window:
-            first_pos, last_pos = positions[window[0].id], positions[window[-1].id]
-            has_previous, has_next = first_pos > 0, last_pos < len(items) - 1
+            has_previous = _any(seq, window[0][0] - step, head - step, -step, ok)
+            has_next = _any(seq, window[-1][0] + step, end, step, ok)
         else:
             has_previous = has_next = False
-        return {
-            "nodes": nodes,
-            "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes, strict=True)],
-            "pageInfo": {
-                "hasNextPage": has_next,
-                "hasPreviousPage": has_previous,
-                "startCursor": cursors[0] if cursors else None,
-                "endCursor": cursors[-1] if cursors else None,
-            },
-        }
+        return _Page([w for _, w in window], sort_key, has_previous, has_next, self._ctx.render)
 
     def webhookSubscriptionsCount(
         self, _info: Any, query: str | None = None, limit: int | None = 10000

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 URI_SINCE = "2025-10"
 NAME_SINCE = "2026-04"
@@ -30,6 +31,7 @@ class SchemaFeatures:
     name: bool
 
 
+@lru_cache(maxsize=64)
 def features_for(version: str) -> SchemaFeatures:
     """Features of the schema served for ``version`` (``YYYY-MM`` or ``unstable``)."""
     if version == "unstable":

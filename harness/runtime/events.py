@@ -44,16 +44,14 @@ class DeliveryCapture(Recorder):
     def __init__(self) -> None:
         super().__init__(status=200)
         self.failing: set[str] = set()
-        # Deliveries by event id: a probe looks up only its own event's, so a long run's probes
-        # cost the same at step 4,000 as at step 1 (scanning every delivery made replay time
-        # grow with the square of the number of steps, issue 15).
-        self._by_event: dict[str, list[httpx.Request]] = {}
+        # Event id -> (URL, request) of its deliveries: the probe asks about one event at a
+        # time, and a scan of every capture so far would grow with the run.
+        self._by_event: dict[str | None, list[tuple[str, httpx.Request]]] = {}
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
-        event_id = request.headers.get("X-Shopify-Event-Id")
-        if event_id is not None:
-            self._by_event.setdefault(event_id, []).append(request)
         url = str(request.url)
+        event_id = request.headers.get("X-Shopify-Event-Id")
+        self._by_event.setdefault(event_id, []).append((url, request))
         if any(url.startswith(prefix) for prefix in self.failing):
             self.requests.append(request)
             return httpx.Response(503, request=request)
@@ -61,8 +59,9 @@ class DeliveryCapture(Recorder):
 
     def delivered_to(self, webhook_url: str, *, event_id: str | None = None) -> list[httpx.Request]:
         """Requests that reached ``webhook_url`` (optionally: of one event)."""
-        pool = self.requests if event_id is None else self._by_event.get(event_id, [])
-        return [r for r in pool if under(str(r.url), webhook_url)]
+        if event_id is not None:
+            return [r for url, r in self._by_event.get(event_id, ()) if under(url, webhook_url)]
+        return [r for r in self.requests if under(str(r.url), webhook_url)]
 
 
 @dataclass(frozen=True)

@@ -64,3 +64,41 @@ def test_fixed_bodies_are_the_encoders_bytes(world: World) -> None:
     deleted = world.client.delete(f"/webhooks/{created.json()['webhook']['id']}.json")
     assert (deleted.status_code, deleted.content) == (200, b"{}")
     assert deleted.headers["content-type"] == "application/json; charset=utf-8"
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["without-constructor", "constructor"])
+@settings(max_examples=60)
+@given(pairs=_header_lists, status=st.sampled_from([200, 201, 404, 429]), body=st.binary())
+def test_new_response_reads_as_httpxs_constructor_builds_it(
+    fast: bool, pairs: list[tuple[bytes, bytes]], status: int, body: bytes
+) -> None:
+    """Responses are built without httpx.Response's constructor; clients see the same object."""
+    triples = [_headers.triple(k, v) for k, v in pairs]
+    with patch.object(_headers, "FAST_RESPONSE", fast):
+        response = _headers.new_response(status, body, list(triples), "latin-1")
+    expected = httpx.Response(status, stream=httpx.ByteStream(body))
+    expected._content = body
+    expected.headers = httpx.Headers(pairs, encoding="latin-1")
+    assert vars(response).keys() == vars(expected).keys()
+    assert response.status_code == expected.status_code
+    assert response.headers.multi_items() == expected.headers.multi_items()
+    assert response.content == expected.content == body
+    assert b"".join(response.iter_bytes()) == b"".join(expected.iter_bytes()) == body
+    assert (response.is_closed, response.is_stream_consumed) == (False, False)
+    assert response.extensions == {}
+    assert response.history == []
+
+
+def test_new_response_is_checked_against_the_installed_httpx() -> None:
+    # The httpx this project pins has the expected layout (else the constructor is used).
+    assert _headers.FAST_RESPONSE
+    client = httpx.Client(
+        transport=httpx.MockTransport(
+            lambda request: _headers.new_response(
+                201, b'{"a":1}', [_headers.triple(b"Content-Type", b"application/json")], "ascii"
+            )
+        )
+    )
+    response = client.get("https://example.test/")
+    assert (response.status_code, response.json()) == (201, {"a": 1})
+    assert response.request.url == "https://example.test/"

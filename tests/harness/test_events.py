@@ -130,3 +130,24 @@ def test_exactly_once_findings_after_register_and_unregister() -> None:
         f"after unregister, Shopify events still reach {URL1} (shop acme): "
         "one orders/create event once, one orders/paid event 2 times"
     ]
+
+
+def test_delivered_to_one_event_is_what_a_scan_of_every_capture_finds() -> None:
+    """The capture indexes deliveries by event id; the answer is the scan's, failures included."""
+    fake, capture = fake_with()
+    fake.add_webhook("acme", "bot", topic="orders/create", address=URL1)
+    fake.add_webhook("acme", "bot", topic="orders/create", address=URL1 + "/sub")
+    fake.add_webhook("acme", "bot", topic="orders/create", address=URL2)
+    capture.failing.add(URL2)  # answered 503, still captured
+    events = [fake.fire("acme", "orders/create").id for _ in range(3)]
+    assert len(capture.requests) == 9
+    for event_id in [*events, "no-such-event"]:
+        for url in (URL1, URL2, "https://webhook.botpress.cloud/bot"):
+            scanned = [
+                r
+                for r in capture.requests
+                if under(str(r.url), url) and r.headers.get("X-Shopify-Event-Id") == event_id
+            ]
+            assert capture.delivered_to(url, event_id=event_id) == scanned
+    assert len(capture.delivered_to(URL1, event_id=events[1])) == 2
+    assert len(capture.delivered_to(URL2)) == 3

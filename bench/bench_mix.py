@@ -1,0 +1,169 @@
+"""A realistic mix of requests to the fake, as a ratio to the bare ``httpx.MockTransport`` round trip.
+
+One *mix* is what a webhook-registering integration sends: a REST list filtered by topic and
+address, a create, a get, a count, a delete, and one GraphQL ``webhookSubscriptions`` query
+(first 10, with ids, topics, URIs and ``pageInfo``). The shop holds 20 subscriptions.
+
+Cases, each sending the same mix through a reused ``httpx.Client``:
+
+- bare: a MockTransport whose handler returns a prebuilt response (the floor);
+- ``fake.transport()``; ``fake.intercept()`` (respx);
+- the same two without the GraphQL request (the REST share of the mix), against the bare
+  REST-only mix.
+
+Figures are medians over ``R`` interleaved rounds of CPU time (``time.process_time``), measured
+in one run; ratios are taken per round, then the median. Targets (issue 14): 1.3x via
+``fake.transport()``, 1.5x via respx.
+
+Run: ``PYTHONPATH=. python bench/bench_mix.py [--mixes N] [--rounds R]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import httpx
+
+from fake_shopify import FakeShopify, ManualClock
+
+BASE = "https://acme.myshopify.com/admin/api/2026-10"
+LIST_QUERY = (
+    "{ webhookSubscriptions(first: 10) { nodes { id topic uri } pageInfo { hasNextPage } } }"
+)
+TARGETS = {"transport": 1.3, "respx": 1.5}
+
+
+def _fake() -> tuple[FakeShopify, dict[str, str]]:
+    # rate_limits=False: the bench sends thousands of requests at one frozen instant.
+    fake = FakeShopify(
+        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
+    )
+    fake.add_shop("acme")
+    fake.add_app("bot")
+    token = fake.install("acme", "bot").access_token
+    for i in range(20):
+        topic = "orders/create" if i % 2 else "products/update"
+        fake.add_webhook("acme", "bot", topic=topic, address=f"https://h.example/{i}")
+    return fake, {"X-Shopify-Access-Token": token}
+
+
+def _mix(client: httpx.Client, *, graphql: bool) -> Callable[[], None]:
+    """One mix through ``client``; the created subscription is deleted again, so state stays."""
+    counter = iter(range(10**9))
+    created = {"webhook": {"id": 1, "topic": "orders/create"}}
+
+    def once() -> None:
+        n = next(counter)
+        client.get(
+            f"{BASE}/webhooks.json",
+            params={"topic": "orders/create", "address": "https://h.example/1"},
+        )
+        response = client.post(
+            f"{BASE}/webhooks.json",
+            json={"webhook": {"topic": "orders/create", "address": f"https://m.example/{n}"}},
+        )
+        body = response.json() if response.status_code == 201 else created
+        webhook_id = body["webhook"]["id"]
+        client.get(f"{BASE}/webhooks/{webhook_id}.json")
+        client.get(f"{BASE}/webhooks/count.json", params={"topic": "orders/create"})
+        client.delete(f"{BASE}/webhooks/{webhook_id}.json")
+        if graphql:
+            client.post(f"{BASE}/graphql.json", json={"query": LIST_QUERY})
+
+    return once
+
+
+def _bare_client(headers: dict[str, str]) -> httpx.Client:
+    created = httpx.Response(201, json={"webhook": {"id": 1, "topic": "orders/create"}})
+    other = httpx.Response(200, json={"count": 5})
+    streams = {id(created): created.stream, id(other): other.stream}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        # One prebuilt response per shape; its stream is reset because the client wraps it.
+        response = created if request.method == "POST" and "webhooks" in request.url.path else other
+        response.stream = streams[id(response)]
+        return response
+
+    return httpx.Client(transport=httpx.MockTransport(handler), headers=headers)
+
+
+def _timed(once: Callable[[], None], n: int) -> float:
+    start = time.process_time()
+    for _ in range(n):
+        once()
+    return (time.process_time() - start) / n
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--mixes", type=int, default=30, help="mixes per case per round")
+    parser.add_argument("--rounds", type=int, default=40)
+    args = parser.parse_args()
+
+    fake_mt, headers = _fake()
+    fake_rx, headers_rx = _fake()
+    bare = _bare_client(headers)
+    via_transport = httpx.Client(transport=fake_mt.transport(), headers=headers)
+    via_respx = httpx.Client(headers=headers_rx)
+
+    cases: dict[str, Callable[[], None]] = {
+        "bare": _mix(bare, graphql=True),
+        "transport": _mix(via_transport, graphql=True),
+        "respx": _mix(via_respx, graphql=True),
+        "bare REST": _mix(bare, graphql=False),
+        "transport REST": _mix(via_transport, graphql=False),
+        "respx REST": _mix(via_respx, graphql=False),
+    }
+    for name, once in cases.items():  # warm-up: imports, caches, document plans
+        if name.startswith("respx"):
+            with fake_rx.intercept():
+                _timed(once, 5)
+        else:
+            _timed(once, 5)
+    journal_before = fake_mt.journal.total, fake_rx.journal.total
+
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(args.rounds):
+        for name, once in cases.items():
+            if name.startswith("respx"):
+                with fake_rx.intercept():  # it patches every client: on for this case only
+                    samples[name].append(_timed(once, args.mixes))
+            else:
+                samples[name].append(_timed(once, args.mixes))
+    # Each case went where it should: the fakes served their cases, the baseline neither.
+    assert fake_mt.journal.total > journal_before[0]
+    assert fake_rx.journal.total > journal_before[1]
+    assert len(fake_mt.webhooks()) == len(fake_rx.webhooks()) == 20
+
+    print(
+        f"{args.rounds} rounds x {args.mixes} mixes per case (6 requests per mix, 5 without "
+        "GraphQL); CPU time"
+    )
+    print(f"{'case':>26}  {'median/mix':>10}  {'ratio (median of rounds)':>24}")
+    for name in cases:
+        base = "bare" if "REST" not in name else "bare REST"
+        ratios = [t / b for t, b in zip(samples[name], samples[base], strict=True)]
+        ratio = statistics.median(ratios)
+        verdict = ""
+        kind = name.split()[0]
+        if kind in TARGETS and "REST" not in name:
+            ok = ratio <= TARGETS[kind]
+            verdict = f"target <= {TARGETS[kind]}x: {'ok' if ok else 'MISSED'}"
+        label = {
+            "bare": "bare MockTransport",
+            "transport": "fake.transport()",
+            "respx": "fake.intercept() respx",
+            "bare REST": "bare, REST only",
+            "transport REST": "fake.transport(), REST",
+            "respx REST": "respx, REST only",
+        }[name]
+        median_us = statistics.median(samples[name]) * 1e6
+        print(f"{label:>26}  {median_us:8.0f}us  {ratio:23.2f}x  {verdict}")
+
+
+if __name__ == "__main__":
+    main()
