@@ -389,7 +389,9 @@ def _worker_main(
     _redirect_output(out_fd)
     if limits.memory_mb:
         size = limits.memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        # The soft limit only: the hard one stays, so the Node target's runtime (which reserves
+        # far more address space than it uses) may lift it in its own process.
+        resource.setrlimit(resource.RLIMIT_AS, (size, resource.getrlimit(resource.RLIMIT_AS)[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     watcher = StatusWatcher(channel, limits.memory_mb, count=isolation == iso.NAMESPACE)

@@ -91,3 +91,40 @@ def test_correct_typescript_examples_are_quiet(example_package, name):
         assert report.violations == []
     finally:
         integration.close()
+
+
+def test_a_typescript_check_runs_under_the_supervisor(example_package, tmp_path, capsys):
+    """The command line runs the target in a supervised worker with an address-space limit:
+    Node (whose V8 and WebAssembly reserve far more address space than they use) must still
+    reach the fakes there, so the correct example stays quiet and the documented one is not."""
+    from harness.cli import main
+
+    correct = main(
+        [
+            "check",
+            str(example_package("find-or-create")),
+            "--examples",
+            "0",
+            "--no-progress",
+            "--record-dir",
+            str(tmp_path / "rec"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert correct == 0, out
+    assert "never made a Shopify request" not in out
+    buggy = main(
+        [
+            "check",
+            str(example_package("shopify-docs")),
+            "--examples",
+            "0",
+            "--no-progress",
+            "--record-dir",
+            str(tmp_path / "rec2"),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert buggy == 1, out
+    assert "[no_secret_leak]" in out
+    assert "[clean]" in out

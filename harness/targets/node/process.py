@@ -135,6 +135,7 @@ class NodeProcess:
                 stderr=subprocess.PIPE,
                 cwd=self.cwd,
                 start_new_session=True,  # a kill reaches the whole group, and ^C does not
+                preexec_fn=_node_address_space,
             )
         except OSError as exc:
             os.close(control_r)
@@ -331,3 +332,15 @@ class NodeProcess:
         except ValueError:
             parsed = data.decode("utf-8", "replace")
         return Reply(response.status, parsed, None, wall)
+
+
+def _node_address_space() -> None:
+    """In the child, before ``exec``: lift the address-space limit (``RLIMIT_AS``) a supervised
+    worker runs under to its hard limit. V8 and WebAssembly (undici's HTTP parser, so ``fetch``)
+    reserve gigabytes of address space they never touch; under the Python worker's limit Node's
+    ``fetch`` fails with a bare ``TypeError``. The worker itself stays limited."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
