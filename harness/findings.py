@@ -1,4 +1,4 @@
-"""One finding per root cause (issue 12, DESIGN.md section 8).
+"""One finding per root cause (issue 12; docs/decisions.md, "One finding per root cause").
 
 A bug is often seen by several properties: a missing existence check makes the second register
 change the world (``idempotent``) and any later register diverge (``convergent``); an unregister

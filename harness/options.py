@@ -69,7 +69,7 @@ class PlatformTiming:
     always sees the same gaps.
 
     UNVERIFIED: the Botpress runtime is closed source; nothing published says how close two
-    calls can be (platform-lifecycle.md section 3: calls follow an enable, a configuration
+    calls can be (the Botpress docs, https://botpress.com/docs: calls follow an enable, a configuration
     save, a removal, a bot deploy or an hourly-or-slower schedule, each a human action or a
     schedule). The defaults (5 s to 120 s) are an assumption, documented in
     ``docs/decisions.md``; set both to 0 (``burst``) to call hooks back to back, which a

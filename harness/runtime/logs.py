@@ -353,9 +353,8 @@ class _RoutingHandler(logging.Handler):
 CONSOLE_LEVELS: dict[str, str] = {"stdout": "info", "stderr": "error", "warnings": "warn"}
 """The level a hook's console output gets as a log record: ``print`` (stdout), writes to
 ``sys.stderr`` and ``warnings.warn``. The platform captures an integration's console output into
-its logs (platform-lifecycle.md section 1.3: the SDK logger itself is ``util.format`` then
-``console.*``; with ``BP_LOG_FORMAT=json`` debug/info go to stdout and warn/error to stderr,
-botpress-runtime-protocol.md "Logs"), visible to the integration owner only (no ``forBot``
+its logs (the SDK logger itself is ``util.format`` then ``console.*``; with
+``BP_LOG_FORMAT=json`` debug/info go to stdout and warn/error to stderr: @botpress/sdk 5.4.3's own sources, https://github.com/botpress/botpress packages/sdk), visible to the integration owner only (no ``forBot``
 scope). The level of *plain* console lines is not documented: stdout as ``info`` and stderr as
 ``error`` is the harness's assumption, unverified; change it with :func:`set_console_levels`."""
 

@@ -1,9 +1,8 @@
 """Buggy, async: every request is retried patiently, then a persistent failure is dropped silently.
 
-Where the bug comes from: platform-lifecycle.md section 4.3, anti-pattern A1 (a swallowed
-failure), in the shape it takes once someone has added retries: the original Shopify
-integration's ``catch (e) { ...; return null }`` (section 4.1 (a)) wrapped around a retry
-loop, so the ``return null`` is only reached when the error is not transient. Each request is
+Where the bug comes from: a swallowed failure, in the shape it takes once someone has added
+retries: the original Botpress Shopify integration's ``catch (e) { ...; return null }``
+(https://github.com/botpress/botpress/pull/12758) wrapped around a retry loop, so the ``return null`` is only reached when the error is not transient. Each request is
 tried six times with exponential backoff (0.5 s doubling, virtual under the harness); every
 answer of 400 or more and every transport error is retried, and when the sixth attempt fails
 too the topic is skipped with no log line and no exception. The bot shows "registered" while
