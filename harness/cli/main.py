@@ -384,6 +384,12 @@ def _run_check(
     notify: Notify | None = None,
 ) -> int:
     progress: Callable[[Progress], None] | None = None if args.no_progress else ProgressBar(err)
+    if Path(target).is_dir():
+        # A TypeScript package: its Node helpers are installed on first use, said on ``err``
+        # (in a supervised worker, sys.stderr is the worker's own and nobody reads it).
+        from harness.targets.node.helpers import ensure_helpers
+
+        ensure_helpers(stream=err)
     integration = load_integration(target)
     if notify is not None:
         notify(
@@ -471,13 +477,31 @@ def main(
         return EXIT_USAGE
     try:
         _default_record_dir(args)
+        _install_node_needs(args, err)
     except (UsageError, ProjectError) as exc:
         err.write(f"{PROG}: error: {exc}\n")
+        return EXIT_USAGE
+    except IntegrationLoadError as exc:
+        err.write(f"{PROG}: error: {str(exc).strip() or type(exc).__name__}\n")
         return EXIT_USAGE
     _absolute_outputs(args)
     if args.in_process:
         return _dispatch(args, out, err)
     return _supervised(args, out, err)
+
+
+def _install_node_needs(args: argparse.Namespace, err: IO[str]) -> None:
+    """``npm ci`` of the harness's Node helpers (and of the demo's TypeScript example) before the
+    worker starts: the worker may run in a network namespace that reaches no package registry."""
+    node_demo = args.command == "demo" and getattr(args, "node", False)
+    target = getattr(args, "target", None) if args.command == "check" else None
+    if not node_demo and not (target and Path(target).is_dir()):
+        return
+    from harness.targets.node.helpers import ensure_helpers, installed_example
+
+    if node_demo:
+        installed_example("shopify-docs", stream=err)
+    ensure_helpers(stream=err)
 
 
 def _default_record_dir(args: argparse.Namespace) -> None:

@@ -18,7 +18,7 @@ def test_demo_node_installs_what_it_needs_and_reports_the_documented_examples_bu
     argv = ["demo", "--node", "--examples", "10", "--no-progress", "--report-json", str(report)]
     code = main(argv, out=out, err=err)
     assert code == 1, err.getvalue()
-    assert "installing its Node helpers" in capsys.readouterr().err  # printed on first use
+    assert "installing its Node helpers" in err.getvalue()  # printed on first use, on the CLI's err
     assert "installing the TypeScript example 'shopify-docs' with `npm ci`" in err.getvalue()
     found = {v["property"] for v in json.loads(report.read_text())["violations"]}
     assert {"clean", "convergent", "no_secret_leak"} <= found
