@@ -119,7 +119,7 @@ def test_a_hostile_hook_stops_the_run_with_a_finding_and_the_reports(
             "0",
             "--no-progress",
             "--wall-timeout",
-            "0.3",
+            "1.0",
             "--memory-limit",
             "512",
             "--report-json",
