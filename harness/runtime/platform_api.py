@@ -29,6 +29,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
@@ -99,6 +100,17 @@ class _Handler(BaseHTTPRequestHandler):
                     "message": f"the harness's platform API raised {type(exc).__name__}: {exc}",
                 },
             )
+        except BaseException as abort:
+            # Not an error but an abort: the simulated crash at a platform call (raised by the
+            # store's observer) is a BaseException, as a killed runtime is not something a
+            # handler catches. The runtime that made the call is gone, so nothing answers it.
+            self.close_connection = True
+            on_abort = self.api.on_abort
+            if on_abort is None:
+                self.api.errors.append(abort)
+            else:
+                on_abort(abort)
+            return
         data = json.dumps(body).encode()
         head = (
             f"HTTP/1.1 {status} {'OK' if status < 400 else 'Error'}\r\n"
@@ -125,6 +137,7 @@ class ServedPlatformAPI:
         token: str | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
+        on_abort: Callable[[BaseException], None] | None = None,
     ) -> None:
         if host not in {"127.0.0.1", "::1", "localhost"} and not host.startswith("127."):
             raise ValueError(
@@ -138,6 +151,7 @@ class ServedPlatformAPI:
         self._thread: threading.Thread | None = None
         self._error_ids = itertools.count(1)
         self.errors: list[BaseException] = []
+        self.on_abort = on_abort
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -156,3 +156,31 @@ def test_a_crash_point_kills_the_process_before_the_request_and_restarts_it(prob
     assert crashed.calls[0].logs == []  # killed before it could answer or log
     assert after.calls[0].outcome.status == "registered"
     assert probe.restarts == restarts + 1
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_crash_point_at_a_platform_call_kills_the_process_and_keeps_the_store_honest(
+    probe: NodeIntegration, when: str
+) -> None:
+    """The crash at ``set_state`` is raised in the served platform API's thread: the process is
+    killed without an answer, the hook is reported crashed, and the store holds the state only
+    when the crash came after the call."""
+    restarts = probe.restarts
+    world = default_world({"shopName": "acme", "mode": "state"})
+    with Simulator(probe, world=world) as sim:
+        session = sim.session()
+        crashed = session.execute(
+            Crash("bot1", "register", at=1, call="set_state", when=when)  # type: ignore[arg-type]
+        )
+        tenant = session.tenants["bot1"]
+        stored = dict(session.store.states(tenant.bot_id))
+        after = session.execute(Register("bot1"))
+    outcome = crashed.calls[0].outcome
+    assert outcome.crashed
+    assert outcome.status_reason is not None
+    assert f"{when} set_state 1 (set_state)" in outcome.status_reason
+    assert crashed.calls[0].logs == []  # the getState and the log line never happened
+    assert len(stored) == (1 if when == "after" else 0)
+    assert after.calls[0].outcome.status == "registered"
+    assert [line.message for line in after.calls[0].logs] == ['state {"n":1}']
+    assert probe.restarts == restarts + 1

@@ -161,7 +161,7 @@ class NodeIntegration:
             router = cast(FakeShopify, _Router(self))  # handle(): the current session's fake
             shop = stack.enter_context(ServedShopify(router, latency_scale=0.0))
             store = cast(StateStore, _CurrentStore(self))  # the current session's store
-            api = stack.enter_context(ServedPlatformAPI(store, port=0))
+            api = stack.enter_context(ServedPlatformAPI(store, port=0, on_abort=self._aborted))
             self._env = _node_env(
                 api_url=str(api.url),
                 api_token=api.token,
@@ -526,6 +526,13 @@ class NodeIntegration:
             return None
         with self._lock:
             return self._labels.get(call_id)
+
+    def _aborted(self, abort: BaseException) -> None:
+        """The served platform API's abort: a crash point at a platform call (``set_state``...)."""
+        if isinstance(abort, HookCrash):
+            self.crashed(abort)
+        else:  # not ours: the runtime is gone all the same, and the hook says why
+            self.crashed(HookCrash(f"the platform API call was aborted: {abort!r}"))
 
     def crashed(self, crash: HookCrash) -> None:
         """A crash point was reached: the runtime dies now, before the request is answered."""
