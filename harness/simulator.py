@@ -643,8 +643,7 @@ class Session:
                 what = "platform API call" if step.call == "platform" else f"{step.call} call"
                 made = _plural(plan.platform_seen, what)
             call.unreached = (
-                f"crash point {step.at} ({step.point()}) never reached: "
-                f"the hook made {made}"
+                f"crash point {step.at} ({step.point()}) never reached: the hook made {made}"
             )
         return calls
 
@@ -778,8 +777,7 @@ class Session:
         plan = self._crash_plan
         if plan is not None and plan.after_request(request):
             raise HookCrash(
-                f"the platform aborted {plan.step.operation} of {plan.step.bot} "
-                f"{plan.step.point()}"
+                f"the platform aborted {plan.step.operation} of {plan.step.bot} {plan.step.point()}"
             )
         return response
 

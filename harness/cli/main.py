@@ -658,7 +658,11 @@ def _supervised(args: argparse.Namespace, out: IO[str], err: IO[str]) -> int:
     outcome = supervise(job, limits=limits, on_message=on_message)
     if outcome.stop is None:
         code = int(outcome.result)
-        late = [text for kind, text in outcome.messages if kind == "escape" and str(text).startswith("after the last")]
+        late = [
+            text
+            for kind, text in outcome.messages
+            if kind == "escape" and str(text).startswith("after the last")
+        ]
         for text in late:
             out.write(f"network escape attempt: {text}\n")
         return EXIT_VIOLATIONS if late and code == EXIT_OK else code

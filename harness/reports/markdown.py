@@ -180,7 +180,10 @@ def render_markdown(
         lines += [f"- {_cell(str(line))}" for line in escapes]
     stopped = getattr(report, "stopped", None)
     if isinstance(stopped, Mapping):
-        lines += ["", f"**Stopped early:** {_cell(str(stopped.get('text') or stopped.get('cause')))}"]
+        lines += [
+            "",
+            f"**Stopped early:** {_cell(str(stopped.get('text') or stopped.get('cause')))}",
+        ]
     if library:
         lines += ["", "| scenario | result |", "| --- | --- |"]
         for result in library:
@@ -427,7 +430,9 @@ def _call_lines(
         elif exchange.status is not None:
             lines.append(f"    {shop}-->>I: {_label(f'{exchange.status}{fault}')}")
     for text in getattr(call, "conditions", ()):
-        lines.append(f"    Note over I,{last}: {_label(redact(f'persistent fault: {text}'), focus)}")
+        lines.append(
+            f"    Note over I,{last}: {_label(redact(f'persistent fault: {text}'), focus)}"
+        )
     for text in getattr(call, "platform_calls", ()):
         lines.append(f"    I->>P: {_label(redact(f'state API: {text}'), focus)}")
     for log in call.logs:

@@ -231,9 +231,7 @@ def render_stop(report: CheckReport) -> str:
         lines.append("   lifecycle so far:")
         lines += [f"     {s}" for s in steps]
         lines[-1] += "  <- stopped here"
-    lines.append(
-        "   the run ended here; the findings above are those made before the stop"
-    )
+    lines.append("   the run ended here; the findings above are those made before the stop")
     return "\n".join(lines) + "\n"
 
 
@@ -251,9 +249,7 @@ def _render_text(report: CheckReport) -> str:
         return (
             f"{report.integration}: the run was stopped early; {count} violation"
             f"{'s' if count != 1 else ''} found before the stop ({seed})\n"
-            + "".join(
-                f"\n{render_violation(v, i)}\n" for i, v in enumerate(report.violations, 1)
-            )
+            + "".join(f"\n{render_violation(v, i)}\n" for i, v in enumerate(report.violations, 1))
         )
     if not report.violations:
         head = (

@@ -76,7 +76,9 @@ def bounded_text(text: str, limit: int = TEXT_LIMIT) -> str:
     """``text`` cut to ``limit`` characters with a marker saying how much was dropped."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"... [truncated by lifecycle-harness: {len(text) - limit} more characters]"
+    return (
+        text[:limit] + f"... [truncated by lifecycle-harness: {len(text) - limit} more characters]"
+    )
 
 
 class LogSink:

@@ -27,9 +27,9 @@ import re
 import secrets
 import socket
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 

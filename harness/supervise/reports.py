@@ -39,9 +39,7 @@ def partial_report(
             seed = seed_value if isinstance(seed_value, int) else None
             examples_value = payload.get("examples", examples)
             examples = examples_value if isinstance(examples_value, int) else examples
-    violations = sorted(
-        dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps))
-    )
+    violations = sorted(dedupe(found), key=lambda v: (PROPERTY_IDS.index(v.property), len(v.steps)))
     report = CheckReport(
         integration=integration,
         seed=seed,

@@ -64,7 +64,9 @@ _POLL = 0.05
 class Limits:
     """What the supervisor allows a worker."""
 
-    wall_timeout: float = 10.0  # the in-process watchdog's hook limit (``Options.hook_wall_seconds``)
+    wall_timeout: float = (
+        10.0  # the in-process watchdog's hook limit (``Options.hook_wall_seconds``)
+    )
     grace: float = 1.0  # the supervisor kills at 2 * wall_timeout + grace
     idle_timeout: float = DEFAULT_IDLE_SECONDS
     memory_mb: int | None = DEFAULT_MEMORY_MB
@@ -154,6 +156,8 @@ def escape_attempts() -> list[str]:
 def current_isolation() -> str:
     """The isolation of the worker this code runs in (in-process: the socket guard only)."""
     return _isolation if _isolation is not None else iso.GUARD_ONLY
+
+
 OnMessage = Callable[[str, Any], None]
 
 
@@ -514,7 +518,9 @@ def _pipes() -> Iterator[tuple[int, int, int, int]]:
                 os.close(fd)
 
 
-def supervise(job: Job, *, limits: Limits | None = None, on_message: OnMessage | None = None) -> Outcome:
+def supervise(
+    job: Job, *, limits: Limits | None = None, on_message: OnMessage | None = None
+) -> Outcome:
     """Run ``job(channel)`` in a supervised worker; see the module docstring.
 
     ``on_message(kind, payload)`` hears every message as it arrives (``result`` excepted);
@@ -673,7 +679,9 @@ class _Loop:
     def _stop(self, kind: str, cause: str) -> Stop:
         _, _, _, info = _read_status(self.page)
         hooks = tuple(
-            (str(h[0]), str(h[1])) for h in info.get("hooks", []) if isinstance(h, list) and len(h) == 2
+            (str(h[0]), str(h[1]))
+            for h in info.get("hooks", [])
+            if isinstance(h, list) and len(h) == 2
         )
         steps = tuple(str(s) for s in info.get("steps", []))
         _, gen, _, _ = _read_status(self.page)
