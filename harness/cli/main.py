@@ -202,8 +202,8 @@ def supervision(p: argparse.ArgumentParser) -> None:
         type=_memory_mb,
         default=DEFAULT_MEMORY_MB,
         metavar="MIB",
-        help=f"address space of the worker running the target, in MiB (default "
-        f"{DEFAULT_MEMORY_MB}); past it the run stops with a finding",
+        help=f"address space the worker running the target may add to what it starts with, "
+        f"in MiB (default {DEFAULT_MEMORY_MB}); past it the run stops with a finding",
     )
     p.add_argument(
         "--isolation",

@@ -392,7 +392,11 @@ def _worker_main(
     channel.send("isolation", isolation)
     _redirect_output(out_fd)
     if limits.memory_mb:
-        size = limits.memory_mb * 1024 * 1024
+        # Counted from what the worker starts with: it is a fork of the command, so its address
+        # space is already the harness's own (a pytest process that ran a few hundred tests and
+        # started threads reserves far more than 512 MiB; an absolute limit would leave a hook
+        # there no room for a thread's stack).
+        size = ((_rss_kb(os.getpid(), "VmSize:") or 0) * 1024) + limits.memory_mb * 1024 * 1024
         # The soft limit only: the hard one stays, so the Node target's runtime (which reserves
         # far more address space than it uses) may lift it in its own process.
         resource.setrlimit(resource.RLIMIT_AS, (size, resource.getrlimit(resource.RLIMIT_AS)[1]))

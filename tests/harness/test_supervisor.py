@@ -6,6 +6,7 @@ written at the paths given before the run."""
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import signal
 import subprocess
@@ -147,6 +148,43 @@ def test_a_hostile_hook_stops_the_run_with_a_finding_and_the_reports(
     assert "register of bot1-id at step 1 (register bot=bot1)" in stopped["text"]
     assert "Stopped early" in (tmp_path / "report.md").read_text(encoding="utf-8")
     assert "Traceback" not in out + err
+
+
+@pytest.mark.parametrize(("name", "kind"), [("thread_left", "threads"), ("memory_hog", "memory")])
+def test_the_memory_limit_counts_from_the_size_the_worker_starts_with(
+    name: str,
+    kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The worker is a fork of the command: in a pytest process that has run hundreds of tests,
+    its address space is already larger than the limit. The limit is room to grow, so a hook
+    there can still start a thread, and a runaway is still stopped."""
+    monkeypatch.chdir(tmp_path)
+    target = _target(tmp_path, name, HOSTILE[name])
+    reserved = mmap.mmap(-1, 384 * 1024 * 1024)  # address space only: never touched
+    try:
+        code, _, _ = _run(
+            [
+                "check",
+                str(target),
+                "--examples",
+                "0",
+                "--no-progress",
+                "--memory-limit",
+                "256",
+                "--report-json",
+                "report.json",
+            ],
+            capsys,
+        )
+    finally:
+        reserved.close()
+    report: dict[str, Any] = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    assert code == 1
+    assert report["stopped"]["kind"] == kind
+    assert report["stopped"]["cause"].startswith(EXPECTED[name][1].replace("512", "256"))
 
 
 def test_what_was_found_before_a_crash_is_kept_and_recorded(
@@ -313,6 +351,9 @@ def test_ctrl_c_stops_the_run_and_still_writes_the_reports(tmp_path: Path) -> No
         stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
+        # A shell without job control starts background commands with SIGINT ignored, and a
+        # Python started so keeps ignoring it: give the command the terminal's default.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 60
     while not (tmp_path / "started").exists() and time.monotonic() < deadline:
