@@ -55,7 +55,7 @@ class Handles(Protocol):
     def handle(self, request: httpx.Request) -> httpx.Response: ...
 
 
-__all__ = ["Handles", "ServedShopify", "TestCA", "shared_ca"]
+__all__ = ["ClientTLS", "Handles", "ServedShopify", "TestCA", "shared_ca"]
 
 _HOP_BY_HOP = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
 _LINGER_RESET = struct.pack("ii", 1, 0)
@@ -77,6 +77,9 @@ class TestCA:
         self._dir = Path(tempfile.mkdtemp(prefix="lifecycle-harness-ca-"))
         self.ca_cert_path = self._dir / "ca.pem"
         self.ca_cert_path.write_bytes(self.ca_pem)
+        self._lock = threading.Lock()
+        self._server_context: ssl.SSLContext | None = None
+        self._clients: dict[tuple[bool, int], ClientTLS] = {}
 
     def issue(self, *hostnames: str) -> trustme.LeafCert:
         """Another certificate signed by this CA (tests of trust scoping)."""
@@ -87,13 +90,64 @@ class TestCA:
         self._cert.configure_cert(context)
         return context
 
+    def shared_server_context(self) -> ssl.SSLContext:
+        """One server context for every server of this CA, made on first use.
+
+        Loading the certificate chain costs milliseconds, and the session ticket keys belong
+        to the context: a TLS session one of this CA's servers issued resumes on another.
+        """
+        with self._lock:
+            if self._server_context is None:
+                self._server_context = self.server_context()
+            return self._server_context
+
     def client_context(self) -> ssl.SSLContext:
         """A client context that trusts this CA only."""
         context = ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
         return context
 
+    def client_tls(
+        self, check_hostname: bool = True, verify_mode: int = ssl.CERT_REQUIRED
+    ) -> ClientTLS:
+        """The one :class:`ClientTLS` of this CA with these verification settings."""
+        key = (check_hostname, int(verify_mode))
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                context = self.client_context()
+                context.check_hostname = check_hostname
+                context.verify_mode = ssl.VerifyMode(verify_mode)
+                client = self._clients[key] = ClientTLS(context)
+            return client
+
     def cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ClientTLS:
+    """A client context trusting a :class:`TestCA`, and the last TLS session per server name.
+
+    A new connection offers its host's last session (``session_for``), so it resumes it
+    instead of a full handshake (TLS 1.3 session tickets, sent by the server after the
+    handshake: ``keep`` takes the session once the connection has read some data). Sessions
+    belong to ``context``: Python refuses one from another context.
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self._sessions: dict[str, ssl.SSLSession] = {}
+
+    def session_for(self, hostname: str) -> ssl.SSLSession | None:
+        return self._sessions.get(hostname)
+
+    def keep(self, hostname: str, session: ssl.SSLSession | None) -> bool:
+        """Keep ``session`` for ``hostname`` if it can resume (has a ticket); whether it did."""
+        if session is None or not session.has_ticket:
+            return False
+        if len(self._sessions) >= 1024 and hostname not in self._sessions:
+            self._sessions.clear()  # bounded: one entry per shop name seen
+        self._sessions[hostname] = session
+        return True
 
 
 _shared: TestCA | None = None
@@ -325,7 +379,7 @@ class ServedShopify:
             return self
         handler = type("_BoundHandler", (_Handler,), {"served": self})
         self._server = _TLSServer(
-            (self.host, self._requested_port), handler, self.ca.server_context()
+            (self.host, self._requested_port), handler, self.ca.shared_server_context()
         )
         self._thread = threading.Thread(
             target=self._server.serve_forever,
