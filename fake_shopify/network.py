@@ -345,9 +345,18 @@ def _recv_into(self: ssl.SSLSocket, buffer: Any, nbytes: int | None = None, flag
 
 def _keep_session(connection: ssl.SSLSocket | ssl.SSLObject) -> None:
     """Once a served connection has read data (its TLS 1.3 tickets arrived before it), keep its
-    session for the next connection to the same host."""
+    session for the next connection to the same host, unless it resumed the one kept already.
+
+    Reading ``.session`` is not free: Python copies the session through its DER encoding (a
+    workaround for an OpenSSL bug), about a millisecond with OpenSSL 3, as much as the
+    resumption saves. The kept session's ticket resumes again and again until it expires (the
+    server's tickets are stateless); then a connection makes a full handshake and its session
+    is kept instead.
+    """
     pending = connection.__dict__.get(_RESUME_ATTR)
-    if pending is not None and pending[0].keep(pending[1], connection.session):
+    if pending is None:
+        return
+    if connection.session_reused or pending[0].keep(pending[1], connection.session):
         del connection.__dict__[_RESUME_ATTR]
 
 

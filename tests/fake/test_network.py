@@ -409,6 +409,13 @@ def test_a_new_shop_connection_resumes_the_last_tls_session(fake: FakeShopify) -
 
         with NetworkGuard(serve):
             assert _http_client_get("acme.myshopify.com") == (200, False)
+            kept = ca.client_tls().session_for("acme.myshopify.com")
+            assert kept is not None
+            assert kept.has_ticket
+            assert _http_client_get("acme.myshopify.com") == (200, True)
+            # A connection that resumed leaves the kept session alone (reading a connection's
+            # session costs about as much as resuming saves); its ticket resumes again.
+            assert ca.client_tls().session_for("acme.myshopify.com") is kept
             assert _http_client_get("acme.myshopify.com") == (200, True)
             assert _http_client_get("other.myshopify.com")[1] is False
         with NetworkGuard(serve):  # a new server, the same CA: the ticket still resumes
@@ -419,7 +426,7 @@ def test_a_new_shop_connection_resumes_the_last_tls_session(fake: FakeShopify) -
             assert ca.client_tls().session_for("acme.myshopify.com") is not None
     finally:
         ca.cleanup()
-    assert [e.action for e in fake.journal].count("list_webhooks") == 5
+    assert [e.action for e in fake.journal].count("list_webhooks") == 6
 
 
 def test_asyncio_tls_resumes_the_session_too(fake: FakeShopify) -> None:
