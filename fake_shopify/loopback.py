@@ -1,18 +1,24 @@
 """An HTTP server on a loopback port, run from a background thread.
 
 The common part of the served fake (:class:`fake_shopify.served.ServedShopify`) and the
-harness's served platform API: the standard library's ``ThreadingHTTPServer`` (one daemon
-thread per connection, nothing joined on close) bound to an IPv4 or IPv6 loopback address,
+harness's served platform API: the standard library's ``ThreadingHTTPServer`` (a daemon thread
+per open connection, nothing joined on close) bound to an IPv4 or IPv6 loopback address,
 ``serve_forever`` in a daemon thread, and start / close / ``with`` / ``port``.
+
+A connection's thread is reused: when its connection ends it waits for the next one, so a
+client that opens a connection per call (a ``requests.Session`` per hook call) does not pay a
+thread start, and the accepting thread does not wait for one, per connection. As many threads
+as connections open at once; the idle ones end when the server is closed.
 """
 
 from __future__ import annotations
 
+import queue
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 __all__ = ["LoopbackHTTPServer", "LoopbackService", "is_loopback_host"]
 
@@ -23,7 +29,7 @@ def is_loopback_host(host: str) -> bool:
 
 
 class LoopbackHTTPServer(ThreadingHTTPServer):
-    """``ThreadingHTTPServer`` with daemon connection threads, for IPv4 or IPv6 addresses."""
+    """``ThreadingHTTPServer`` with reused daemon connection threads, for IPv4 or IPv6."""
 
     daemon_threads = True
     block_on_close = False
@@ -31,6 +37,39 @@ class LoopbackHTTPServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, handler)
+        self._jobs: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._workers_lock = threading.Lock()
+        self._idle_workers = 0  # waiting on _jobs, not yet handed a connection
+        self._closed = False
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._workers_lock:
+            if self._idle_workers > 0:
+                self._idle_workers -= 1
+                self._jobs.put((request, client_address))
+                return
+        thread = threading.Thread(
+            target=self._work, args=((request, client_address),), name="loopback-connection"
+        )
+        thread.daemon = True
+        thread.start()
+
+    def _work(self, job: tuple[Any, Any] | None) -> None:
+        while job is not None:
+            self.process_request_thread(*job)  # handles, reports errors, closes the socket
+            with self._workers_lock:
+                if self._closed:
+                    return
+                self._idle_workers += 1
+            job = self._jobs.get()
+
+    def server_close(self) -> None:
+        super().server_close()
+        with self._workers_lock:
+            self._closed = True
+            for _ in range(self._idle_workers):
+                self._jobs.put(None)
+            self._idle_workers = 0
 
     def close_connections(self) -> None:
         """Drop the connections still open (called on close; this server tracks none)."""
