@@ -22,12 +22,11 @@ Run: ``PYTHONPATH=. python bench/bench_graphql.py [--rounds R] [--batch N]``.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+from _baseline import interleaved, prebuilt_client, print_table
 
 from fake_shopify import FakeShopify, ManualClock
 from fake_shopify.graphql import GraphQLOptions
@@ -62,30 +61,16 @@ def _client(executor: str) -> tuple[FakeShopify, httpx.Client]:
     return fake, client
 
 
-def _timed(batch: int, once: Callable[[], object]) -> float:
-    start = time.process_time()
-    for _ in range(batch):
-        once()
-    return (time.process_time() - start) / batch * 1e6
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--batch", type=int, default=100)
     args = parser.parse_args()
 
-    prebuilt = httpx.Response(200, json={"data": {"webhookSubscriptions": {"nodes": []}}})
-    prebuilt_stream = prebuilt.stream
-
-    def prebuilt_handler(request: httpx.Request) -> httpx.Response:
-        prebuilt.stream = prebuilt_stream  # the client wraps the stream on every send
-        return prebuilt
-
     fake, client = _client("plan")
     _, reference = _client("graphql-core")
-    bare = httpx.Client(
-        transport=httpx.MockTransport(prebuilt_handler),
+    bare = prebuilt_client(
+        httpx.Response(200, json={"data": {"webhookSubscriptions": {"nodes": []}}}),
         base_url="https://acme.myshopify.com",
         headers=dict(client.headers),
     )
@@ -121,22 +106,18 @@ def main() -> None:
     assert client.post(GQL, json={"query": LIST}).content == (
         reference.post(GQL, json={"query": LIST}).content
     )
-    for _, once, _ in cases:  # warm-up: imports, schema build, document caches
-        for _ in range(20):
-            once()
-    samples: dict[str, list[float]] = {name: [] for name, _, _ in cases}
-    for _ in range(args.rounds):
-        for name, once, requests in cases:
-            samples[name].append(_timed(args.batch, once) / requests)
-    floor = samples["bare MockTransport"]
+    sends = {name: once for name, once, _ in cases}
+    per_call = {name: requests for name, _, requests in cases}
+    interleaved(sends, rounds=1, n=20)  # warm-up: imports, schema build, document caches
+    samples = interleaved(sends, rounds=args.rounds, n=args.batch, per_call=per_call)
     print(f"{args.rounds} interleaved rounds x {args.batch} requests per case; CPU time")
-    print(f"{'case (per request)':<30}{'median us':>12}{'x bare':>10}")
-    for name, _, _ in cases:
-        ratio = statistics.median(t / b for t, b in zip(samples[name], floor, strict=True))
-        verdict = ""
-        if name == "GraphQL list first:10":
-            verdict = f"  target <= {TARGET}x: {'ok' if ratio <= TARGET else 'MISSED'}"
-        print(f"{name:<30}{statistics.median(samples[name]):>12.1f}{ratio:>9.2f}x{verdict}")
+    base = "bare MockTransport"
+    print_table(
+        samples,
+        {name: base for name in sends if name != base},
+        targets={"GraphQL list first:10": TARGET},
+        width=30,
+    )
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from unittest import mock
 
-import httpx
+from _baseline import bare_round_trip
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,18 +33,6 @@ from harness.targets.python import Integration, load_integration
 DEFAULT_TARGET = "harness.examples.correct.find_or_create"
 FALLBACK_TARGET = str(Path(__file__).resolve().parents[1] / "tests/harness/lifecycle_targets.py")
 TARGET_MS = 10.0
-
-
-def bare_round_trip_us(rounds: int = 2000) -> float:
-    """Median of one request through a bare MockTransport (client reused)."""
-    transport = httpx.MockTransport(lambda request: httpx.Response(200, json={"webhooks": []}))
-    samples = []
-    with httpx.Client(transport=transport) as client:
-        for _ in range(rounds):
-            start = real_monotonic()
-            client.get("https://acme.myshopify.com/admin/api/2025-10/webhooks.json")
-            samples.append((real_monotonic() - start) * 1e6)
-    return statistics.median(samples)
 
 
 def ssl_cache_ratio(integration: Integration, rounds: int) -> tuple[float, float]:
@@ -128,7 +116,7 @@ def main() -> None:
         total_ms = (real_monotonic() - start) * 1000
         cpu_ms = (time.process_time() - cpu_start) * 1000
 
-    bare = bare_round_trip_us()
+    bare = bare_round_trip() * 1e6
     before, after = ssl_cache_ratio(integration, args.ssl_rounds)
     per_example = total_ms / len(inside)
     med = statistics.median(inside)

@@ -12,7 +12,7 @@ Cases, each sending the same mix through a reused ``httpx.Client``:
   REST-only mix.
 
 Figures are medians over ``R`` interleaved rounds of CPU time (``time.process_time``), measured
-in one run; ratios are taken per round, then the median. Targets (issue 14): 1.3x via
+in one run; ratios are taken per round, then the median (``bench/_baseline.py``). Targets (issue 14): 1.3x via
 ``fake.transport()``, 1.5x via respx.
 
 Run: ``PYTHONPATH=. python bench/bench_mix.py [--mixes N] [--rounds R]``.
@@ -21,12 +21,11 @@ Run: ``PYTHONPATH=. python bench/bench_mix.py [--mixes N] [--rounds R]``.
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+from _baseline import interleaved, prebuilt_client, print_table
 
 from fake_shopify import FakeShopify, ManualClock
 
@@ -80,22 +79,11 @@ def _mix(client: httpx.Client, *, graphql: bool) -> Callable[[], None]:
 def _bare_client(headers: dict[str, str]) -> httpx.Client:
     created = httpx.Response(201, json={"webhook": {"id": 1, "topic": "orders/create"}})
     other = httpx.Response(200, json={"count": 5})
-    streams = {id(created): created.stream, id(other): other.stream}
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        # One prebuilt response per shape; its stream is reset because the client wraps it.
-        response = created if request.method == "POST" and "webhooks" in request.url.path else other
-        response.stream = streams[id(response)]
-        return response
+    def pick(request: httpx.Request) -> int:  # one prebuilt response per shape
+        return 0 if request.method == "POST" and "webhooks" in request.url.path else 1
 
-    return httpx.Client(transport=httpx.MockTransport(handler), headers=headers)
-
-
-def _timed(once: Callable[[], None], n: int) -> float:
-    start = time.process_time()
-    for _ in range(n):
-        once()
-    return (time.process_time() - start) / n
+    return prebuilt_client(created, other, pick=pick, headers=headers)
 
 
 def main() -> None:
@@ -118,22 +106,12 @@ def main() -> None:
         "transport REST": _mix(via_transport, graphql=False),
         "respx REST": _mix(via_respx, graphql=False),
     }
-    for name, once in cases.items():  # warm-up: imports, caches, document plans
-        if name.startswith("respx"):
-            with fake_rx.intercept():
-                _timed(once, 5)
-        else:
-            _timed(once, 5)
+    # Interception patches every client: on for the respx cases only.
+    around = {name: fake_rx.intercept for name in cases if name.startswith("respx")}
+    interleaved(cases, rounds=1, n=5, around=around)  # warm-up: imports, caches, document plans
     journal_before = fake_mt.journal.total, fake_rx.journal.total
 
-    samples: dict[str, list[float]] = {name: [] for name in cases}
-    for _ in range(args.rounds):
-        for name, once in cases.items():
-            if name.startswith("respx"):
-                with fake_rx.intercept():  # it patches every client: on for this case only
-                    samples[name].append(_timed(once, args.mixes))
-            else:
-                samples[name].append(_timed(once, args.mixes))
+    samples = interleaved(cases, rounds=args.rounds, n=args.mixes, around=around)
     # Each case went where it should: the fakes served their cases, the baseline neither.
     assert fake_mt.journal.total > journal_before[0]
     assert fake_rx.journal.total > journal_before[1]
@@ -143,26 +121,19 @@ def main() -> None:
         f"{args.rounds} rounds x {args.mixes} mixes per case (6 requests per mix, 5 without "
         "GraphQL); CPU time"
     )
-    print(f"{'case':>26}  {'median/mix':>10}  {'ratio (median of rounds)':>24}")
-    for name in cases:
-        base = "bare" if "REST" not in name else "bare REST"
-        ratios = [t / b for t, b in zip(samples[name], samples[base], strict=True)]
-        ratio = statistics.median(ratios)
-        verdict = ""
-        kind = name.split()[0]
-        if kind in TARGETS and "REST" not in name:
-            ok = ratio <= TARGETS[kind]
-            verdict = f"target <= {TARGETS[kind]}x: {'ok' if ok else 'MISSED'}"
-        label = {
+    print_table(
+        samples,
+        {name: "bare REST" if "REST" in name else "bare" for name in cases if "bare" not in name},
+        labels={
             "bare": "bare MockTransport",
             "transport": "fake.transport()",
             "respx": "fake.intercept() respx",
             "bare REST": "bare, REST only",
             "transport REST": "fake.transport(), REST",
             "respx REST": "respx, REST only",
-        }[name]
-        median_us = statistics.median(samples[name]) * 1e6
-        print(f"{label:>26}  {median_us:8.0f}us  {ratio:23.2f}x  {verdict}")
+        },
+        targets=TARGETS,
+    )
 
 
 if __name__ == "__main__":

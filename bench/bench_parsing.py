@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import argparse
 import functools
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+from _baseline import interleaved, prebuilt_client, print_table
 
 import fake_shopify
 from fake_shopify import FakeShopify, ManualClock
@@ -32,13 +31,6 @@ GQL = f"{SHOP}/admin/api/2026-10/graphql.json"
 DETAIL = "query D($id: ID!) { webhookSubscription(id: $id) { id topic uri createdAt } }"
 LIST = """query L { webhookSubscriptions(first: 10) { nodes { ...W } pageInfo { hasNextPage } } }
 fragment W on WebhookSubscription { id topic uri format includeFields }"""
-
-
-def _timed(send: Callable[[], object], n: int) -> float:
-    start = time.process_time()
-    for _ in range(n):
-        send()
-    return (time.process_time() - start) / n
 
 
 def main() -> None:
@@ -56,14 +48,7 @@ def main() -> None:
         for i in range(10)
     ]
     headers = {"X-Shopify-Access-Token": token}
-    prebuilt = httpx.Response(200, json={"webhook": {"id": 1}})
-    prebuilt_stream = prebuilt.stream
-
-    def prebuilt_handler(request: httpx.Request) -> httpx.Response:
-        prebuilt.stream = prebuilt_stream  # see bench_fake.py: reused responses nest streams
-        return prebuilt
-
-    bare = httpx.Client(transport=httpx.MockTransport(prebuilt_handler), headers=headers)
+    bare = prebuilt_client(httpx.Response(200, json={"webhook": {"id": 1}}), headers=headers)
     client = httpx.Client(transport=fake.transport(), headers=headers)
     put_url = f"{SHOP}/admin/api/2026-10/webhooks/{hooks[0].id}.json"
     put_body = {"webhook": {"address": "https://h.example/0", "fields": ["id", "note"]}}
@@ -78,30 +63,16 @@ def main() -> None:
     assert "errors" not in client.post(GQL, json=detail).json()
     assert "errors" not in client.post(GQL, json={"query": LIST}).json()
 
-    samples: dict[str, list[float]] = {name: [] for name in cases}
-    ratios: dict[str, list[float]] = {name: [] for name in cases if name != "bare"}
-    for _ in range(args.rounds):
-        base = _timed(cases["bare"], args.requests)
-        samples["bare"].append(base)
-        for name, send in cases.items():
-            if name == "bare":
-                continue
-            took = _timed(send, args.requests)
-            samples[name].append(took)
-            ratios[name].append(took / base)
+    samples = interleaved(cases, rounds=args.rounds, n=args.requests)
     print(
         f"fake_shopify from {fake_shopify.__file__}; {args.rounds} rounds x {args.requests} "
         "requests per case"
     )
-    print(f"{'case':>26}  {'median':>9}  {'ratio (median of rounds)':>24}")
-    print(
-        f"{'bare MockTransport':>26}  {statistics.median(samples['bare']) * 1e6:7.1f}us  {1:23.2f}x"
+    print_table(
+        samples,
+        {name: "bare" for name in cases if name != "bare"},
+        labels={"bare": "bare MockTransport"},
     )
-    for name, values in ratios.items():
-        print(
-            f"{name:>26}  {statistics.median(samples[name]) * 1e6:7.1f}us  "
-            f"{statistics.median(values):23.2f}x"
-        )
 
 
 if __name__ == "__main__":

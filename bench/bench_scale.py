@@ -20,11 +20,13 @@ Run: ``PYTHONPATH=. python bench/bench_scale.py [--rounds R] [--sizes 250,2500,2
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from datetime import UTC, datetime
 
 import httpx
+from _baseline import prebuilt_client, timed
 
 from fake_shopify import FakeShopify, ManualClock
 
@@ -92,23 +94,13 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    bare_response = httpx.Response(200, json={"webhooks": []})
-    bare_stream = bare_response.stream
-
-    def bare_handler(request: httpx.Request) -> httpx.Response:
-        bare_response.stream = bare_stream
-        return bare_response
-
-    bare = httpx.Client(transport=httpx.MockTransport(bare_handler))
+    bare = prebuilt_client(httpx.Response(200, json={"webhooks": []}))
     seeding: dict[int, list[float]] = {n: [] for n in sizes}
     rest: dict[int, list[float]] = {n: [] for n in sizes}
     graphql: dict[int, list[float]] = {n: [] for n in sizes}
     floor: list[float] = []
     for _ in range(args.rounds):
-        start = time.process_time()
-        for _ in range(50):
-            bare.get(f"{BASE}/webhooks.json?limit=250")
-        floor.append((time.process_time() - start) / 50)
+        floor.append(timed(functools.partial(bare.get, f"{BASE}/webhooks.json?limit=250"), 50))
         for n in sizes:  # interleaved: each round measures every size
             fake, token = _fake()
             seeding[n].append(_seed(fake, n))

@@ -15,12 +15,11 @@ import argparse
 import functools
 import http.client
 import socket
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
+from _baseline import WALL, interleaved, prebuilt_client, print_table
 
 from fake_shopify import FakeShopify, ManualClock
 from fake_shopify.served import ServedShopify
@@ -42,28 +41,14 @@ def _fake() -> tuple[FakeShopify, dict[str, str]]:
     return fake, {"X-Shopify-Access-Token": token}
 
 
-def _timed(send: Callable[[], object], n: int) -> float:
-    start = time.perf_counter()
-    for _ in range(n):
-        send()
-    return (time.perf_counter() - start) / n
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=100, help="requests per case per round")
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
 
-    prebuilt = httpx.Response(200, json={"count": 5})
-    prebuilt_stream = prebuilt.stream
-
-    def prebuilt_handler(request: httpx.Request) -> httpx.Response:
-        prebuilt.stream = prebuilt_stream
-        return prebuilt
-
     fake_local, headers = _fake()
-    bare = httpx.Client(transport=httpx.MockTransport(prebuilt_handler), headers=headers)
+    bare = prebuilt_client(httpx.Response(200, json={"count": 5}), headers=headers)
     in_process = httpx.Client(transport=fake_local.transport(), headers=headers)
     fake_served, served_headers = _fake()
     with ServedShopify(fake_served) as served:
@@ -88,20 +73,12 @@ def main() -> None:
         assert wire_get().json() == {"count": 5}
 
         cases: dict[str, Callable[[], object]] = {
+            "bare MockTransport": functools.partial(bare.get, URL),
             "in-process fake.transport()": functools.partial(in_process.get, URL),
             "served, http.client keep-alive": stdlib_get,
             "served, httpx.Client keep-alive": wire_get,
         }
-        base: list[float] = []
-        samples: dict[str, list[float]] = {name: [] for name in cases}
-        ratios: dict[str, list[float]] = {name: [] for name in cases}
-        for _ in range(args.rounds):
-            b = _timed(functools.partial(bare.get, URL), args.requests)
-            base.append(b)
-            for name, send in cases.items():
-                took = _timed(send, args.requests)
-                samples[name].append(took)
-                ratios[name].append(took / b)
+        samples = interleaved(cases, rounds=args.rounds, n=args.requests, clock=WALL)
         conn.close()
         wire.close()
     assert fake_served.journal.total >= args.rounds * args.requests * 2
@@ -110,14 +87,12 @@ def main() -> None:
         f"{args.rounds} rounds x {args.requests} requests per case; GET webhooks/count.json; "
         "wall-clock medians"
     )
-    print(f"{'case':>34}  {'median':>9}  {'ratio (median of rounds)':>24}")
-    print(f"{'bare MockTransport':>34}  {statistics.median(base) * 1e6:7.1f}us  {1.0:23.2f}x")
-    for name in cases:
-        ratio = statistics.median(ratios[name])
-        note = ""
-        if name == "served, http.client keep-alive":
-            note = f"  target <= {TARGET}x: {'ok' if ratio <= TARGET else 'MISSED'}"
-        print(f"{name:>34}  {statistics.median(samples[name]) * 1e6:7.1f}us  {ratio:23.2f}x{note}")
+    print_table(
+        samples,
+        {name: "bare MockTransport" for name in cases if name != "bare MockTransport"},
+        targets={"served, http.client keep-alive": TARGET},
+        width=34,
+    )
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-import httpx
+from _baseline import bare_round_trip
 
 from harness.check import check
 from harness.runtime import watch
@@ -37,14 +37,6 @@ from harness.supervise.supervisor import Channel, StatusWatcher
 from harness.targets.python import load_integration
 
 TARGET = "harness.examples.correct.find_or_create"
-
-
-def _mock_round_trip(n: int = 2000) -> float:
-    client = httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200, json={})))
-    start = time.perf_counter()
-    for _ in range(n):
-        client.get("https://x.myshopify.com/admin/api/2024-07/shop.json")
-    return (time.perf_counter() - start) / n
 
 
 def _timed(fn: Callable[[], object]) -> float:
@@ -101,7 +93,7 @@ def main() -> None:
 
     mock, fork, plain, sup, bare_h, watched_h, announce = [], [], [], [], [], [], []
     for r in range(args.rounds):
-        mock.append(_mock_round_trip())
+        mock.append(bare_round_trip())
         fork.append(_timed(empty))
         # Alternate the order so a drift of the machine's load favours neither.
         if r % 2:

@@ -11,7 +11,9 @@ it is active:
 * ``ssl.SSLContext.wrap_socket``/``wrap_bio`` for a shop's name on a connection to the served
   fake use a context that trusts the run-time test CA and nothing else (the caller's own
   verification settings kept); every other TLS connection keeps the caller's context, so the
-  test CA is trusted for those connections only;
+  test CA is trusted for those connections only. That context is the test CA's, shared by every
+  guard: a new connection offers the last TLS session of its host name and resumes it (a TLS
+  1.3 ticket), as a client that keeps its sessions would;
 * a connection or lookup of any other host that is not loopback fails at once with
   :class:`NetworkBlockedError`, naming the host, the port and the calling stack; nothing is
   sent. Each one is kept in :attr:`NetworkGuard.blocked`, so a test whose code swallowed the
@@ -43,7 +45,7 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from fake_shopify.served import ServedShopify
+    from fake_shopify.served import ClientTLS, ServedShopify
 
 __all__ = [
     "BlockedConnection",
@@ -128,6 +130,7 @@ _real_sendall = ssl.SSLSocket.sendall
 _real_recv_into = ssl.SSLSocket.recv_into
 _ORIGIN_ATTR = "_fake_shopify_origin_port"
 _SERVED_ATTR = "_fake_shopify_served"
+_RESUME_ATTR = "_fake_shopify_resume"  # (ClientTLS, host name) until its session is kept
 _real_bio_write = ssl.SSLObject.write
 _real_bio_read = ssl.SSLObject.read
 _real_bio_handshake = ssl.SSLObject.do_handshake
@@ -336,7 +339,36 @@ def _recv_into(self: ssl.SSLSocket, buffer: Any, nbytes: int | None = None, flag
         raise
     if received == 0 and port is not None:
         _deliver_crash(self, port)
+    _keep_session(self)
     return received
+
+
+def _keep_session(connection: ssl.SSLSocket | ssl.SSLObject) -> None:
+    """Once a served connection has read data (its TLS 1.3 tickets arrived before it), keep its
+    session for the next connection to the same host, unless it resumed the one kept already.
+
+    Reading ``.session`` is not free: Python copies the session through its DER encoding (a
+    workaround for an OpenSSL bug), about a millisecond with OpenSSL 3, as much as the
+    resumption saves. The kept session's ticket resumes again and again until it expires (the
+    server's tickets are stateless); then a connection makes a full handshake and its session
+    is kept instead.
+    """
+    pending = connection.__dict__.get(_RESUME_ATTR)
+    if pending is None:
+        return
+    if connection.session_reused or pending[0].keep(pending[1], connection.session):
+        del connection.__dict__[_RESUME_ATTR]
+
+
+def _offer_session(
+    client: ClientTLS, hostname: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> None:
+    """Offer ``hostname``'s last session, unless the caller passed one (``session`` is the
+    fifth argument of both ``wrap_socket`` and ``wrap_bio``)."""
+    if len(args) < 5 and kwargs.get("session") is None:
+        session = client.session_for(hostname)
+        if session is not None:
+            kwargs["session"] = session
 
 
 def _deliver_crash(sock: ssl.SSLSocket, port: int) -> None:
@@ -352,7 +384,7 @@ def _deliver_crash(sock: ssl.SSLSocket, port: int) -> None:
             raise crash
 
 
-def _shop_context(context: ssl.SSLContext, server_hostname: object) -> ssl.SSLContext | None:
+def _shop_client(context: ssl.SSLContext, server_hostname: object) -> ClientTLS | None:
     if not is_shop_host(server_hostname):
         return None
     guard = _server_guard()
@@ -406,11 +438,13 @@ def _wrap_socket(self: ssl.SSLContext, sock: socket.socket, *args: Any, **kwargs
     hostname = kwargs.get("server_hostname", args[3] if len(args) > 3 else None)
     server_side = kwargs.get("server_side", args[0] if args else False)
     if not server_side and hostname is not None:
-        context = _shop_context(self, hostname)
-        if context is not None and _peer_is_served(sock):
-            wrapped = _real_wrap_socket(context, sock, *args, **kwargs)
+        client = _shop_client(self, hostname)
+        if client is not None and _peer_is_served(sock):
+            _offer_session(client, hostname, args, kwargs)
+            wrapped = _real_wrap_socket(client.context, sock, *args, **kwargs)
             with contextlib.suppress(OSError, AttributeError):
                 setattr(wrapped, _ORIGIN_ATTR, wrapped.getsockname()[1])
+            wrapped.__dict__[_RESUME_ATTR] = (client, hostname)
             return wrapped
     _flush_deferred(self)
     return _real_wrap_socket(self, sock, *args, **kwargs)
@@ -421,11 +455,13 @@ def _wrap_bio(self: ssl.SSLContext, *args: Any, **kwargs: Any) -> Any:
     hostname = kwargs.get("server_hostname", args[3] if len(args) > 3 else None)
     server_side = kwargs.get("server_side", args[2] if len(args) > 2 else False)
     if not server_side and hostname is not None:
-        context = _shop_context(self, hostname)
-        if context is not None:
-            wrapped = _real_wrap_bio(context, *args, **kwargs)
+        client = _shop_client(self, hostname)
+        if client is not None:
+            _offer_session(client, hostname, args, kwargs)
+            wrapped = _real_wrap_bio(client.context, *args, **kwargs)
             with contextlib.suppress(AttributeError):
                 setattr(wrapped, _SERVED_ATTR, True)
+                wrapped.__dict__[_RESUME_ATTR] = (client, hostname)
             _connecting.clear()  # the connect that led here is done (approximate, bounded)
             _awaiting[id(wrapped)] = _real_monotonic()  # the handshake is next
             return wrapped
@@ -481,6 +517,7 @@ def _bio_read(self: ssl.SSLObject, len: int = 1024, buffer: Any = None) -> Any:
         raise
     if getattr(self, _SERVED_ATTR, False):
         _awaiting.pop(id(self), None)  # an answer (or the end of the connection) arrived
+        _keep_session(self)
     return got
 
 
@@ -554,7 +591,6 @@ class NetworkGuard:
         self._on_blocked = on_blocked
         self.check_on_exit = check_on_exit
         self.blocked: list[BlockedConnection] = []
-        self._contexts: dict[tuple[bool, int], ssl.SSLContext] = {}
         self._served_lock = threading.Lock()
         # Local port of an in-process connection to the served fake -> the sender's context.
         self._origins: dict[int, contextvars.Context] = {}
@@ -583,19 +619,14 @@ class NetworkGuard:
             return self._origins.get(client_address[1])
         return None  # pragma: no cover - TCP peers are tuples
 
-    def _trusting(self, context: ssl.SSLContext) -> ssl.SSLContext:
+    def _trusting(self, context: ssl.SSLContext) -> ClientTLS:
         """A client context like ``context`` (verification on or off) that trusts only the
-        served fake's test CA."""
+        served fake's test CA, with the sessions its earlier connections were given. It is
+        the CA's, so it outlives the guard: a later guard's connections resume them too."""
         assert self._served is not None
-        key = (context.check_hostname, int(context.verify_mode))
-        trusted = self._contexts.get(key)
-        if trusted is None:
-            trusted = self._served.client_context()
-            _flush_deferred(trusted)  # made while the guard defers CA loading: load it now
-            trusted.check_hostname = context.check_hostname
-            trusted.verify_mode = context.verify_mode
-            self._contexts[key] = trusted
-        return trusted
+        client = self._served.ca.client_tls(context.check_hostname, context.verify_mode)
+        _flush_deferred(client.context)  # made while a guard defers CA loading: load it now
+        return client
 
     def _blocked(self, blocked: BlockedConnection) -> None:
         self.blocked.append(blocked)

@@ -37,9 +37,8 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Protocol
 
 import httpx
@@ -47,6 +46,7 @@ import trustme
 
 from fake_shopify.errors import UnservedRequestError
 from fake_shopify.faults import Latency, LostResponse, Raise, TransportError, fault_of
+from fake_shopify.loopback import LoopbackHTTPServer, LoopbackService, is_loopback_host
 
 
 class Handles(Protocol):
@@ -55,7 +55,7 @@ class Handles(Protocol):
     def handle(self, request: httpx.Request) -> httpx.Response: ...
 
 
-__all__ = ["Handles", "ServedShopify", "TestCA", "shared_ca"]
+__all__ = ["ClientTLS", "Handles", "ServedShopify", "TestCA", "shared_ca"]
 
 _HOP_BY_HOP = frozenset({b"content-length", b"transfer-encoding", b"connection", b"keep-alive"})
 _LINGER_RESET = struct.pack("ii", 1, 0)
@@ -77,6 +77,9 @@ class TestCA:
         self._dir = Path(tempfile.mkdtemp(prefix="lifecycle-harness-ca-"))
         self.ca_cert_path = self._dir / "ca.pem"
         self.ca_cert_path.write_bytes(self.ca_pem)
+        self._lock = threading.Lock()
+        self._server_context: ssl.SSLContext | None = None
+        self._clients: dict[tuple[bool, int], ClientTLS] = {}
 
     def issue(self, *hostnames: str) -> trustme.LeafCert:
         """Another certificate signed by this CA (tests of trust scoping)."""
@@ -87,13 +90,64 @@ class TestCA:
         self._cert.configure_cert(context)
         return context
 
+    def shared_server_context(self) -> ssl.SSLContext:
+        """One server context for every server of this CA, made on first use.
+
+        Loading the certificate chain costs milliseconds, and the session ticket keys belong
+        to the context: a TLS session one of this CA's servers issued resumes on another.
+        """
+        with self._lock:
+            if self._server_context is None:
+                self._server_context = self.server_context()
+            return self._server_context
+
     def client_context(self) -> ssl.SSLContext:
         """A client context that trusts this CA only."""
         context = ssl.create_default_context(cadata=self.ca_pem.decode("ascii"))
         return context
 
+    def client_tls(
+        self, check_hostname: bool = True, verify_mode: int = ssl.CERT_REQUIRED
+    ) -> ClientTLS:
+        """The one :class:`ClientTLS` of this CA with these verification settings."""
+        key = (check_hostname, int(verify_mode))
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                context = self.client_context()
+                context.check_hostname = check_hostname
+                context.verify_mode = ssl.VerifyMode(verify_mode)
+                client = self._clients[key] = ClientTLS(context)
+            return client
+
     def cleanup(self) -> None:
         shutil.rmtree(self._dir, ignore_errors=True)
+
+
+class ClientTLS:
+    """A client context trusting a :class:`TestCA`, and the last TLS session per server name.
+
+    A new connection offers its host's last session (``session_for``), so it resumes it
+    instead of a full handshake (TLS 1.3 session tickets, sent by the server after the
+    handshake: ``keep`` takes the session once the connection has read some data). Sessions
+    belong to ``context``: Python refuses one from another context.
+    """
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self.context = context
+        self._sessions: dict[str, ssl.SSLSession] = {}
+
+    def session_for(self, hostname: str) -> ssl.SSLSession | None:
+        return self._sessions.get(hostname)
+
+    def keep(self, hostname: str, session: ssl.SSLSession | None) -> bool:
+        """Keep ``session`` for ``hostname`` if it can resume (has a ticket); whether it did."""
+        if session is None or not session.has_ticket:
+            return False
+        if len(self._sessions) >= 1024 and hostname not in self._sessions:
+            self._sessions.clear()  # bounded: one entry per shop name seen
+        self._sessions[hostname] = session
+        return True
 
 
 _shared: TestCA | None = None
@@ -236,11 +290,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
 
 
-class _TLSServer(ThreadingHTTPServer):
+class _TLSServer(LoopbackHTTPServer):
     """The stdlib threading server; the TLS handshake runs in the connection's own thread."""
-
-    daemon_threads = True
-    block_on_close = False
 
     def __init__(
         self,
@@ -248,7 +299,6 @@ class _TLSServer(ThreadingHTTPServer):
         handler: type[BaseHTTPRequestHandler],
         context: ssl.SSLContext,
     ) -> None:
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, handler)
         self.tls = context
         self.connections: set[socket.socket] = set()
@@ -280,12 +330,14 @@ class _TLSServer(ThreadingHTTPServer):
                 connection.shutdown(socket.SHUT_RDWR)
 
 
-class ServedShopify:
+class ServedShopify(LoopbackService):
     """``fake`` served on ``host:port`` (``port=0``: a free port) over TLS with a test CA.
 
     Use as a context manager, or ``start()`` / ``close()``. ``address`` and ``port`` are the
     bound address; ``ca_cert_path`` / ``ca_pem`` the CA a client trusts for these connections.
     """
+
+    _what = "ServedShopify"
 
     def __init__(
         self,
@@ -298,7 +350,7 @@ class ServedShopify:
     ) -> None:
         if latency_scale < 0:
             raise ValueError(f"latency_scale must be >= 0, got {latency_scale}")
-        if not _is_loopback(host):
+        if not is_loopback_host(host):
             raise ValueError(
                 f"ServedShopify serves on loopback only (127.0.0.1, ::1, localhost); got {host!r}"
             )
@@ -314,50 +366,23 @@ class ServedShopify:
         self._requested_port = port
         self._own_ca = ca is None
         self.ca = ca if ca is not None else TestCA()
-        self._server: _TLSServer | None = None
-        self._thread: threading.Thread | None = None
         self._urls: dict[tuple[str, str], httpx.URL] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> ServedShopify:
-        if self._server is not None:
-            return self
+    def _make_server(self) -> _TLSServer:
         handler = type("_BoundHandler", (_Handler,), {"served": self})
-        self._server = _TLSServer(
-            (self.host, self._requested_port), handler, self.ca.server_context()
+        return _TLSServer(
+            (self.host, self._requested_port), handler, self.ca.shared_server_context()
         )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"fake-shopify-served:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+
+    def _thread_name(self) -> str:
+        return f"fake-shopify-served:{self.port}"
 
     def close(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.close_connections()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        super().close()
         if self._own_ca:
             self.ca.cleanup()
-
-    def __enter__(self) -> ServedShopify:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _url(self, host: str, target: str) -> httpx.URL:
         # Parsing a URL is a third of the server's own cost per request: memoised, bounded.
@@ -373,14 +398,7 @@ class ServedShopify:
 
     @property
     def address(self) -> tuple[str, int]:
-        if self._server is None:
-            raise RuntimeError("ServedShopify is not started (use start() or a with block)")
-        bound = self._server.server_address
-        return (self.host, int(bound[1]))
-
-    @property
-    def port(self) -> int:
-        return self.address[1]
+        return (self.host, self.port)
 
     @property
     def ca_cert_path(self) -> Path:
@@ -401,7 +419,3 @@ class ServedShopify:
     def __repr__(self) -> str:
         where = f"{self.host}:{self.port}" if self._server is not None else "not started"
         return f"<ServedShopify {where} {self.fake!r}>"
-
-
-def _is_loopback(host: str) -> bool:
-    return host in {"127.0.0.1", "::1", "localhost"} or host.startswith("127.")

@@ -25,14 +25,12 @@ import itertools
 import json
 import re
 import secrets
-import socket
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
 
+from fake_shopify.loopback import LoopbackHTTPServer, LoopbackService, is_loopback_host
 from harness.runtime.errors import ApiError, InvalidPayloadError, UnauthorizedError
 from harness.runtime.store import State, StateStore
 
@@ -123,12 +121,14 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
 
-class ServedPlatformAPI:
+class ServedPlatformAPI(LoopbackService):
     """``store`` served at ``url`` (``http://127.0.0.1:PORT``; ``port=0`` picks a free one).
 
     ``token`` is the bearer token clients must send (``BP_TOKEN``; generated when omitted).
     ``calls`` is the store's own record of calls (``store.calls``).
     """
+
+    _what = "ServedPlatformAPI"
 
     def __init__(
         self,
@@ -139,7 +139,7 @@ class ServedPlatformAPI:
         port: int = 0,
         on_abort: Callable[[BaseException], None] | None = None,
     ) -> None:
-        if host not in {"127.0.0.1", "::1", "localhost"} and not host.startswith("127."):
+        if not is_loopback_host(host):
             raise ValueError(
                 f"ServedPlatformAPI serves on loopback only (127.0.0.1, ::1, localhost); got {host!r}"
             )
@@ -147,62 +147,18 @@ class ServedPlatformAPI:
         self.token = token if token is not None else f"bp_pat_harness_{secrets.token_hex(12)}"
         self.host = host
         self._requested_port = port
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self._error_ids = itertools.count(1)
         self.errors: list[BaseException] = []
         self.on_abort = on_abort
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def start(self) -> ServedPlatformAPI:
-        if self._server is not None:
-            return self
+    def _make_server(self) -> LoopbackHTTPServer:
         handler = type("_BoundPlatformHandler", (_Handler,), {"api": self})
-        server_class = type(
-            "_PlatformServer",
-            (ThreadingHTTPServer,),
-            {
-                "daemon_threads": True,
-                "block_on_close": False,
-                "address_family": socket.AF_INET6 if ":" in self.host else socket.AF_INET,
-            },
-        )
-        self._server = server_class((self.host, self._requested_port), handler)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="platform-api-served",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+        return LoopbackHTTPServer((self.host, self._requested_port), handler)
 
-    def close(self) -> None:
-        server, self._server = self._server, None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> ServedPlatformAPI:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-    @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("ServedPlatformAPI is not started (use start() or a with block)")
-        return int(self._server.server_address[1])
+    def _thread_name(self) -> str:
+        return "platform-api-served"
 
     @property
     def url(self) -> str:

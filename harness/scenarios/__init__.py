@@ -17,7 +17,9 @@ targets, the runtime and ``harness.common``; never reports, the command line or 
 
 from __future__ import annotations
 
-from harness.scenarios.library import (
+from harness.scenarios.library import discover, library_dir, load_library
+from harness.scenarios.loader import load_scenario, loads_scenario
+from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
     STRICTNESS_LEVELS,
@@ -30,20 +32,13 @@ from harness.scenarios.library import (
     ScenarioSchemaError,
     ScenarioSyntaxError,
     ScenarioVersionError,
-    ScenarioWriteError,
     SeedState,
     SeedSubscription,
     WorldDecl,
-    discover,
-    dumps_scenario,
-    library_dir,
-    load_library,
-    load_scenario,
-    loads_scenario,
     placeholder,
     placeholder_value,
-    write_scenario,
 )
+from harness.scenarios.writer import ScenarioWriteError, dumps_scenario, write_scenario
 
 __all__ = [
     "FORMAT_VERSION",

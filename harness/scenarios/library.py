@@ -1,9 +1,9 @@
 """Scenario files: a named, versioned step sequence with its world, configuration and
 expectations, replayed deterministically by the simulator (docs/architecture.md, issue 4).
 
-The format is documented in ``scenarios/README.md``. This module is the front door: reading
-(``load_scenario``, ``loads_scenario``, ``discover``), writing (``dumps_scenario``,
-``write_scenario``), the shipped library (``library_dir``, ``load_library``) and replay.
+Discovery of scenario files (``discover``) and the shipped library (``library_dir``,
+``load_library``). The front door for reading, writing and the library is the package,
+``harness.scenarios``.
 """
 
 from __future__ import annotations
@@ -11,57 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from harness.scenarios.loader import load_scenario, loads_scenario
-from harness.scenarios.model import (
-    FORMAT_VERSION,
-    PROPERTY_IDS,
-    STRICTNESS_LEVELS,
-    Expect,
-    Scenario,
-    ScenarioError,
-    ScenarioOptions,
-    ScenarioProblem,
-    ScenarioSchemaError,
-    ScenarioSyntaxError,
-    ScenarioVersionError,
-    SeedState,
-    SeedSubscription,
-    WorldDecl,
-    placeholder,
-    placeholder_value,
-)
-from harness.scenarios.writer import ScenarioWriteError, dumps_scenario, write_scenario
+from harness.scenarios.loader import load_scenario
+from harness.scenarios.model import SUFFIX, Scenario, ScenarioError
 
-SUFFIX = ".scenario.yaml"
-"""Scenario files are named ``<name>.scenario.yaml``."""
-
-__all__ = [
-    "FORMAT_VERSION",
-    "PROPERTY_IDS",
-    "STRICTNESS_LEVELS",
-    "SUFFIX",
-    "Expect",
-    "Scenario",
-    "ScenarioError",
-    "ScenarioOptions",
-    "ScenarioProblem",
-    "ScenarioSchemaError",
-    "ScenarioSyntaxError",
-    "ScenarioVersionError",
-    "ScenarioWriteError",
-    "SeedState",
-    "SeedSubscription",
-    "WorldDecl",
-    "discover",
-    "dumps_scenario",
-    "library_dir",
-    "load_library",
-    "load_scenario",
-    "loads_scenario",
-    "placeholder",
-    "placeholder_value",
-    "write_scenario",
-]
+__all__ = ["SUFFIX", "discover", "library_dir", "load_library"]
 
 
 def discover(paths: Iterable[str | Path]) -> list[Path]:

@@ -37,11 +37,12 @@ from fake_shopify.faults import (
     TransportErrorKind,
     unknown_action_message,
 )
-from fake_shopify.routes import ROUTES
+from fake_shopify.faults import known_actions as fake_known_actions
 from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
     STRICTNESS_LEVELS,
+    SUFFIX,
     Expect,
     Scenario,
     ScenarioOptions,
@@ -97,24 +98,15 @@ HOOK_KINDS = ("register", "unregister", "configure")
 _MAX_BOTS = 50  # tenants; more would only make a replay slow, never reveal more
 _MAX_SHOPS = 50
 _MAX_CROWD = 5000  # 20 pages of the list endpoint at its 250 maximum
-GRAPHQL_ROOT_FIELDS: tuple[str, ...] = (
-    "currentAppInstallation",
-    "shop",
-    "webhookSubscription",
-    "webhookSubscriptionCreate",
-    "webhookSubscriptionDelete",
-    "webhookSubscriptionUpdate",
-    "webhookSubscriptions",
-    "webhookSubscriptionsCount",
-)
-"""The root fields of the fake's GraphQL schema (a test keeps this list equal to it)."""
 
-KNOWN_ACTIONS: tuple[str, ...] = (
-    *sorted({route.action for route in ROUTES}),
-    *GRAPHQL_ROOT_FIELDS,
-)
-"""What ``match.action`` may name: a REST route's action, ``graphql``, or a GraphQL root field
-(any capitalised name is taken as a GraphQL operation name, which the file's author chose)."""
+
+def known_actions() -> tuple[str, ...]:
+    """What ``match.action`` may name, as the fake decides it (``fake_shopify.faults``): a REST
+    route's action, ``graphql``, or a GraphQL root field of any version (the introspection
+    fields, which the fake accepts too, left out of messages). Any capitalised name is taken as
+    a GraphQL operation name, which the file's author chose."""
+    return tuple(action for action in fake_known_actions() if not action.startswith("__"))
+
 
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """LibYAML's parser when PyYAML has it (ten times faster) for the limit check's pass."""
@@ -173,9 +165,8 @@ def loads_scenario(
     except yaml.YAMLError as exc:  # e.g. a reader error: bytes that are not text
         raise ScenarioSyntaxError(ScenarioProblem(source, 1, 1, f"not valid YAML: {exc}")) from None
     reader = _Reader(source)
-    suffix = ".scenario.yaml"
-    if file_name is not None and file_name.endswith(suffix):
-        reader.expected_name = file_name[: -len(suffix)]
+    if file_name is not None and file_name.endswith(SUFFIX):
+        reader.expected_name = file_name[: -len(SUFFIX)]
     return reader.scenario(root)
 
 
@@ -1146,12 +1137,14 @@ class _Reader:
         )
         action = self.string(fields["action"], "the matched action") if "action" in fields else None
         if isinstance(action, str) and unknown_action_message(action) is not None:
-            # The fake's own rule (fake_shopify.faults), checked here so a misspelt action is an error at its line, not a fault that
-            # never fires (or the fake's own usage error during replay).
+            # The fake's own rule (fake_shopify.faults), checked here so a misspelt action is an
+            # error at its line, not a fault that never fires (or the fake's own usage error
+            # during replay).
+            known = known_actions()
             action = self.problem(
                 fields["action"],
-                f"unknown action {action!r} in a fault match{self.suggest(action, KNOWN_ACTIONS)}"
-                f"; valid: {_choices(KNOWN_ACTIONS)}, or a GraphQL operation name (capitalised, "
+                f"unknown action {action!r} in a fault match{self.suggest(action, known)}"
+                f"; valid: {_choices(known)}, or a GraphQL operation name (capitalised, "
                 "e.g. CreateWebhook)",
             )
         shop = self.string(fields["shop"], "the matched shop handle") if "shop" in fields else None

@@ -26,6 +26,9 @@ from harness.steps import Step
 FORMAT_VERSION = 1
 """The newest scenario-file format this harness reads and the one it writes."""
 
+SUFFIX = ".scenario.yaml"
+"""Scenario files are named ``<name>.scenario.yaml``."""
+
 PROPERTY_IDS: tuple[str, ...] = (
     "idempotent",
     "convergent",

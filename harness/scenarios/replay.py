@@ -27,6 +27,7 @@ from harness.scenarios.library import library_dir
 from harness.scenarios.model import (
     PROPERTY_IDS,
     STRICTNESS_LEVELS,
+    SUFFIX,
     Expect,
     Scenario,
     ScenarioError,
@@ -377,7 +378,7 @@ def record_violation(
     assert spec is not None  # scenario_for checked
     secrets = secret_values(spec.template, token_key=spec.token_key)
     directory = Path(record_dir)
-    path = directory / f"{scenario.name}.scenario.yaml"
+    path = directory / f"{scenario.name}{SUFFIX}"
     # The command runs as printed at the project root (paths relative to it), wherever the run
     # that recorded it was started.
     command = f"lifecycle-harness replay {shown_path(path)}"

@@ -11,7 +11,8 @@ from harness.history import StepRecord
 from harness.options import Options
 from harness.properties import Violation
 from harness.runtime import watch
-from harness.scenarios.library import discover, load_library, load_scenario
+from harness.scenarios.library import discover, load_library
+from harness.scenarios.loader import load_scenario
 from harness.scenarios.model import Scenario, ScenarioError
 from harness.scenarios.replay import ScenarioResult, replay
 from harness.simulator import Simulator

@@ -33,6 +33,7 @@ from harness.common.redaction import MIN_SECRET_LENGTH, Redactor
 from harness.scenarios.model import (
     FORMAT_VERSION,
     PROPERTY_IDS,
+    SUFFIX,
     Scenario,
     ScenarioError,
     SeedState,
@@ -112,7 +113,7 @@ def write_scenario(
     text = dumps_scenario(scenario, secrets=secrets, header=header)
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{scenario.name}.scenario.yaml"
+    path = directory / f"{scenario.name}{SUFFIX}"
     path.write_text(text, encoding="utf-8")
     return path
 

@@ -35,6 +35,7 @@ from fake_shopify.network import (
     is_loopback,
     is_shop_host,
 )
+from fake_shopify.served import ServedShopify, TestCA
 
 V = "2024-10"  # a version ShopifyAPI 12 knows, served at the clock below
 HOOKS = f"https://acme.myshopify.com/admin/api/{V}/webhooks.json"
@@ -381,3 +382,72 @@ def test_a_raise_fault_reaches_an_in_process_sender_as_its_exception(fake: FakeS
                 send()
             fake.faults.arm(Raise(lambda request: Crash("aborted")))
     assert _addresses(fake) == []
+
+
+def _http_client_get(host: str) -> tuple[int, bool]:
+    """One GET on a new ``http.client`` connection: its status, and whether TLS resumed."""
+    conn = http.client.HTTPSConnection(host, timeout=5)
+    try:
+        conn.request("GET", f"/admin/api/{V}/webhooks.json", headers=TOKEN)
+        response = conn.getresponse()
+        response.read()
+        assert isinstance(conn.sock, ssl.SSLSocket)
+        return response.status, conn.sock.session_reused
+    finally:
+        conn.close()
+
+
+def test_a_new_shop_connection_resumes_the_last_tls_session(fake: FakeShopify) -> None:
+    """Each new connection to the served fake offers its host's last TLS session (a TLS 1.3
+    ticket): the second one resumes instead of a full handshake, also under a later guard and
+    served fake of the same CA; another host name does not get that host's session."""
+    ca = TestCA()
+    try:
+
+        def serve() -> ServedShopify:
+            return ServedShopify(fake, latency_scale=0, ca=ca)
+
+        with NetworkGuard(serve):
+            assert _http_client_get("acme.myshopify.com") == (200, False)
+            kept = ca.client_tls().session_for("acme.myshopify.com")
+            assert kept is not None
+            assert kept.has_ticket
+            assert _http_client_get("acme.myshopify.com") == (200, True)
+            # A connection that resumed leaves the kept session alone (reading a connection's
+            # session costs about as much as resuming saves); its ticket resumes again.
+            assert ca.client_tls().session_for("acme.myshopify.com") is kept
+            assert _http_client_get("acme.myshopify.com") == (200, True)
+            assert _http_client_get("other.myshopify.com")[1] is False
+        with NetworkGuard(serve):  # a new server, the same CA: the ticket still resumes
+            assert _http_client_get("acme.myshopify.com") == (200, True)
+            session = requests.Session()  # requests' own context, replaced by the CA's
+            assert session.get(HOOKS, headers=TOKEN, timeout=5).status_code == 200
+            session.close()
+            assert ca.client_tls().session_for("acme.myshopify.com") is not None
+    finally:
+        ca.cleanup()
+    assert [e.action for e in fake.journal].count("list_webhooks") == 6
+
+
+def test_asyncio_tls_resumes_the_session_too(fake: FakeShopify) -> None:
+    """asyncio's TLS (``wrap_bio``, what aiohttp uses) offers and keeps sessions the same way."""
+
+    async def reused() -> bool:
+        reader, writer = await asyncio.open_connection(
+            "acme.myshopify.com", 443, ssl=ssl.create_default_context()
+        )
+        writer.write(
+            f"GET /admin/api/{V}/webhooks.json HTTP/1.1\r\nHost: acme.myshopify.com\r\n"
+            f"X-Shopify-Access-Token: {TOKEN['X-Shopify-Access-Token']}\r\n"
+            "Connection: close\r\n\r\n".encode()
+        )
+        answer = await reader.read()
+        ssl_object = writer.get_extra_info("ssl_object")
+        writer.close()
+        assert answer.startswith(b"HTTP/1.1 200 ")
+        assert isinstance(ssl_object, ssl.SSLObject)
+        return ssl_object.session_reused
+
+    with fake.intercept():
+        asyncio.run(reused())  # a session for the shop's name, whatever came before
+        assert asyncio.run(reused()) is True
