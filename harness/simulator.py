@@ -56,6 +56,7 @@ from harness.options import Options
 from harness.properties import Violation, check_all
 from harness.runtime import watch as _watch
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
+from harness.runtime.httpxfast import fast_httpx
 from harness.runtime.logs import bounded_text
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
@@ -1147,6 +1148,9 @@ class Simulator:
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
+            # httpx's URL parsing, cookie jar and charset lookup, memoised or skipped where the
+            # answer cannot differ (harness.runtime.httpxfast).
+            stack.enter_context(fast_httpx())
             # Other HTTP stacks (requests, urllib3, urllib, http.client, aiohttp, ShopifyAPI)
             # reach the same dispatch through the served fake at socket level; any other
             # non-loopback connection is refused and recorded.
