@@ -6,7 +6,7 @@ character by character, runs each response through ``http.cookiejar`` and parses
 fifth of the CPU time of a simple integration (``bench/bench_lifecycle.py``, cProfile). While
 :func:`fast_httpx` is active:
 
-* ``httpx._urls.urlparse`` (the name ``httpx.URL`` calls) is memoised on its arguments: the same
+* ``urlparse`` (by the names ``httpx.URL`` and ``ParseResult.copy_with`` call) is memoised on its arguments: the same
   handful of URLs are parsed over and over, and its result is an immutable ``NamedTuple``.
   Invalid URLs are not cached (they raise, as before).
 * ``Cookies.extract_cookies`` returns at once for a response without ``Set-Cookie`` /
@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 from httpx import _models as _httpx_models
+from httpx import _urlparse as _httpx_urlparse
 from httpx import _urls as _httpx_urls
 
 __all__ = ["URL_CACHE_SIZE", "fast_httpx"]
@@ -90,8 +91,11 @@ def fast_httpx() -> Iterator[None]:
     with _lock:
         _depth += 1
         if _depth == 1:
-            original = getattr(_httpx_urls, "urlparse")  # noqa: B009 - not re-exported
-            _patch(_httpx_urls, "urlparse", _memoised_urlparse(original))
+            # ``httpx.URL`` calls it by this module's name, ``ParseResult.copy_with`` (a URL
+            # built from another with changes, as every client request is) by its own.
+            memoised = _memoised_urlparse(_httpx_urlparse.urlparse)
+            _patch(_httpx_urls, "urlparse", memoised)
+            _patch(_httpx_urlparse, "urlparse", memoised)
             _patch(
                 httpx.Cookies, "extract_cookies", _extract_cookies(httpx.Cookies.extract_cookies)
             )

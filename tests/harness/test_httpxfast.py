@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from httpx import _models as httpx_models
+from httpx import _urlparse as httpx_urlparse
 from httpx import _urls as httpx_urls
 
 from harness.runtime.httpxfast import fast_httpx
@@ -60,6 +61,7 @@ def test_cookies_still_set_and_sent() -> None:
 
 def test_restored_after_the_outermost_block() -> None:
     originals = (
+        httpx_urlparse.urlparse,
         httpx_urls.urlparse,
         httpx.Cookies.extract_cookies,
         httpx.Cookies.set_cookie_header,
@@ -67,11 +69,13 @@ def test_restored_after_the_outermost_block() -> None:
     )
     with fast_httpx():
         patched = httpx_urls.urlparse
-        assert patched is not originals[0]
+        assert patched is not originals[1]
+        assert httpx_urlparse.urlparse is patched
         with fast_httpx():
             assert httpx_urls.urlparse is patched
         assert httpx_urls.urlparse is patched
     assert (
+        httpx_urlparse.urlparse,
         httpx_urls.urlparse,
         httpx.Cookies.extract_cookies,
         httpx.Cookies.set_cookie_header,
