@@ -32,7 +32,7 @@ from harness.profiles import profile as get_profile
 from harness.properties import Violation
 from harness.reports.render import CheckReport
 from harness.runtime import watch
-from harness.runtime.vtime import real_monotonic
+from harness.runtime.vtime import frozen_run, real_monotonic
 from harness.scenarios import load_library
 from harness.scenarios.replay import ScenarioResult, record_violations
 from harness.scenarios.runner import replay_all
@@ -145,6 +145,8 @@ def _probe_world(base: WorldSpec, probe: Probe) -> WorldSpec:
     )
 
 
+# freezegun starts once for the whole run, not once per simulator (one per library scenario).
+@frozen_run()
 def check(
     target: str | Integration | NodeIntegration,
     *,
