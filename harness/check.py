@@ -14,11 +14,13 @@ violation found is written as a minimal scenario file into ``record_dir`` when o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fake_shopify.faults import HttpError, Match, Nth, TransportError
+from fake_shopify.served import shared_ca
 from harness.exploration import (
     crash_plans,
     dedupe,
@@ -145,8 +147,17 @@ def _probe_world(base: WorldSpec, probe: Probe) -> WorldSpec:
     )
 
 
-# freezegun starts once for the whole run, not once per simulator (one per library scenario).
-@frozen_run()
+@contextmanager
+def _one_clock() -> Iterator[None]:
+    """freezegun starts once for the whole run, not once per simulator (one per library
+    scenario). The test CA the served fakes use is made first: it cannot sign a certificate
+    while time is frozen (``Simulator.start`` makes it before its own clock starts)."""
+    shared_ca()
+    with frozen_run():
+        yield
+
+
+@_one_clock()
 def check(
     target: str | Integration | NodeIntegration,
     *,
