@@ -2,7 +2,7 @@
 register x3 and unregister on a fresh fake under it, and every property is checked after every
 step. Prints the median per lifecycle (inside the example, and total per example including
 Hypothesis), requests per lifecycle, and ratios against the bare ``httpx.MockTransport`` round
-trip and the 10 ms target.
+trip and the 6 ms CPU target (issue 14; it was 10 ms of wall time before).
 
 Wall-clock figures suffer when the machine is busy; the CPU (process time) figure does not.
 
@@ -32,7 +32,7 @@ from harness.targets.python import Integration, load_integration
 
 DEFAULT_TARGET = "harness.examples.correct.find_or_create"
 FALLBACK_TARGET = str(Path(__file__).resolve().parents[1] / "tests/harness/lifecycle_targets.py")
-TARGET_MS = 10.0
+TARGET_MS = 6.0
 
 
 def ssl_cache_ratio(integration: Integration, rounds: int) -> tuple[float, float]:
@@ -129,7 +129,8 @@ def main() -> None:
     print(f"CPU per example      {cpu_ms / len(inside):.2f} ms (process time: robust to load)")
     print(f"bare MockTransport   {bare:.1f} us per round trip")
     print(f"ratio vs bare        {med * 1000 / (reqs * bare):.1f}x the bare round trips it makes")
-    print(f"ratio vs target      {per_example / TARGET_MS:.2f}x of {TARGET_MS:g} ms")
+    cpu_per_example = cpu_ms / len(inside)
+    print(f"ratio vs target      {cpu_per_example / TARGET_MS:.2f}x of {TARGET_MS:g} ms CPU")
     print(f"violations           {violations} (0 expected for a correct integration)")
     print(
         f"SSL-context cache     {before:.1f} ms per plain lifecycle without, {after:.1f} ms with: "

@@ -6,13 +6,17 @@ For N in 250, 2,500 and 25,000 (``--sizes``):
   create is, duplicates and names checked through the state layer's indexes;
 - REST walk: every page of ``GET webhooks.json?limit=250`` following the ``Link`` header;
 - GraphQL walk: every page of ``webhookSubscriptions(first: 250, after: ...)`` selecting
-  ``id topic uri`` and ``pageInfo``.
+  ``id topic uri`` and ``pageInfo``;
+- observation per step: the simulator's ``Session.observe`` after the bot under test creates or
+  deletes one subscription in a shop holding N others (half of them other bots' of the same app,
+  half other apps'), incremental (driven by the fake's mutation journal) and, for scale, the full
+  rebuild it replaced (``Session._observe_full``).
 
 Walks go through a reused ``httpx.Client(transport=fake.transport())``; the bare
 ``httpx.MockTransport`` round trip of one page request is printed for scale. Figures are CPU
 times (``time.process_time``), medians over ``R`` interleaved rounds, measured in one run.
 Targets (issue 14): seeding 25,000 in at most 0.3 s; a full listing at most 15 us per
-subscription, flat in N (no per-page rescan).
+subscription, flat in N (no per-page rescan); observation per step independent of N.
 
 Run: ``PYTHONPATH=. python bench/bench_scale.py [--rounds R] [--sizes 250,2500,25000]``.
 """
@@ -29,6 +33,9 @@ import httpx
 from _baseline import prebuilt_client, timed
 
 from fake_shopify import FakeShopify, ManualClock
+from harness.simulator import Session, Simulator
+from harness.targets.python import load_integration
+from harness.world import default_world
 
 TOPICS = ("orders/create", "orders/updated", "products/create", "products/update")
 BASE = "https://acme.myshopify.com/admin/api/2026-10"
@@ -87,6 +94,30 @@ def _graphql_walk(client: httpx.Client) -> tuple[float, int]:
     return time.process_time() - start, seen
 
 
+def _observation(sim: Simulator, n: int, repeats: int = 20) -> tuple[float, float]:
+    """CPU seconds per observation after a one-subscription step: incremental, full rebuild."""
+    world = default_world(crowd=n // 2, other_apps=n - n // 2)
+    session = Session(sim, world, with_reference=False)
+    tenant = session.tenants["bot1"]
+    timings: list[float] = [0.0, 0.0]
+    for i in range(repeats):
+        hook = session.fake.add_webhook(
+            tenant.shop, world.app, topic="orders/create", address=f"{tenant.webhook_url}/{i}"
+        )
+        start = time.process_time()
+        session.observe()
+        timings[0] += time.process_time() - start
+        session.fake.remove_webhook(tenant.shop, hook.id)
+        start = time.process_time()
+        session.observe()
+        timings[0] += time.process_time() - start
+        if i < 3:  # the full rebuild is slow at 25,000: a few samples suffice
+            start = time.process_time()
+            session._observe_full()
+            timings[1] += time.process_time() - start
+    return timings[0] / (2 * repeats), timings[1] / min(repeats, 3)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=5)
@@ -99,6 +130,9 @@ def main() -> None:
     rest: dict[int, list[float]] = {n: [] for n in sizes}
     graphql: dict[int, list[float]] = {n: [] for n in sizes}
     floor: list[float] = []
+    observe: dict[int, list[float]] = {n: [] for n in sizes}
+    rebuild: dict[int, list[float]] = {n: [] for n in sizes}
+    sim = Simulator(load_integration("harness.examples.correct.find_or_create"))
     for _ in range(args.rounds):
         floor.append(timed(functools.partial(bare.get, f"{BASE}/webhooks.json?limit=250"), 50))
         for n in sizes:  # interleaved: each round measures every size
@@ -113,6 +147,9 @@ def main() -> None:
             took, seen = _graphql_walk(client)
             assert seen == n, (seen, n)
             graphql[n].append(took / n)
+            incremental, full = _observation(sim, n)
+            observe[n].append(incremental)
+            rebuild[n].append(full)
 
     print(f"{args.rounds} interleaved rounds; CPU time, medians")
     print(
@@ -130,6 +167,12 @@ def main() -> None:
             f"{n:>7}  {seed:>9.3f}s  {seed / n * 1e6:>7.1f}us  {rest_us:>11.1f}us  "
             f"{graphql_us:>14.1f}us"
         )
+    print(f"{'N':>7}  {'observe/step':>12}  {'full rebuild':>12}")
+    for n in sizes:
+        print(
+            f"{n:>7}  {statistics.median(observe[n]) * 1e6:>10.0f}us  "
+            f"{statistics.median(rebuild[n]) * 1e6:>10.0f}us"
+        )
     largest = max(sizes)
     seed_25k = statistics.median(seeding[largest]) * 25_000 / largest
     worst_walk = max(
@@ -142,6 +185,12 @@ def main() -> None:
     print(
         f"full listing at N={largest}: {worst_walk:.1f} us per subscription (worse of REST and "
         f"GraphQL), target <= {LIST_TARGET} us: {'ok' if worst_walk <= LIST_TARGET else 'MISSED'}"
+    )
+    smallest = min(sizes)
+    growth = statistics.median(observe[largest]) / statistics.median(observe[smallest])
+    print(
+        f"observation per step at N={largest} vs N={smallest}: {growth:.2f}x "
+        f"(target: independent of N, ~1x)"
     )
 
 

@@ -300,8 +300,9 @@ class Deliveries:
         return made
 
     def _alive(self, pending: _Pending) -> bool:
-        backend = self._backend()
-        return any(w.id == pending.webhook_id for w in backend.webhooks(pending.event.shop))
+        # A lookup by id, not a scan of the shop's subscriptions (crowded shops).
+        webhook = self._backend().webhook(pending.webhook_id)
+        return webhook is not None and webhook.shop == pending.event.shop
 
     def _attempt(self, pending: _Pending) -> Delivery:
         backend = self._backend()

@@ -53,6 +53,7 @@ __all__ = [
     "UNSET",
     "App",
     "Installation",
+    "Mutations",
     "Origin",
     "Shop",
     "ShopifyBackend",
@@ -461,6 +462,38 @@ def _drop(index: dict[str, list[Webhook]], value: str, webhook: Webhook) -> None
 _EMPTY_BUCKET: Final = _Bucket()
 
 
+class Mutations:
+    """The state's mutation journal: the id of every subscription created, changed or removed,
+    in order (one entry per mutation, repeats kept).
+
+    ``mark()`` is a position; ``since(mark)`` the ids touched after it. An observer that keeps
+    a view of the subscriptions (the harness's world snapshot) updates only what changed instead
+    of rereading every subscription after every request.
+    """
+
+    __slots__ = ("_ids",)
+
+    def __init__(self) -> None:
+        self._ids: list[int] = []
+
+    def record(self, webhook_id: int) -> None:
+        self._ids.append(webhook_id)
+
+    def mark(self) -> int:
+        """A position: ``since(mark)`` returns the ids touched after it."""
+        return len(self._ids)
+
+    def since(self, mark: int) -> list[int]:
+        """The ids touched after ``mark``, in order (an id touched twice appears twice)."""
+        return self._ids[mark:]
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __repr__(self) -> str:
+        return f"<Mutations {len(self._ids)}>"
+
+
 class ShopifyBackend:
     """All state of one fake Shopify. Build a new one rather than clearing an old one.
 
@@ -483,6 +516,8 @@ class ShopifyBackend:
         self._webhooks: dict[tuple[str, str], _Bucket] = {}
         # Every subscription; ids only grow, so dict order is id order.
         self._by_id: dict[int, Webhook] = {}
+        # Every create, update and removal of a subscription, by id (see Mutations).
+        self.mutations = Mutations()
 
     # -- ids, time, secrets ---------------------------------------------------------------
 
@@ -737,6 +772,7 @@ class ShopifyBackend:
             bucket = self._webhooks[key] = _Bucket()
         bucket.add(webhook)
         self._by_id[webhook.id] = webhook
+        self.mutations.record(webhook.id)
         return webhook
 
     @staticmethod
@@ -834,6 +870,7 @@ class ShopifyBackend:
             raise ValidationError(errors)
         existing.change(webhook, changes)
         webhook.updated_at = self.now()
+        self.mutations.record(webhook.id)
         return webhook
 
     def delete_webhook(self, shop: str | Shop, app: str | App, webhook_id: int) -> Webhook:
@@ -845,6 +882,7 @@ class ShopifyBackend:
     def _discard(self, webhook: Webhook) -> None:
         self._webhooks[(webhook.shop, webhook.app)].remove(webhook)
         del self._by_id[webhook.id]
+        self.mutations.record(webhook.id)
 
     def remove_webhook(self, shop: str | Shop, webhook_id: int) -> Webhook:
         """Shopify itself removes a subscription (drift, delivery failures): no app check."""
@@ -1010,6 +1048,10 @@ class ShopifyBackend:
         if by == "id":
             return bucket.ordered, _by_id_key
         return bucket.by_created, _by_created_key
+
+    def webhook(self, webhook_id: int) -> Webhook | None:
+        """Subscription ``webhook_id`` of any shop and app, or ``None``. No scoping."""
+        return self._by_id.get(webhook_id)
 
     def webhooks(
         self, shop: str | Shop | None = None, app: str | App | None = None

@@ -14,11 +14,13 @@ violation found is written as a minimal scenario file into ``record_dir`` when o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from fake_shopify.faults import HttpError, Match, Nth, TransportError
+from fake_shopify.served import shared_ca
 from harness.exploration import (
     crash_plans,
     dedupe,
@@ -32,7 +34,7 @@ from harness.profiles import profile as get_profile
 from harness.properties import Violation
 from harness.reports.render import CheckReport
 from harness.runtime import watch
-from harness.runtime.vtime import real_monotonic
+from harness.runtime.vtime import frozen_run, real_monotonic
 from harness.scenarios import load_library
 from harness.scenarios.replay import ScenarioResult, record_violations
 from harness.scenarios.runner import replay_all
@@ -145,6 +147,17 @@ def _probe_world(base: WorldSpec, probe: Probe) -> WorldSpec:
     )
 
 
+@contextmanager
+def _one_clock() -> Iterator[None]:
+    """freezegun starts once for the whole run, not once per simulator (one per library
+    scenario). The test CA the served fakes use is made first: it cannot sign a certificate
+    while time is frozen (``Simulator.start`` makes it before its own clock starts)."""
+    shared_ca()
+    with frozen_run():
+        yield
+
+
+@_one_clock()
 def check(
     target: str | Integration | NodeIntegration,
     *,

@@ -453,7 +453,13 @@ def clean(history: History, options: Options) -> list[Violation]:
     if record is None:
         return []
     found: list[Violation] = []
-    if record.calls and record.world.foreign != record.before.foreign:
+    # ``is not`` first: an unchanged foreign part is the same tuple (observation reuses it), so a
+    # crowd of other apps' subscriptions costs nothing here.
+    if (
+        record.calls
+        and record.world.foreign is not record.before.foreign
+        and record.world.foreign != record.before.foreign
+    ):
         removed = [r for r in record.before.foreign if r not in record.world.foreign]
         added = [r for r in record.world.foreign if r not in record.before.foreign]
         detail = []

@@ -19,12 +19,13 @@ the integration.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import importlib.util
 import json
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -55,6 +56,7 @@ from harness.options import Options
 from harness.properties import Violation, check_all
 from harness.runtime import watch as _watch
 from harness.runtime.events import BotEvents, DeliveryCapture, fail_until_removed, probe_events
+from harness.runtime.httpxfast import fast_httpx
 from harness.runtime.logs import bounded_text
 from harness.runtime.netblock import SocketAttempt, blocked_network
 from harness.runtime.sslcache import cached_ssl_contexts
@@ -248,6 +250,50 @@ class _CrashPlan:
 _RESOURCE_FIELDS = ("topic", "address", "format", "fields", "metafield_namespaces", "filter")
 
 
+_FOREIGN: Any = object()
+"""Where an observed subscription belongs when no bot under test owns it."""
+
+_Foreign = tuple[str, tuple[tuple[str, object], ...]]  # (repr, normalised entry): sort key first
+
+
+class _ObservedView:
+    """What ``Session.observe`` keeps between observations of one backend: where each
+    subscription belongs, each bot's subscriptions and normalised resources, and the foreign
+    entries in their sorted order."""
+
+    def __init__(self, backend: Any, fingerprint: tuple[object, ...], bots: list[str]) -> None:
+        self.backend = backend
+        self.fingerprint = fingerprint
+        self.mark = 0
+        self.where: dict[int, Any] = {}  # subscription id -> owning bot name, or _FOREIGN
+        self.owned: dict[str, dict[int, Any]] = {name: {} for name in bots}
+        self.bots: dict[
+            str, tuple[tuple[tuple[tuple[str, object], ...], ...], dict[str, str], frozenset[str]]
+        ] = {}
+        self.foreign: dict[int, _Foreign] = {}
+        self._sorted: list[_Foreign] = []
+        self.foreign_tuple: tuple[tuple[tuple[str, object], ...], ...] = ()
+
+    def update_foreign(self, removed: list[_Foreign], added: list[_Foreign]) -> None:
+        """Keep the foreign entries sorted by ``repr`` (each holds its id, so keys are unique)."""
+        ordered = self._sorted
+        if len(removed) + len(added) > 64:  # a crowd: one filter and one sort
+            gone = {key[0] for key in removed}
+            ordered[:] = [pair for pair in ordered if pair[0] not in gone]
+            ordered.extend(added)
+            ordered.sort(key=_first)
+        else:
+            for key in removed:
+                del ordered[bisect.bisect_left(ordered, key[0], key=_first)]
+            for key in added:
+                ordered.insert(bisect.bisect_left(ordered, key[0], key=_first), key)
+        self.foreign_tuple = tuple(entry for _, entry in ordered)
+
+
+def _first(pair: _Foreign) -> str:
+    return pair[0]
+
+
 def _normalise_value(value: object) -> object:
     if isinstance(value, list | tuple):
         return tuple(_normalise_value(v) for v in value)
@@ -274,6 +320,7 @@ class Session:
         self._foreign_counter = 0
         self._moved = 0
         self._known_ids: dict[str, str] = {}  # every webhook id seen -> symbol when it existed
+        self._view: _ObservedView | None = None  # what observe() keeps up to date
         self._recorders: dict[str, _Recorder] = {}
         self._hook_ordinal = 0
         self._crash_plan: _CrashPlan | None = None
@@ -395,7 +442,70 @@ class Session:
     # -- world observation -------------------------------------------------------------------
 
     def observe(self) -> WorldSnapshot:
-        """Normalise the world (see ``harness.history``)."""
+        """Normalise the world (see ``harness.history``).
+
+        Incremental: the fake's mutation journal (``ShopifyBackend.mutations``) says which
+        subscriptions changed since the last observation; only those are re-read, and only the
+        bots that own one of them get their resources and symbols recomputed. Everything else
+        (other apps' subscriptions, other bots') is reused as it was. A new backend, or a change
+        of any bot's webhook_url or shop (ownership and the ``shop`` role depend on them),
+        starts from scratch. ``_observe_full`` is the reference this must always agree with.
+        """
+        backend = self.fake.backend
+        view = self._view
+        fingerprint = self._tenants_fingerprint()
+        if view is None or view.backend is not backend or view.fingerprint != fingerprint:
+            view = self._view = _ObservedView(backend, fingerprint, list(self.tenants))
+            changed: Iterable[int] = [h.id for h in backend.webhooks()]
+        else:
+            changed = dict.fromkeys(backend.mutations.since(view.mark))
+        view.mark = backend.mutations.mark()
+        app = self.world_spec.app
+        dirty: set[str] = set()
+        foreign_removed: list[tuple[str, tuple[tuple[str, object], ...]]] = []
+        foreign_added: list[tuple[str, tuple[tuple[str, object], ...]]] = []
+        for hook_id in changed:
+            where = view.where.pop(hook_id, None)
+            if where is _FOREIGN:
+                foreign_removed.append(view.foreign.pop(hook_id))
+            elif where is not None:
+                del view.owned[where][hook_id]
+                dirty.add(where)
+            hook = backend.webhook(hook_id)
+            if hook is None:
+                continue
+            owner = self._owner(hook.address) if hook.app == app else None
+            if owner is None:
+                entry = (
+                    ("app", hook.app),
+                    ("shop", hook.shop),
+                    ("id", hook.id),
+                    *((f, _normalise_value(getattr(hook, f))) for f in _RESOURCE_FIELDS),
+                )
+                keyed = (repr(entry), entry)
+                view.foreign[hook_id] = keyed
+                view.where[hook_id] = _FOREIGN
+                foreign_added.append(keyed)
+            else:
+                view.owned[owner][hook_id] = hook
+                view.where[hook_id] = owner
+                dirty.add(owner)
+        if foreign_removed or foreign_added:
+            view.update_foreign(foreign_removed, foreign_added)
+        bots: dict[str, BotWorld] = {}
+        for name, tenant in self.tenants.items():
+            if name in dirty or name not in view.bots:
+                view.bots[name] = self._bot_resources(tenant, list(view.owned[name].values()))
+            resources, symbols, resource_ids = view.bots[name]
+            bots[name] = BotWorld(
+                resources=resources,
+                states=self._states(tenant, symbols),
+                resource_ids=resource_ids,
+            )
+        return WorldSnapshot(bots=bots, foreign=view.foreign_tuple)
+
+    def _observe_full(self) -> WorldSnapshot:
+        """The world rebuilt from every subscription (what ``observe`` keeps up to date)."""
         app = self.world_spec.app
         owned: dict[str, list[Any]] = {name: [] for name in self.tenants}
         foreign: list[tuple[tuple[str, object], ...]] = []
@@ -414,38 +524,54 @@ class Session:
                 owned[owner].append(hook)
         bots: dict[str, BotWorld] = {}
         for name, tenant in self.tenants.items():
-            hooks = owned[name]
-            symbols: dict[str, str] = {}
-            resources: list[tuple[tuple[str, object], ...]] = []
-            for hook in hooks:
-                role = "current" if hook.shop == tenant.shop else "previous"
-                resources.append(
-                    (
-                        ("shop", role),
-                        *((f, _normalise_value(getattr(hook, f))) for f in _RESOURCE_FIELDS),
-                    )
-                )
-            resources.sort(key=repr)
-            counts: dict[str, int] = {}
-            for hook in sorted(hooks, key=lambda h: (repr(self._content(h)), h.id)):
-                base = f"webhook[{hook.topic}]"
-                counts[base] = counts.get(base, 0) + 1
-                symbol = base if counts[base] == 1 else f"{base}#{counts[base]}"
-                for spelling in (str(hook.id), f"gid://shopify/WebhookSubscription/{hook.id}"):
-                    symbols[spelling] = symbol
-                    self._known_ids[spelling] = symbol
-            states = []
-            for (kind, sid, sname), state in sorted(self.store.states(tenant.bot_id).items()):
-                sid_norm = "<integration_id>" if sid == tenant.integration_id else sid
-                payload = self._normalise_payload(state.payload, symbols, tenant)
-                states.append((f"{kind}/{sid_norm}/{sname}", json.dumps(payload, sort_keys=True)))
+            resources, symbols, resource_ids = self._bot_resources(tenant, owned[name])
             bots[name] = BotWorld(
-                resources=tuple(resources),
-                states=tuple(states),
-                resource_ids=frozenset(str(h.id) for h in hooks),
+                resources=resources,
+                states=self._states(tenant, symbols),
+                resource_ids=resource_ids,
             )
         foreign.sort(key=repr)
         return WorldSnapshot(bots=bots, foreign=tuple(foreign))
+
+    def _tenants_fingerprint(self) -> tuple[object, ...]:
+        return (
+            self.world_spec.app,
+            *((name, t.webhook_url, t.shop) for name, t in self.tenants.items()),
+        )
+
+    def _bot_resources(
+        self, tenant: Tenant, hooks: list[Any]
+    ) -> tuple[tuple[tuple[tuple[str, object], ...], ...], dict[str, str], frozenset[str]]:
+        """A bot's normalised subscriptions, the symbol of each id spelling, and the raw ids.
+        Records every symbol in ``_known_ids`` (a deleted id keeps its last symbol)."""
+        symbols: dict[str, str] = {}
+        resources: list[tuple[tuple[str, object], ...]] = []
+        for hook in hooks:
+            role = "current" if hook.shop == tenant.shop else "previous"
+            resources.append(
+                (
+                    ("shop", role),
+                    *((f, _normalise_value(getattr(hook, f))) for f in _RESOURCE_FIELDS),
+                )
+            )
+        resources.sort(key=repr)
+        counts: dict[str, int] = {}
+        for hook in sorted(hooks, key=lambda h: (repr(self._content(h)), h.id)):
+            base = f"webhook[{hook.topic}]"
+            counts[base] = counts.get(base, 0) + 1
+            symbol = base if counts[base] == 1 else f"{base}#{counts[base]}"
+            for spelling in (str(hook.id), f"gid://shopify/WebhookSubscription/{hook.id}"):
+                symbols[spelling] = symbol
+                self._known_ids[spelling] = symbol
+        return tuple(resources), symbols, frozenset(str(h.id) for h in hooks)
+
+    def _states(self, tenant: Tenant, symbols: dict[str, str]) -> tuple[tuple[str, str], ...]:
+        states = []
+        for (kind, sid, sname), state in sorted(self.store.states(tenant.bot_id).items()):
+            sid_norm = "<integration_id>" if sid == tenant.integration_id else sid
+            payload = self._normalise_payload(state.payload, symbols, tenant)
+            states.append((f"{kind}/{sid_norm}/{sname}", json.dumps(payload, sort_keys=True)))
+        return tuple(states)
 
     @staticmethod
     def _content(hook: Any) -> tuple[object, ...]:
@@ -1022,6 +1148,9 @@ class Simulator:
             # Once for the whole exploration rather than per hook call (the runtime's own use
             # nests inside and does nothing).
             stack.enter_context(cached_ssl_contexts())
+            # httpx's URL parsing, cookie jar and charset lookup, memoised or skipped where the
+            # answer cannot differ (harness.runtime.httpxfast).
+            stack.enter_context(fast_httpx())
             # Other HTTP stacks (requests, urllib3, urllib, http.client, aiohttp, ShopifyAPI)
             # reach the same dispatch through the served fake at socket level; any other
             # non-loopback connection is refused and recorded.

@@ -47,6 +47,7 @@ class DeliveryCapture(Recorder):
         # Event id -> (URL, request) of its deliveries: the probe asks about one event at a
         # time, and a scan of every capture so far would grow with the run.
         self._by_event: dict[str | None, list[tuple[str, httpx.Request]]] = {}
+        self._answers: dict[int, httpx.Response] = {}
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         url = str(request.url)
@@ -54,8 +55,19 @@ class DeliveryCapture(Recorder):
         self._by_event.setdefault(event_id, []).append((url, request))
         if any(url.startswith(prefix) for prefix in self.failing):
             self.requests.append(request)
-            return httpx.Response(503, request=request)
-        return super().__call__(request)
+            return self._answer(503)
+        if self._rules:
+            return super().__call__(request)
+        self.requests.append(request)
+        return self._answer(self.status)
+
+    def _answer(self, status: int) -> httpx.Response:
+        # The fake reads only the status of a delivery's answer: one response per status,
+        # built once, instead of a new one per delivery (the probe makes several per step).
+        response = self._answers.get(status)
+        if response is None:
+            response = self._answers[status] = httpx.Response(status)
+        return response
 
     def delivered_to(self, webhook_url: str, *, event_id: str | None = None) -> list[httpx.Request]:
         """Requests that reached ``webhook_url`` (optionally: of one event)."""
@@ -135,7 +147,7 @@ def fail_until_removed(fake: FakeShopify, capture: DeliveryCapture, webhook: Web
     capture.failing.add(webhook.address)
     events = 0
     try:
-        while any(w.id == webhook.id for w in fake.webhooks(webhook.shop)):
+        while fake.backend.webhook(webhook.id) is not None:
             if events >= policy.remove_after * (len(policy.delays) + 1):
                 raise RuntimeError(f"Shopify never removed subscription {webhook.id}")
             fake.fire(webhook.shop, webhook.topic)

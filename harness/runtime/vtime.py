@@ -69,6 +69,7 @@ __all__ = [
     "VirtualTime",
     "Watchdog",
     "current_deadline",
+    "frozen_run",
     "real_monotonic",
 ]
 
@@ -155,6 +156,47 @@ def _sleep_aliases() -> list[tuple[object, str, str]]:
 # above pytest's frames and would see real time.
 _EXTRA_IGNORE = ("hypothesis", "_hypothesis")
 _KEEP_REAL_ALIASES = ("_pytest.", "pluggy")
+
+
+_run_factory: list[Any] = []
+"""freezegun's ``FrozenDateTimeFactory`` while :func:`frozen_run` holds freezegun started."""
+_BORROWED: Any = object()
+"""``VirtualTime._freezer`` of a virtual time that borrowed the run's freezer."""
+
+
+def _start_freezegun(moment: _dt.datetime) -> tuple[Any, Any]:
+    freezer = freezegun.freeze_time(
+        moment.replace(tzinfo=None), ignore=list(_EXTRA_IGNORE), real_asyncio=True
+    )
+    factory = freezer.start()
+    # pytest times tests with module-level aliases (``from time import perf_counter``) that
+    # freezegun just rewrote; give them back so --durations stays real. freezegun's stop()
+    # sets them to the same originals again.
+    for owner, name, original in freezer.undo_changes:
+        if getattr(owner, "__name__", "").startswith(_KEEP_REAL_ALIASES):
+            setattr(owner, name, original)
+    return freezer, factory
+
+
+@contextmanager
+def frozen_run() -> Iterator[None]:
+    """Start freezegun once for a run that starts and stops many :class:`VirtualTime` objects
+    (``check`` starts a simulator per library scenario): freezegun's start walks every loaded
+    module, milliseconds each time. Inside the block, :meth:`VirtualTime.start` points the
+    running freezer at its own clock instead of starting freezegun, and :meth:`VirtualTime.stop`
+    leaves freezegun running (between two virtual times the process clock stays frozen where the
+    last one left it). Everything else a virtual time patches (sleeps, waits) is still patched
+    and restored per virtual time. Nested blocks do nothing."""
+    if _run_factory:
+        yield
+        return
+    freezer, factory = _start_freezegun(DEFAULT_START)
+    _run_factory.append(factory)
+    try:
+        yield
+    finally:
+        _run_factory.pop()
+        freezer.stop()
 
 
 class ClockRangeError(ValueError):
@@ -285,18 +327,13 @@ class VirtualTime:
         """Freeze the process clock at :meth:`now` and virtualise sleeps. Call once per run."""
         if self._freezer is not None:
             raise RuntimeError("VirtualTime.start(): already started")
-        freezer = freezegun.freeze_time(
-            self._now.replace(tzinfo=None), ignore=list(_EXTRA_IGNORE), real_asyncio=True
-        )
-        self._factory = freezer.start()
-        self._freezer = freezer
+        if _run_factory:  # inside frozen_run(): freezegun runs already, take its clock
+            self._factory = _run_factory[-1]
+            self._factory.time_to_freeze = self._now.replace(tzinfo=None)
+            self._freezer = _BORROWED
+        else:
+            self._freezer, self._factory = _start_freezegun(self._now)
         self._owner = threading.get_ident()
-        # pytest times tests with module-level aliases (``from time import perf_counter``) that
-        # freezegun just rewrote; give them back so --durations stays real. freezegun's stop()
-        # sets them to the same originals again.
-        for owner, name, original in freezer.undo_changes:
-            if getattr(owner, "__name__", "").startswith(_KEEP_REAL_ALIASES):
-                setattr(owner, name, original)
         self._patch(time, "sleep", self._time_sleep)
         self._patch(asyncio, "sleep", self._asyncio_sleep)
         self._patch(asyncio.tasks, "sleep", self._asyncio_sleep)
@@ -334,7 +371,8 @@ class VirtualTime:
             setattr(owner, name, value)
         if self._freezer is not None:
             freezer, self._freezer, self._factory = self._freezer, None, None
-            freezer.stop()
+            if freezer is not _BORROWED:
+                freezer.stop()
 
     def __enter__(self) -> VirtualTime:
         return self.start()

@@ -210,9 +210,7 @@ def test_the_worker_sees_only_loopback() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(METHODS))
-def test_an_escape_is_contained_and_recorded(
-    name: str, tmp_path: Path, listener: Listener
-) -> None:
+def test_an_escape_is_contained_and_recorded(name: str, tmp_path: Path, listener: Listener) -> None:
     path = _integration(tmp_path, name, listener)
     outcome = supervise(_register_once(path), limits=Limits(isolation="namespace"))
     assert outcome.stop is None, outcome.stop
@@ -298,9 +296,7 @@ def test_guard_only_points_every_proxy_at_a_refusing_port(
     assert listener.connections == 0  # curl went to the proxy, which refused
 
 
-@pytest.mark.parametrize(
-    ("isolation", "header"), [("namespace", NAMESPACE), ("guard", GUARD_ONLY)]
-)
+@pytest.mark.parametrize(("isolation", "header"), [("namespace", NAMESPACE), ("guard", GUARD_ONLY)])
 def test_the_report_says_which_isolation_and_lists_the_escapes(
     isolation: str,
     header: str,
@@ -313,8 +309,16 @@ def test_the_report_says_which_isolation_and_lists_the_escapes(
     path = _integration(tmp_path, "udp_sendto", listener)
     scenario = str(ROOT / "scenarios" / "register-five-times.scenario.yaml")
     code = main(
-        ["replay", scenario, "--integration", str(path), "--isolation", isolation,
-         "--report-json", "r.json"]
+        [
+            "replay",
+            scenario,
+            "--integration",
+            str(path),
+            "--isolation",
+            isolation,
+            "--report-json",
+            "r.json",
+        ]
     )
     out = capsys.readouterr().out
     report = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))

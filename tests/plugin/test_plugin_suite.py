@@ -209,7 +209,7 @@ def test_a_scenario_pinning_a_known_violation_passes(
     result.assert_outcomes(passed=1)
 
 
-EXITS = '''
+EXITS = """
 import os
 
 def register(ctx):
@@ -217,7 +217,7 @@ def register(ctx):
 
 def unregister(ctx):
     pass
-'''
+"""
 
 
 def test_a_hook_that_exits_fails_its_items_not_the_session(

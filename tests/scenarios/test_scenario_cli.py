@@ -159,9 +159,7 @@ def test_check_cli_writes_scenarios_and_the_markdown_report(
         (tmp_path / "tests" / "lifecycle-failures").glob("*.scenario.yaml")
     )  # the default
     assert recorded
-    assert (
-        f"reproduce: lifecycle-harness replay tests/lifecycle-failures/{recorded[0].name}" in out
-    )
+    assert f"reproduce: lifecycle-harness replay tests/lifecycle-failures/{recorded[0].name}" in out
     data = json.loads((tmp_path / "report.json").read_text())
     library = {entry["scenario"]: entry for entry in data["library"]}
     assert library["register-five-times"] == {

@@ -179,9 +179,7 @@ def test_without_a_record_the_diagram_comes_from_the_evidence() -> None:
     lines = sequence_diagram(LEAK)
     assert "    P->>I: register" in lines
     assert "    participant S1 as Shopify acme.myshopify.com" in lines
-    assert (
-        "    I->>S1: POST /admin/api/2024-07/webhooks.json -#62; 403" in lines
-    )
+    assert "    I->>S1: POST /admin/api/2024-07/webhooks.json -#62; 403" in lines
     assert any(line.startswith("    I->>P: [error] failed: headers") for line in lines)
     assert "    I-->>P: status registered" in lines
 
