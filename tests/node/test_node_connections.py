@@ -87,3 +87,27 @@ def test_a_connection_idle_past_the_servers_keep_alive_is_not_reused(server, mon
     assert process.post({}, b"{}", timeout=5.0).status == 200
     process.stop()
     assert all(conn.sock is None for conn in pooled)  # closed, not used
+
+
+def test_a_write_to_a_closed_runtime_raises_instead_of_signalling(server):
+    """Under the supervisor ``SIGPIPE`` has its default action: the harness's writes to the
+    runtime must not raise it (they would kill the worker)."""
+    import signal
+
+    previous = signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        process = _process(server.port)
+        assert process.post({}, b"{}", timeout=5.0).status == 200
+        assert server.closed.wait(5.0)
+        (conn,) = process._pool
+        big = b"x" * (1 << 20)
+
+        def write_until_refused() -> None:
+            for _ in range(8):  # the peer's reset arrives after the first write
+                conn.send(big)
+
+        with pytest.raises(OSError):
+            write_until_refused()
+        conn.close()
+    finally:
+        signal.signal(signal.SIGPIPE, previous)

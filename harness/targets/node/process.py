@@ -58,6 +58,18 @@ class _LoopbackConnection(http.client.HTTPConnection):
             raise
         self.sock = sock
 
+    def send(self, data: Any) -> None:
+        """Send without ``SIGPIPE``: the supervised worker restores the signal's default action,
+        so a write to a runtime that is gone (killed, or a keep-alive connection it closed) would
+        kill the worker instead of raising ``BrokenPipeError`` here."""
+        if self.sock is None:
+            self.connect()
+        if isinstance(data, bytes | bytearray | memoryview):
+            assert self.sock is not None
+            self.sock.sendall(data, socket.MSG_NOSIGNAL)
+        else:
+            super().send(data)
+
 
 @dataclass
 class CallRecords:
