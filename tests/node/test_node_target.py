@@ -184,3 +184,31 @@ def test_a_crash_point_at_a_platform_call_kills_the_process_and_keeps_the_store_
     assert after.calls[0].outcome.status == "registered"
     assert [line.message for line in after.calls[0].logs] == ['state {"n":1}']
     assert probe.restarts == restarts + 1
+
+
+def test_spares_are_started_with_the_runtime_and_refilled_after_each_restart(probe):
+    """A crash point takes a started spare (the crashed runtime really is killed: a new process
+    serves), and the pool is back to full while the next hooks run."""
+    from harness.targets.node import target as node_target
+
+    world = default_world({"shopName": "acme", "mode": "client:https"})
+    with Simulator(probe, world=world) as sim:
+        session = sim.session()
+        assert len(probe._spares) == node_target.SPARES  # started with the first process
+        for _ in range(3):
+            before = probe.process
+            assert before is not None
+            pid = before.proc.pid if before.proc is not None else None
+            crashed = session.execute(Crash("bot1", "register", at=1))
+            after = session.execute(Register("bot1"))
+            assert crashed.calls[0].outcome.crashed
+            assert after.calls[0].outcome.status == "registered"
+            assert not before.alive  # killed, not reused
+            assert probe.process is not before
+            assert probe.process is not None
+            assert probe.process.proc is not None
+            assert probe.process.proc.pid != pid
+            assert len(probe._spares) == node_target.SPARES
+    spares = [spare for spare, thread, _ in probe._spares if (thread.join(10.0), spare)[1].alive]
+    assert len(spares) == node_target.SPARES
+    assert len(probe.restart_wait_seconds) >= 3

@@ -17,6 +17,7 @@ import contextlib
 import http.client
 import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -38,6 +39,9 @@ _REAL_CONNECT = socket.socket.connect
 
 START_TIMEOUT = 30.0  # real seconds for the integration to start serving
 _STDERR_TAIL = 60  # lines kept for error messages
+POOL_IDLE = 4.0
+"""Real seconds a pooled connection may sit idle and still be reused: under the 5 s after which
+Node's HTTP server closes an idle keep-alive connection (``server.keepAliveTimeout``)."""
 
 
 class _LoopbackConnection(http.client.HTTPConnection):
@@ -53,6 +57,18 @@ class _LoopbackConnection(http.client.HTTPConnection):
             sock.close()
             raise
         self.sock = sock
+
+    def send(self, data: Any) -> None:
+        """Send without ``SIGPIPE``: the supervised worker restores the signal's default action,
+        so a write to a runtime that is gone (killed, or a keep-alive connection it closed) would
+        kill the worker instead of raising ``BrokenPipeError`` here."""
+        if self.sock is None:
+            self.connect()
+        if isinstance(data, bytes | bytearray | memoryview):
+            assert self.sock is not None
+            self.sock.sendall(data, socket.MSG_NOSIGNAL)
+        else:
+            super().send(data)
 
 
 @dataclass
@@ -102,6 +118,7 @@ class NodeProcess:
         self._unattributed: deque[dict[str, Any]] = deque(maxlen=200)
         self._lock = threading.Lock()
         self._pool: list[_LoopbackConnection] = []
+        self._idle_since: dict[int, float] = {}  # id of a pooled connection -> when it was pooled
         self._ready: threading.Event = threading.Event()
         self._ready_record: dict[str, Any] | None = None
         self._stderr: deque[str] = deque(maxlen=_STDERR_TAIL)
@@ -175,6 +192,7 @@ class NodeProcess:
         self.start_seconds.append(real_monotonic() - t0)
         with self._lock:
             self._pool = []
+            self._idle_since.clear()
 
     def kill(self) -> None:
         """SIGKILL the process (group): what a crashed runtime is."""
@@ -195,6 +213,7 @@ class NodeProcess:
             for conn in self._pool:
                 conn.close()
             self._pool = []
+            self._idle_since.clear()
 
     @staticmethod
     def _close_pipes(proc: subprocess.Popen[bytes]) -> None:
@@ -208,6 +227,7 @@ class NodeProcess:
             for conn in self._pool:
                 conn.close()
             self._pool = []
+            self._idle_since.clear()
         if proc is None or proc.poll() is not None:
             return
         self.kill()  # nothing to flush; and a frozen clock must not time a polite wait
@@ -289,11 +309,15 @@ class NodeProcess:
         return self._exited.is_set()
 
     def exit_code(self, wait: float = 2.0) -> int | None:
-        """The exit code once the process is gone (``None`` if it still runs after ``wait``)."""
+        """The exit code once the process is gone (``None`` if it still runs after ``wait``).
+
+        The control pipe's end says the process is going; until it ends the process runs, and
+        no real time is spent polling for an exit code that is not coming."""
         proc = self.proc
         if proc is None:
             return None
-        self._exited.wait(wait)
+        if not self._exited.wait(wait):
+            return proc.poll()
         pause = threading.Event()
         for _ in range(int(wait / 0.01)):
             code = proc.poll()
@@ -303,9 +327,16 @@ class NodeProcess:
         return proc.poll()
 
     def post(self, headers: Mapping[str, str], body: bytes, *, timeout: float) -> Reply:
-        """POST one hook call; the connection is reused when the call ends cleanly."""
-        with self._lock:
-            conn = self._pool.pop() if self._pool else None
+        """POST one hook call; the connection is reused when the call ends cleanly.
+
+        A pooled connection the integration's server has closed meanwhile (Node drops an idle
+        keep-alive connection after ``server.keepAliveTimeout``, 5 s) is not used: it is
+        dropped when it is idle past :data:`POOL_IDLE` or its peer has already hung up, and a
+        reused connection that fails while the request is being sent is replaced by a fresh one
+        (the server never read that request). Without this, a hook call after a pause got no
+        answer (``BrokenPipeError``) from a running integration."""
+        conn = self._pooled()
+        fresh = conn is None
         if conn is None:
             conn = _LoopbackConnection("127.0.0.1", self.port, timeout=timeout)
         else:
@@ -314,7 +345,14 @@ class NodeProcess:
                 conn.sock.settimeout(timeout)
         t0 = real_monotonic()
         try:
-            conn.request("POST", "/", body=body, headers=dict(headers))
+            try:
+                conn.request("POST", "/", body=body, headers=dict(headers))
+            except OSError:
+                if fresh:
+                    raise
+                conn.close()  # a stale keep-alive connection: the request never left
+                conn = _LoopbackConnection("127.0.0.1", self.port, timeout=timeout)
+                conn.request("POST", "/", body=body, headers=dict(headers))
             response = conn.getresponse()
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
@@ -326,12 +364,38 @@ class NodeProcess:
         else:
             with self._lock:
                 self._pool.append(conn)
+                self._idle_since[id(conn)] = real_monotonic()
         parsed: Any
         try:
             parsed = json.loads(data) if data else None
         except ValueError:
             parsed = data.decode("utf-8", "replace")
         return Reply(response.status, parsed, None, wall)
+
+    def _pooled(self) -> _LoopbackConnection | None:
+        """The most recently used pooled connection that is still open, or ``None``."""
+        now = real_monotonic()
+        while True:
+            with self._lock:
+                if not self._pool:
+                    return None
+                conn = self._pool.pop()
+                since = self._idle_since.pop(id(conn), now)
+            if now - since <= POOL_IDLE and _still_open(conn):
+                return conn
+            conn.close()
+
+
+def _still_open(conn: http.client.HTTPConnection) -> bool:
+    """Whether an idle keep-alive connection's peer has not hung up (nothing to read yet)."""
+    sock = conn.sock
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+    except (OSError, ValueError):
+        return False
+    return not readable  # an idle connection becomes readable only by its peer's close
 
 
 def _node_address_space() -> None:

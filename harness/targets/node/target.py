@@ -73,10 +73,12 @@ class Host(Protocol):
     def current_session(self) -> Session | None: ...
 
 
-_END_GRACE = 2.0
-SPARES = 1
-"""Processes kept started after the first restart: crash points come one after another, and a
-start (~0.3-1 s: the SDK's module set-up) would otherwise be paid at each."""  # real seconds to wait for a call's end record once its reply arrived
+_END_GRACE = 2.0  # real seconds to wait for a call's end record once its reply arrived
+SPARES = 2
+"""Processes kept started beside the serving one: crash points come one after another (a crash
+enumeration kills the runtime every few calls), and a start (~0.3-1 s: the SDK's module set-up)
+would otherwise be paid at each. The first spare starts with the serving process; each restart
+takes the oldest spare and starts a new one while the hooks run."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,8 @@ class NodeIntegration:
         self._spares: list[tuple[NodeProcess, threading.Thread, list[BaseException]]] = []
         self.source_maps = source_maps
         self.restarts = 0  # processes replaced after a kill (crash point, hang, budget)
-        self.start_seconds: list[float] = []  # spawn to ready of every process that served
+        self.start_seconds: list[float] = []  # spawn to ready of every process started
+        self.restart_wait_seconds: list[float] = []  # real time each restart waited for a runtime
 
     @property
     def sdk_version(self) -> str:
@@ -174,6 +177,7 @@ class NodeIntegration:
             self.process = self._new_process()
             stack.callback(self._stop)
             self.process.start()
+            self._fill_spares()
             self._stack = stack.pop_all()
         atexit.register(self.close)
 
@@ -222,24 +226,32 @@ class NodeIntegration:
         thread.start()
         self._spares.append((spare, thread, box))
 
+    def _fill_spares(self) -> None:
+        while len(self._spares) < SPARES:
+            self._spawn_spare()
+
     def _restart(self) -> NodeProcess:
-        """A fresh runtime after a kill: the spare when there is one, then a new spare."""
+        """A fresh runtime after a kill: the oldest spare when there is one, then new spares."""
+        t0 = real_monotonic()
         old = self.process
         if old is not None:
             self.restarts += 1
             old.kill()
-        if not self._spares:
+            self.start_seconds.extend(old.start_seconds)
+        fresh: NodeProcess | None = None
+        while self._spares and fresh is None:
+            spare, thread, box = self._spares.pop(0)
+            thread.join()
+            if box or not spare.alive:
+                spare.kill()
+                continue
+            fresh = spare
+        if fresh is None:
             fresh = self._new_process()
             fresh.start()
-        else:
-            fresh, thread, box = self._spares.pop(0)
-            thread.join()
-            if box or not fresh.alive:
-                fresh = self._new_process()
-                fresh.start()
         self.process = fresh
-        while len(self._spares) < SPARES:
-            self._spawn_spare()
+        self._fill_spares()
+        self.restart_wait_seconds.append(real_monotonic() - t0)
         return fresh
 
     def _stop(self) -> None:
@@ -250,6 +262,7 @@ class NodeIntegration:
         spares, self._spares = self._spares, []
         for spare, thread, _ in spares:
             thread.join()
+            self.start_seconds.extend(spare.start_seconds)
             spare.kill()
 
     # -- calls ---------------------------------------------------------------------------------

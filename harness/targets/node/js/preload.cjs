@@ -260,12 +260,22 @@ function nextTimerAt() {
   }
   return best
 }
-// Poll while calls are in flight (the cheap path: kick() after each outbound request ends).
+// Poll while calls are in flight (the cheap path: kick() after each outbound request ends); an
+// idle process (a spare, or between calls) does not wake up at all.
+let polling = false
 function poll() {
-  if (clock && calls.size > 0) kick()
+  if (!clock || calls.size === 0) {
+    polling = false
+    return
+  }
+  kick()
   realSetTimeout(poll, 5).unref()
 }
-if (clock) poll()
+function startPolling() {
+  if (polling || !clock) return
+  polling = true
+  realSetTimeout(poll, 5).unref()
+}
 
 // ---------------------------------------------------------------- call context + logs
 const origCreateServer = http.createServer
@@ -283,6 +293,7 @@ http.createServer = function lhCreateServer(...args) {
         if (Number.isFinite(harnessNow) && (calls.size === 0 || harnessNow > clock.now)) clock.setSystemTime(harnessNow)
         const budget = Number(req.headers['x-lh-budget'])
         calls.set(call, { deadline: Number.isFinite(budget) && budget >= 0 ? clock.now + budget : null })
+        startPolling()
       }
       const start = clock ? clock.now : realDateNow()
       res.once('close', () => {
