@@ -15,6 +15,7 @@ before and after each of its platform API calls (state reads and writes); each i
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -69,7 +70,7 @@ ADVANCE_SECONDS = (1.0, 60.0, 3600.0)  # bounded: the clock runs on across a who
 CROWDS = (0, 3, 60, 260)  # 260 > 250 subscriptions: several pages even at the maximum limit
 MAX_BOTS = 3
 SHRINK_BUDGET = 10
-RUN_EXAMPLES = 500  # examples per Hypothesis run (explore's chunks; memory, issue 15)
+RUN_EXAMPLES = 250  # examples per Hypothesis run (explore's chunks; memory, issue 15)
 PERSISTENT_NEXT = (8, 30)  # Next(k) beyond any reasonable retry budget
 # Removing a subscription is the drift most bugs hinge on (a stale stored id): drawn twice as
 # often as the others, and first, so failures shrink towards it.
@@ -372,6 +373,9 @@ def explore(
             pass
         finally:
             sim.options = sim_options
+        # The finished run's structures are garbage in reference cycles: collect them now,
+        # before the next run allocates its own, rather than when the collector gets to them.
+        gc.collect()
         attempt += 1
         budget -= log.examples
         if not log.failures:
