@@ -373,6 +373,12 @@ def explore(
             pass
         finally:
             sim.options = sim_options
+            # Hypothesis keeps each state machine class it ran (and with it the rules'
+            # strategies and their caches) in a class-level registry for good; one class per
+            # run would pile up over a long exploration.
+            registry = getattr(RuleBasedStateMachine, "_setup_state_per_class", None)
+            if isinstance(registry, dict):
+                registry.pop(machine, None)
         # The finished run's structures are garbage in reference cycles: collect them now,
         # before the next run allocates its own, rather than when the collector gets to them.
         gc.collect()

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from hypothesis.internal.conjecture import engine as conjecture_engine
+from hypothesis.stateful import RuleBasedStateMachine
 
 from harness import exploration
 from harness.exploration import explore
@@ -51,6 +52,17 @@ def test_a_long_exploration_releases_each_hypothesis_run(monkeypatch: pytest.Mon
     assert max(seen) == 1
     gc.collect()
     assert all(r() is None for r in runners)
+
+
+def test_each_runs_state_machine_class_leaves_hypothesis_registry() -> None:
+    """Hypothesis registers every state machine class it runs, for good; explore unregisters
+    its own, so a long exploration does not pile up one class (with its rules' strategies and
+    their caches) per run. (Hypothesis' own least-recently-used caches keep up to 128.)"""
+    registry = RuleBasedStateMachine._setup_state_per_class
+    before = set(registry)
+    with Simulator(load_integration(TARGET)) as sim:
+        explore(sim, examples=6, seed=0)
+    assert set(registry) <= before
 
 
 def test_runs_of_at_most_run_examples_reproduce_the_single_run(
