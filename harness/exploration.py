@@ -15,6 +15,7 @@ before and after each of its platform API calls (state reads and writes); each i
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -69,6 +70,7 @@ ADVANCE_SECONDS = (1.0, 60.0, 3600.0)  # bounded: the clock runs on across a who
 CROWDS = (0, 3, 60, 260)  # 260 > 250 subscriptions: several pages even at the maximum limit
 MAX_BOTS = 3
 SHRINK_BUDGET = 10
+RUN_EXAMPLES = 250  # examples per Hypothesis run (explore's chunks; memory, issue 15)
 PERSISTENT_NEXT = (8, 30)  # Next(k) beyond any reasonable retry budget
 # Removing a subscription is the drift most bugs hinge on (a stale stored id): drawn twice as
 # often as the others, and first, so failures shrink towards it.
@@ -336,7 +338,8 @@ def explore(
     still removes every step that is not needed. A count, not a time, so a seed stays
     reproducible. ``database``: use Hypothesis' example database of the current profile (the
     pytest plugin does when no seed is given: failing lifecycles are saved and replayed first
-    on the next run)."""
+    on the next run). A budget above :data:`RUN_EXAMPLES` is explored in several Hypothesis
+    runs, each with the next derived seed, so memory does not grow with the budget."""
     base = world if world is not None else sim.world
     remaining = set((options or sim.options).properties)
     found: list[Violation] = []
@@ -344,6 +347,11 @@ def explore(
     attempt = 0
     world_strategy = worlds(base) if vary_world else st.just(base)
     while budget > 0 and remaining:
+        # One Hypothesis run keeps per-example structures (its cache of results, the choice
+        # tree, statistics) until it ends, so a long exploration is run in chunks of at most
+        # RUN_EXAMPLES examples, each with the next derived seed: memory stays bounded, and
+        # an exploration of RUN_EXAMPLES examples or fewer is exactly what it was.
+        run_budget = min(budget, RUN_EXAMPLES)
         opts = _with_properties(options or sim.options, remaining)
         log = ExplorationLog()
         sim_options = sim.options
@@ -358,17 +366,28 @@ def explore(
                 run_state_machine_as_test(
                     machine,
                     settings=hypothesis_settings(
-                        examples=budget, max_steps=max_steps, database=database
+                        examples=run_budget, max_steps=max_steps, database=database
                     ),
                 )
         except (ViolationFound, Flaky, ExceptionGroup):
             pass
         finally:
             sim.options = sim_options
+            # Hypothesis keeps each state machine class it ran (and with it the rules'
+            # strategies and their caches) in a class-level registry for good; one class per
+            # run would pile up over a long exploration.
+            registry = getattr(RuleBasedStateMachine, "_setup_state_per_class", None)
+            if isinstance(registry, dict):
+                registry.pop(machine, None)
+        # The finished run's structures are garbage in reference cycles: collect them now,
+        # before the next run allocates its own, rather than when the collector gets to them.
+        gc.collect()
         attempt += 1
         budget -= log.examples
         if not log.failures:
-            break
+            if log.examples < run_budget:
+                break  # Hypothesis ran out of distinct lifecycles before the budget
+            continue
         # Hypothesis replays the minimal example last; a greedy pass then drops any step whose
         # removal keeps the same failure (stateful shrinking does not always get there).
         minimal = log.failures[-1]

@@ -15,8 +15,9 @@ seeded crowds), as are other apps' subscriptions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Literal
 
 from harness.runtime.events import BotEvents
@@ -275,9 +276,10 @@ class History:
         return record.tenants.get(bot) or self.tenants[bot]
 
 
-def previous_records(history: History) -> Sequence[StepRecord]:
-    """All records before the last one, newest first."""
-    return history.records[-2::-1] if len(history.records) > 1 else ()
+def previous_records(history: History) -> Iterator[StepRecord]:
+    """All records before the last one, newest first, lazily: a check that stops at the first
+    record it needs reads no further (not a reversed copy of the whole history every step)."""
+    return islice(reversed(history.records), 1, None)
 
 
 @dataclass
