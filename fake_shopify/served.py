@@ -29,6 +29,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import contextvars
+import datetime as _dt
 import shutil
 import socket
 import ssl
@@ -36,7 +37,7 @@ import struct
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,6 +62,30 @@ _HOP_BY_HOP = frozenset({b"content-length", b"transfer-encoding", b"connection",
 _LINGER_RESET = struct.pack("ii", 1, 0)
 
 
+@contextlib.contextmanager
+def _real_datetime() -> Iterator[None]:
+    """Certificates are made with the real ``datetime.datetime`` in place.
+
+    ``cryptography`` looks ``datetime.datetime`` up once, on first use, and keeps what it found:
+    if that first use comes while freezegun has replaced the class (a test's frozen clock, the
+    harness's virtual time), every later certificate fails with "'datetime' object is not an
+    instance of 'FakeDatetime'", in this process, for good. freezegun's stand-in subclasses the
+    real class, so with the real one found first, certificates work frozen or not.
+    """
+    current = _dt.datetime
+    real: type[_dt.datetime] = next(
+        c for c in current.__mro__ if c.__module__ == "datetime" and c.__name__ == "datetime"
+    )
+    if real is current:
+        yield
+        return
+    _dt.datetime = real  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        _dt.datetime = current  # type: ignore[misc]
+
+
 class TestCA:
     """A certificate authority made at run time, and a server certificate it signed.
 
@@ -71,8 +96,9 @@ class TestCA:
 
     def __init__(self, hostnames: tuple[str, ...] = ("*.myshopify.com", "myshopify.com")) -> None:
         self.hostnames = hostnames
-        self._ca = trustme.CA(organization_name="lifecycle-harness test CA")
-        self._cert = self._ca.issue_cert(*hostnames)
+        with _real_datetime():
+            self._ca = trustme.CA(organization_name="lifecycle-harness test CA")
+            self._cert = self._ca.issue_cert(*hostnames)
         self.ca_pem: bytes = self._ca.cert_pem.bytes()
         self._dir = Path(tempfile.mkdtemp(prefix="lifecycle-harness-ca-"))
         self.ca_cert_path = self._dir / "ca.pem"
@@ -83,7 +109,8 @@ class TestCA:
 
     def issue(self, *hostnames: str) -> trustme.LeafCert:
         """Another certificate signed by this CA (tests of trust scoping)."""
-        return self._ca.issue_cert(*hostnames)
+        with _real_datetime():
+            return self._ca.issue_cert(*hostnames)
 
     def server_context(self) -> ssl.SSLContext:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -382,3 +382,29 @@ def test_non_loopback_host_and_bad_options_are_refused() -> None:
         ServedShopify(fake, latency_scale=-1)
     with pytest.raises(RuntimeError, match="not started"):
         _ = ServedShopify(fake).port
+
+
+def test_a_test_ca_made_under_a_frozen_clock_does_not_break_later_certificates() -> None:
+    """cryptography keeps the ``datetime`` class it sees first: made under freezegun without
+    care, every later certificate of the process fails. In a fresh process (that first sight
+    happens once per process): a CA under a frozen clock, then one with the clock running."""
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent(
+        """
+        import freezegun
+        from fake_shopify.served import TestCA
+        with freezegun.freeze_time("2025-01-01"):
+            frozen = TestCA()
+        later = TestCA()
+        later.issue("shop.myshopify.com")
+        print("ok", frozen.ca_cert_path.exists(), later.ca_cert_path.exists())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["ok", "True", "True"]
