@@ -492,10 +492,13 @@ class Session:
                 dirty.add(owner)
         if foreign_removed or foreign_added:
             view.update_foreign(foreign_removed, foreign_added)
-        bots: dict[str, BotWorld] = {}
+        # Every bot's resources first, then the states: a state may name another bot's id, whose
+        # symbol (``_known_ids``) must be this observation's, whatever the order of the bots.
         for name, tenant in self.tenants.items():
             if name in dirty or name not in view.bots:
                 view.bots[name] = self._bot_resources(tenant, list(view.owned[name].values()))
+        bots: dict[str, BotWorld] = {}
+        for name, tenant in self.tenants.items():
             resources, symbols, resource_ids = view.bots[name]
             bots[name] = BotWorld(
                 resources=resources,
@@ -522,9 +525,12 @@ class Session:
                 )
             else:
                 owned[owner].append(hook)
+        computed = {
+            name: self._bot_resources(tenant, owned[name]) for name, tenant in self.tenants.items()
+        }  # all resources before any state (see ``observe``)
         bots: dict[str, BotWorld] = {}
         for name, tenant in self.tenants.items():
-            resources, symbols, resource_ids = self._bot_resources(tenant, owned[name])
+            resources, symbols, resource_ids = computed[name]
             bots[name] = BotWorld(
                 resources=resources,
                 states=self._states(tenant, symbols),

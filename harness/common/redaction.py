@@ -286,13 +286,31 @@ class Redactor:
 
     def _compiled(self) -> re.Pattern[str]:
         if self._pattern is None:
-            self._pattern = re.compile(
-                "|".join(re.escape(f.text) for f in self._forms), re.IGNORECASE
-            )
+            # Each form and its lower-case spelling, longest first: a letter whose case does not
+            # round-trip in length (U+0130 lower-cases to "i" + a combining dot) is matched in
+            # either spelling, and a longer spelling wins over a prefix of it.
+            variants: dict[str, None] = {}
+            for form in self._forms:
+                variants.setdefault(form.text)
+                variants.setdefault(form.text.lower())
+            ordered = sorted(variants, key=lambda v: (-len(v), v))
+            self._pattern = re.compile("|".join(re.escape(v) for v in ordered), re.IGNORECASE)
             self._by_text = {}
             for form in reversed(self._forms):
                 self._by_text[form.text.lower()] = form
         return self._pattern
+
+    def _form_of(self, matched: str) -> SecretForm:
+        """The form a match of :meth:`_compiled` stands for."""
+        form = self._by_text.get(matched.lower())
+        if form is not None:
+            return form
+        # IGNORECASE folds one character to one (U+0130 matches a plain "i"); .lower() may not.
+        for form in self._forms:
+            for spelling in (form.text, form.text.lower()):
+                if re.fullmatch(re.escape(spelling), matched, re.IGNORECASE):
+                    return form
+        raise LookupError(f"no secret form matches {len(matched)} matched characters")
 
     def find(self, text: str) -> list[Leak]:
         """The secrets that appear in ``text``, each (name, form) once, in order of appearance."""
@@ -357,7 +375,7 @@ class Redactor:
         """``text`` with every secret form replaced by ``<name>``."""
         if not self.find(text):
             return text
-        text = self._compiled().sub(lambda m: f"<{self._by_text[m.group(0).lower()].name}>", text)
+        text = self._compiled().sub(lambda m: f"<{self._form_of(m.group(0)).name}>", text)
         if self._decoded_hit(text) is None:
             return text
         # Mixed encodings: replace every word whose decoding carries a secret.

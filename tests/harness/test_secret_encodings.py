@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 from urllib.parse import quote, quote_plus, urlencode
 
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from harness.common.redaction import ENCODERS, Redactor
@@ -93,6 +93,10 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     after=surroundings,
     encoding=st.sampled_from(sorted(ENCODINGS)),
 )
+# Found by this test: U+0130 lower-cases to two characters ("i" + a combining dot), so the
+# lower-cased token is longer than the token, and a case-blind match of the token stops short.
+@example(secret="000000\u01300", before="", after="", encoding="lower")
+@example(secret="0000000\u0130", before="", after="", encoding="lower")
 def test_every_encoding_is_found_and_redacted(
     secret: str, before: str, after: str, encoding: str
 ) -> None:
