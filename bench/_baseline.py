@@ -6,7 +6,9 @@
   handler builds its response (for benches that measure something else per request);
 - :func:`timed` and :func:`interleaved`: cases timed in short rounds, interleaved, so a burst of
   load from elsewhere hits every case alike and the medians drop the rounds it spoiled;
-- :func:`ratio` (the median of per-round ratios to a baseline case) and :func:`print_table`.
+- :func:`ratio` (the median of per-round ratios to a baseline case) and :func:`print_table`;
+- :func:`seeded_fake`: the fake the benches measure (one shop, one installed app, N
+  subscriptions, a frozen clock, rate limits off).
 
 Clocks: :data:`CPU` (the process's CPU time: on a shared machine the wall clock also counts
 the time other processes hold the CPU, which would dilute every ratio toward 1) or :data:`WALL`
@@ -20,9 +22,12 @@ import statistics
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+
+from fake_shopify import FakeShopify, ManualClock
 
 __all__ = [
     "CPU",
@@ -32,6 +37,7 @@ __all__ = [
     "prebuilt_client",
     "print_table",
     "ratio",
+    "seeded_fake",
     "timed",
     "verdict",
 ]
@@ -39,6 +45,31 @@ __all__ = [
 Clock = Callable[[], float]
 CPU: Clock = time.process_time
 WALL: Clock = time.perf_counter  # captured at import: freezegun replaces time's functions
+
+
+def seeded_fake(
+    webhooks: int = 0,
+    *,
+    topics: tuple[str, ...] = ("orders/create",),
+    address: str = "https://h.example/{}",
+    journal_limit: int | None = 100,
+    **options: Any,
+) -> tuple[FakeShopify, dict[str, str]]:
+    """Shop ``acme`` with app ``bot`` installed and ``webhooks`` subscriptions (topics taken in
+    turn, ``address`` formatted with the index), the clock frozen at 2026-11-01 and rate limits
+    off (a bench sends thousands of requests at one frozen instant); with the token header."""
+    fake = FakeShopify(
+        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)),
+        journal_limit=journal_limit,
+        rate_limits=False,
+        **options,
+    )
+    fake.add_shop("acme")
+    fake.add_app("bot")
+    token = fake.install("acme", "bot").access_token
+    for i in range(webhooks):
+        fake.add_webhook("acme", "bot", topic=topics[i % len(topics)], address=address.format(i))
+    return fake, {"X-Shopify-Access-Token": token}
 
 
 def prebuilt_client(

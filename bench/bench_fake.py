@@ -11,29 +11,17 @@ from __future__ import annotations
 
 import argparse
 import functools
-from datetime import UTC, datetime
 
 import httpx
-from _baseline import interleaved, prebuilt_client, print_table
+from _baseline import interleaved, prebuilt_client, print_table, seeded_fake
 
-from fake_shopify import FakeShopify, ManualClock
+from fake_shopify import FakeShopify
 
 URL = "https://acme.myshopify.com/admin/api/2026-10/webhooks/count.json"
 
 
 def _fake(journal_limit: int | None) -> tuple[FakeShopify, dict[str, str]]:
-    # rate_limits=False: the bench sends thousands of requests at one frozen instant.
-    fake = FakeShopify(
-        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)),
-        journal_limit=journal_limit,
-        rate_limits=False,
-    )
-    fake.add_shop("acme")
-    fake.add_app("bot")
-    token = fake.install("acme", "bot").access_token
-    for i in range(5):
-        fake.add_webhook("acme", "bot", topic="orders/create", address=f"https://h.example/{i}")
-    return fake, {"X-Shopify-Access-Token": token}
+    return seeded_fake(5, journal_limit=journal_limit)
 
 
 def main() -> None:

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import httpx
-from _baseline import interleaved, prebuilt_client, print_table
+from _baseline import interleaved, prebuilt_client, print_table, seeded_fake
 
-from fake_shopify import FakeShopify, ManualClock
+from fake_shopify import FakeShopify
 from fake_shopify.graphql import GraphQLOptions
 
 DETAIL = "query D($id: ID!) { webhookSubscription(id: $id) { id topic uri createdAt } }"
@@ -42,21 +41,15 @@ TARGET = 2.0
 
 
 def _client(executor: str) -> tuple[FakeShopify, httpx.Client]:
-    fake = FakeShopify(
-        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)),
-        journal_limit=100,
-        rate_limits=False,
+    fake, headers = seeded_fake(
+        10,
+        address="https://e.com/{}",
         graphql_options=GraphQLOptions(executor=executor),  # type: ignore[arg-type]
     )
-    fake.add_shop("acme")
-    fake.add_app("bot")
-    token = fake.install("acme", "bot").access_token
-    for i in range(10):
-        fake.add_webhook("acme", "bot", topic="orders/create", address=f"https://e.com/{i}")
     client = httpx.Client(
         transport=fake.transport(),
         base_url="https://acme.myshopify.com",
-        headers={"X-Shopify-Access-Token": token},
+        headers=headers,
     )
     return fake, client
 

@@ -22,12 +22,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import httpx
-from _baseline import interleaved, prebuilt_client, print_table
+from _baseline import interleaved, prebuilt_client, print_table, seeded_fake
 
-from fake_shopify import FakeShopify, ManualClock
+from fake_shopify import FakeShopify
 
 BASE = "https://acme.myshopify.com/admin/api/2026-10"
 LIST_QUERY = (
@@ -37,17 +36,7 @@ TARGETS = {"transport": 1.3, "respx": 1.5}
 
 
 def _fake() -> tuple[FakeShopify, dict[str, str]]:
-    # rate_limits=False: the bench sends thousands of requests at one frozen instant.
-    fake = FakeShopify(
-        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
-    )
-    fake.add_shop("acme")
-    fake.add_app("bot")
-    token = fake.install("acme", "bot").access_token
-    for i in range(20):
-        topic = "orders/create" if i % 2 else "products/update"
-        fake.add_webhook("acme", "bot", topic=topic, address=f"https://h.example/{i}")
-    return fake, {"X-Shopify-Access-Token": token}
+    return seeded_fake(20, topics=("products/update", "orders/create"))
 
 
 def _mix(client: httpx.Client, *, graphql: bool) -> Callable[[], None]:

@@ -18,13 +18,11 @@ from __future__ import annotations
 import argparse
 import functools
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import httpx
-from _baseline import interleaved, prebuilt_client, print_table
+from _baseline import interleaved, prebuilt_client, print_table, seeded_fake
 
 import fake_shopify
-from fake_shopify import FakeShopify, ManualClock
 
 SHOP = "https://acme.myshopify.com"
 GQL = f"{SHOP}/admin/api/2026-10/graphql.json"
@@ -39,15 +37,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=60)
     args = parser.parse_args()
 
-    fake = FakeShopify(clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), rate_limits=False)
-    fake.add_shop("acme")
-    fake.add_app("bot")
-    token = fake.install("acme", "bot").access_token
-    hooks = [
-        fake.add_webhook("acme", "bot", topic="orders/create", address=f"https://h.example/{i}")
-        for i in range(10)
-    ]
-    headers = {"X-Shopify-Access-Token": token}
+    fake, headers = seeded_fake(10, journal_limit=None)
+    hooks = fake.webhooks()
     bare = prebuilt_client(httpx.Response(200, json={"webhook": {"id": 1}}), headers=headers)
     client = httpx.Client(transport=fake.transport(), headers=headers)
     put_url = f"{SHOP}/admin/api/2026-10/webhooks/{hooks[0].id}.json"

@@ -27,12 +27,11 @@ import argparse
 import functools
 import statistics
 import time
-from datetime import UTC, datetime
 
 import httpx
-from _baseline import prebuilt_client, timed
+from _baseline import prebuilt_client, seeded_fake, timed
 
-from fake_shopify import FakeShopify, ManualClock
+from fake_shopify import FakeShopify
 from harness.simulator import Session, Simulator
 from harness.targets.python import load_integration
 from harness.world import default_world
@@ -46,13 +45,8 @@ LIST_TARGET = 15.0  # us per subscription
 
 
 def _fake() -> tuple[FakeShopify, str]:
-    fake = FakeShopify(
-        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
-    )
-    fake.add_shop("acme")
-    fake.add_app("bot")
-    token = fake.install("acme", "bot").access_token
-    return fake, token
+    fake, headers = seeded_fake()
+    return fake, headers["X-Shopify-Access-Token"]
 
 
 def _seed(fake: FakeShopify, n: int) -> float:

@@ -16,12 +16,11 @@ import functools
 import http.client
 import socket
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import httpx
-from _baseline import WALL, interleaved, prebuilt_client, print_table
+from _baseline import WALL, interleaved, prebuilt_client, print_table, seeded_fake
 
-from fake_shopify import FakeShopify, ManualClock
+from fake_shopify import FakeShopify
 from fake_shopify.served import ServedShopify
 
 PATH = "/admin/api/2026-10/webhooks/count.json"
@@ -30,15 +29,7 @@ TARGET = 4.0
 
 
 def _fake() -> tuple[FakeShopify, dict[str, str]]:
-    fake = FakeShopify(
-        clock=ManualClock(datetime(2026, 11, 1, tzinfo=UTC)), journal_limit=100, rate_limits=False
-    )
-    fake.add_shop("acme")
-    fake.add_app("bot")
-    token = fake.install("acme", "bot").access_token
-    for i in range(5):
-        fake.add_webhook("acme", "bot", topic="orders/create", address=f"https://h.example/{i}")
-    return fake, {"X-Shopify-Access-Token": token}
+    return seeded_fake(5)
 
 
 def main() -> None:
