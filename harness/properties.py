@@ -21,6 +21,7 @@ from harness.history import (
     BotWorld,
     History,
     HookCall,
+    Json,
     LogLine,
     StepRecord,
     level_rank,
@@ -247,12 +248,24 @@ def _error_logs(call: HookCall) -> list[str]:
     return [line.message for line in call.logs if line.rank >= level_rank("error")]
 
 
-def _world_diff(actual: BotWorld, expected: BotWorld) -> str:
+Resource = tuple[tuple[str, Json], ...]
+
+
+def _missing_and_extra(
+    actual: BotWorld, expected: BotWorld
+) -> tuple[list[Resource], list[Resource]]:
+    """The expected subscriptions ``actual`` lacks, and those it has beyond them (as a
+    multiset: a duplicate of an expected one is extra)."""
     missing = [r for r in expected.resources if r not in actual.resources]
     extra = list(actual.resources)
     for r in expected.resources:
         if r in extra:
             extra.remove(r)
+    return missing, extra
+
+
+def _world_diff(actual: BotWorld, expected: BotWorld) -> str:
+    missing, extra = _missing_and_extra(actual, expected)
     parts = []
     if missing:
         parts.append(f"missing subscriptions: {_fmt_resources(missing)}")
@@ -292,11 +305,7 @@ def _leftover(world: BotWorld, options: Options) -> str:
 def _cause(actual: BotWorld, expected: BotWorld) -> str:
     """The root cause of a world difference: what is missing or extra, and the states as they
     are (not as they should be: two properties comparing against different worlds then agree)."""
-    missing = [r for r in expected.resources if r not in actual.resources]
-    extra = list(actual.resources)
-    for r in expected.resources:
-        if r in extra:
-            extra.remove(r)
+    missing, extra = _missing_and_extra(actual, expected)
     parts = []
     if missing:
         parts.append(f"missing {_fmt_resources(missing)}")
