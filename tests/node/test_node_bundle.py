@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import uuid
 from pathlib import Path
 
+import pytest
+
 from harness.targets.node.bundle import bundle
-from harness.targets.node.helpers import ensure_helpers
+from harness.targets.node.helpers import HelperInstallError, ensure_helpers, installed_example
 from harness.targets.node.package import load_package
 
 
@@ -40,3 +43,21 @@ def test_an_unchanged_package_is_bundled_once_and_a_changed_one_again(probe_pack
     changed = bundle(load_package(root), helpers)
     assert not changed.cached
     assert changed.digest != first.digest
+
+
+def test_a_failing_npm_ci_is_a_clear_error_naming_the_exit_and_npms_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An example that cannot be installed says which, where, npm's exit code and the end of
+    npm's own output; the next call tries again (nothing is marked installed)."""
+    monkeypatch.setenv("LIFECYCLE_HARNESS_CACHE", str(tmp_path / "cache"))
+    npm = tmp_path / "npm"
+    npm.write_text("#!/bin/sh\necho 'npm ERR! code E404 registry unreachable' >&2\nexit 7\n")
+    npm.chmod(0o755)
+    for _ in range(2):
+        with pytest.raises(HelperInstallError) as info:
+            installed_example("find-or-create", npm=str(npm), stream=io.StringIO())
+        text = str(info.value)
+        assert "`npm ci` for the TypeScript example 'find-or-create' failed (exit 7)" in text
+        assert "npm ERR! code E404 registry unreachable" in text
+    assert not list((tmp_path / "cache").rglob(".installed"))

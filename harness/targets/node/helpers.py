@@ -105,19 +105,13 @@ def ensure_helpers(*, npm: str | None = None, stream: IO[str] | None = None) -> 
         try:
             for name in _LOCK_FILES:
                 shutil.copy2(JS_DIR / name, work / name)
-            result = subprocess.run(
-                [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-                cwd=work,
-                capture_output=True,
-                text=True,
-                timeout=600,
-                check=False,
-            )
-            if result.returncode != 0:
+            failed = _npm_ci(npm, work)
+            if failed is not None:
+                code, output = failed
                 raise HelperInstallError(
-                    f"`npm ci` for the harness's Node helpers failed (exit {result.returncode}) "
-                    f"in {work}:\n{(result.stderr or result.stdout).strip()[-2000:]}\n"
-                    f"Check that the npm registry is reachable (`npm ping`), then run again"
+                    f"`npm ci` for the harness's Node helpers failed (exit {code}) in {work}:\n"
+                    f"{output}\nCheck that the npm registry is reachable (`npm ping`), then run "
+                    "again"
                 )
             (work / ".installed").write_text("ok\n")
             if target.exists():
@@ -132,6 +126,22 @@ def ensure_helpers(*, npm: str | None = None, stream: IO[str] | None = None) -> 
                 shutil.rmtree(work, ignore_errors=True)
         print("lifecycle-harness: Node helpers installed.", file=out, flush=True)
     return helpers
+
+
+def _npm_ci(npm: str, folder: Path) -> tuple[int, str] | None:
+    """Run ``npm ci`` (no audit, no scripts) in ``folder``; ``None``, or the exit code and the
+    end of npm's output. A timeout propagates."""
+    result = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    if result.returncode == 0:
+        return None
+    return result.returncode, (result.stderr or result.stdout).strip()[-2000:]
 
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "examples" / "typescript"
@@ -173,19 +183,12 @@ def installed_example(name: str, *, npm: str | None = None, stream: IO[str] | No
         if target.exists():
             shutil.rmtree(target)
         shutil.copytree(source, target, ignore=shutil.ignore_patterns("node_modules"))
-        result = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error"],
-            cwd=target,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        if result.returncode != 0:
+        failed = _npm_ci(npm, target)
+        if failed is not None:
+            code, output = failed
             raise HelperInstallError(
-                f"`npm ci` for the TypeScript example {name!r} failed (exit "
-                f"{result.returncode}) in {target}:\n"
-                f"{(result.stderr or result.stdout).strip()[-2000:]}"
+                f"`npm ci` for the TypeScript example {name!r} failed (exit {code}) in "
+                f"{target}:\n{output}"
             )
         (target / ".installed").write_text("ok\n")
     return target
