@@ -30,6 +30,9 @@ import atexit
 import contextlib
 import contextvars
 import datetime as _dt
+import email.parser
+import http.client
+import re
 import shutil
 import socket
 import ssl
@@ -38,6 +41,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Protocol
@@ -196,6 +200,77 @@ def shared_ca() -> TestCA:
         return _shared
 
 
+# -- reading a request's head: the standard library's rules, without its email parser --------
+
+# A request line every client sends for an origin-form target over HTTP/1.1: for it the standard
+# library's parse_request would find exactly these three words, the version 1.1 (keep-alive) and
+# the path as is. Anything else goes through parse_request itself.
+_PLAIN_REQUEST_LINE = re.compile(rb"([A-Z]+) (/(?!/)[!-~]*) HTTP/1\.1\r?\n\Z")
+# A header line the email parser would read as exactly (name, value): a token, a colon, optional
+# blanks, then printable ASCII or tabs. Anything else (folded lines, other bytes, bare CRs) is
+# handed to the email parser, as http.client.parse_headers does.
+_PLAIN_HEADER_LINE = re.compile(rb"([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[ \t]*([\t -~]*?)\r?\n\Z")
+_MAX_LINE = 65536  # http.client's limits for a header line and the number of header lines
+_MAX_HEADERS = 100
+
+
+class _PlainHeaders:
+    """A request's header fields in order, as ``http.client.HTTPMessage`` reads them: ``get``
+    (case-insensitive, the first field of that name) and ``items``; ``raw`` is the bytes."""
+
+    __slots__ = ("_fields", "raw")
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        self.raw = raw
+        self._fields = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw]
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        wanted = name.lower()
+        for field, value in self._fields:
+            if field.lower() == wanted:
+                return value
+        return default
+
+    def items(self) -> list[tuple[str, str]]:
+        return list(self._fields)
+
+
+def _read_header_lines(rfile: Any) -> list[bytes]:
+    """The header block's lines up to and including the blank one, with http.client's limits
+    and exceptions (``LineTooLong``, more than 100 headers)."""
+    lines: list[bytes] = []
+    while True:
+        line = rfile.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        lines.append(line)
+        if len(lines) > _MAX_HEADERS:
+            raise http.client.HTTPException(f"got more than {_MAX_HEADERS} headers")
+        if line in (b"\r\n", b"\n", b""):
+            return lines
+
+
+def _parse_header_lines(lines: list[bytes]) -> _PlainHeaders | http.client.HTTPMessage:
+    """The fields of ``lines`` as ``http.client.parse_headers`` reads them: directly when every
+    line is a plain ``name: value``, otherwise by the same email parser."""
+    raw: list[tuple[bytes, bytes]] = []
+    match = _PLAIN_HEADER_LINE.match
+    for line in lines[:-1]:
+        plain = match(line)
+        if plain is None:
+            text = b"".join(lines).decode("iso-8859-1")
+            message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+            assert isinstance(message, http.client.HTTPMessage)
+            return message
+        raw.append((plain[1], plain[2]))
+    if lines[-1] not in (b"\r\n", b"\n"):  # the block ended at EOF: leave it to the parser
+        text = b"".join(lines).decode("iso-8859-1")
+        message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+        assert isinstance(message, http.client.HTTPMessage)
+        return message
+    return _PlainHeaders(raw)
+
+
 class _Abort(Exception):
     """Leave this connection at once: ``reset`` sends an RST, otherwise a plain close."""
 
@@ -209,9 +284,47 @@ class _Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # status+headers and body may be two writes: no 40 ms stall
     timeout = 120  # an idle keep-alive connection is dropped after this long
     served: ServedShopify  # set on the per-server subclass
+    raw_requestline: bytes
+    headers: _PlainHeaders | http.client.HTTPMessage  # type: ignore[assignment]
 
     def log_message(self, format: str, *args: Any) -> None:
         return None  # quiet: the fake's journal is the record
+
+    def parse_request(self) -> bool:
+        """``BaseHTTPRequestHandler.parse_request``, with the same answers to every request,
+        minus the email parser for the usual one.
+
+        A plain request line (``METHOD /target HTTP/1.1``) is taken as the standard library would
+        take it, and plain header lines are read directly (``_parse_header_lines``); any other
+        request line goes to the standard library's ``parse_request`` whole, so a malformed
+        request gets its answers (400, 414, 431, 505) and its connection handling.
+        """
+        plain = _PLAIN_REQUEST_LINE.match(self.raw_requestline)
+        if plain is None:
+            return super().parse_request()
+        self.command = plain[1].decode("ascii")
+        self.path = plain[2].decode("ascii")
+        self.request_version = "HTTP/1.1"
+        self.requestline = self.raw_requestline.decode("ascii").rstrip("\r\n")
+        self.close_connection = False  # HTTP/1.1 on both sides
+        try:
+            self.headers = _parse_header_lines(_read_header_lines(self.rfile))
+        except http.client.LineTooLong as err:  # send_error closes the connection
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(
+                HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err)
+            )
+            return False
+        conntype = (self.headers.get("Connection") or "").lower()
+        if conntype == "close":
+            self.close_connection = True
+        elif conntype == "keep-alive":
+            self.close_connection = False
+        if (self.headers.get("Expect") or "").lower() == "100-continue":
+            return self.handle_expect_100()
+        return True
 
     def _body(self) -> bytes:
         length = self.headers.get("Content-Length")
@@ -243,11 +356,15 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._write(421, [(b"Content-Type", b"text/plain; charset=utf-8")], message.encode())
             return
-        raw_headers = [
-            (name.encode("latin-1"), value.encode("latin-1"))
-            for name, value in self.headers.items()
-            if name.lower() != "transfer-encoding"
-        ]
+        headers = self.headers
+        if isinstance(headers, _PlainHeaders):
+            raw_headers = [(k, v) for k, v in headers.raw if k.lower() != b"transfer-encoding"]
+        else:
+            raw_headers = [
+                (name.encode("latin-1"), value.encode("latin-1"))
+                for name, value in headers.items()
+                if name.lower() != "transfer-encoding"
+            ]
         request = httpx.Request(
             self.command, served._url(host, self.path), headers=raw_headers, content=content
         )
