@@ -19,6 +19,11 @@ it is active:
   sent. Each one is kept in :attr:`NetworkGuard.blocked`, so a test whose code swallowed the
   error still fails when the guard exits (:meth:`NetworkGuard.check`).
 
+While a guard is active the process environment's ``no_proxy`` also lists ``myshopify.com``
+(the developer's list kept, restored on exit): a proxy variable cannot send a shop's request to
+the proxy instead of the fake (it would be refused), and ``requests``, which reads the
+environment's proxies on every request, stops there for shop hosts.
+
 Loopback (``127.0.0.0/8``, ``::1``, ``localhost``) and Unix-domain sockets are left alone: a
 test's own local servers keep working. A test's own respx routes are not sockets at all.
 
@@ -32,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import ipaddress
+import os
 import socket
 import ssl
 import sys
@@ -141,6 +147,49 @@ _deferred_contexts: weakref.WeakSet[ssl.SSLContext] = weakref.WeakSet()
 
 _lock = threading.RLock()
 _active: list[NetworkGuard] = []
+
+# -- the environment: shops bypass environment proxies while a guard is active ----------------
+
+SHOP_NO_PROXY = "myshopify.com"
+"""The entry a guard adds to ``no_proxy``: every ``*.myshopify.com`` host bypasses proxies."""
+_saved_no_proxy: list[tuple[str | None, str]] = []  # (value before, value set), while installed
+
+
+def _no_proxy_with_shops(current: str | None, upper: str | None) -> str:
+    """``no_proxy`` as a guard sets it: the list in force (``no_proxy``, else ``NO_PROXY``, as
+    requests and urllib read them) with ``myshopify.com`` appended unless it is there."""
+    base = current or upper or ""
+    entries = [entry.strip().lstrip(".").lower() for entry in base.split(",")]
+    if "*" in entries or SHOP_NO_PROXY in entries:
+        return base
+    return f"{base},{SHOP_NO_PROXY}" if base.strip() else SHOP_NO_PROXY
+
+
+def _exempt_shops_from_proxies() -> None:
+    """Shop connections go to the served fake, never through a proxy: while a guard is
+    active, ``no_proxy`` lists ``myshopify.com`` (httpx, requests, urllib and aiohttp read it).
+    A proxy variable in the developer's environment then cannot turn a shop request into a
+    refused connection to the proxy, and requests, which reads the environment's proxies on
+    every request, stops at ``no_proxy`` for shop hosts instead of scanning the whole
+    environment four times per request."""
+    current = os.environ.get("no_proxy")
+    wanted = _no_proxy_with_shops(current, os.environ.get("NO_PROXY"))
+    _saved_no_proxy.append((current, wanted))
+    if current != wanted:
+        os.environ["no_proxy"] = wanted
+
+
+def _restore_proxy_environment() -> None:
+    """Put ``no_proxy`` back as it was, unless the code under test set it meanwhile."""
+    if not _saved_no_proxy:
+        return
+    before, wanted = _saved_no_proxy.pop()
+    if os.environ.get("no_proxy") != wanted:
+        return  # changed since: the newer value stays
+    if before is None:
+        os.environ.pop("no_proxy", None)
+    else:
+        os.environ["no_proxy"] = before
 
 
 def _int_port(port: object) -> int | None:
@@ -547,9 +596,11 @@ def _install() -> None:
     ssl.SSLObject.do_handshake = _bio_handshake  # type: ignore[method-assign]
     ssl.SSLContext.load_verify_locations = _load_verify_locations  # type: ignore[method-assign]
     ssl.SSLContext.set_default_verify_paths = _set_default_verify_paths  # type: ignore[method-assign]
+    _exempt_shops_from_proxies()
 
 
 def _uninstall() -> None:
+    _restore_proxy_environment()
     socket.getaddrinfo = _real_getaddrinfo
     socket.gethostbyname = _real_gethostbyname
     socket.gethostbyname_ex = _real_gethostbyname_ex

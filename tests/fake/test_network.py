@@ -10,6 +10,7 @@ import asyncio
 import http.client
 import http.server
 import json
+import os
 import socket
 import ssl
 import threading
@@ -451,3 +452,91 @@ def test_asyncio_tls_resumes_the_session_too(fake: FakeShopify) -> None:
     with fake.intercept():
         asyncio.run(reused())  # a session for the shop's name, whatever came before
         assert asyncio.run(reused()) is True
+
+
+# -- environment proxies -----------------------------------------------------------------------
+
+PROXY = "http://proxy.corp.example:3128"
+
+
+@pytest.fixture
+def proxied(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's environment with proxies set (and no no_proxy)."""
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "ALL_PROXY"):
+        monkeypatch.setenv(name, PROXY)
+    for name in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.mark.usefixtures("proxied")
+def test_environment_proxies_never_apply_to_shops(fake: FakeShopify) -> None:
+    with fake.intercept():
+        assert os.environ["no_proxy"] == "myshopify.com"
+        assert requests.get(HOOKS, headers=TOKEN, timeout=5).status_code == 200
+        with urllib.request.urlopen(urllib.request.Request(HOOKS, headers=TOKEN)) as response:
+            assert response.status == 200
+
+        async def main() -> int:
+            async with (
+                aiohttp.ClientSession(trust_env=True) as session,
+                session.get(HOOKS, headers=TOKEN) as response,
+            ):
+                return response.status
+
+        assert asyncio.run(main()) == 200
+    assert "no_proxy" not in os.environ  # restored
+    assert [e.action for e in fake.journal] == ["list_webhooks"] * 3
+
+
+@pytest.mark.usefixtures("proxied")
+def test_other_hosts_still_go_to_the_proxy_and_are_refused_naming_it(fake: FakeShopify) -> None:
+    with (
+        pytest.raises(NetworkEscapeError, match=r"proxy\.corp\.example:3128"),
+        fake.intercept(),
+        pytest.raises(requests.ConnectionError),
+    ):
+        requests.get("https://api.example.com/x", timeout=5)
+
+
+@pytest.mark.parametrize(
+    ("lower", "upper", "result"),
+    [
+        (None, None, "myshopify.com"),
+        ("localhost,.internal", None, "localhost,.internal,myshopify.com"),
+        (None, "10.0.0.0/8", "10.0.0.0/8,myshopify.com"),
+        ("", "a.example", "a.example,myshopify.com"),
+        ("*", None, "*"),
+        (".MyShopify.com", "x", ".MyShopify.com"),
+    ],
+)
+def test_no_proxy_keeps_the_developers_list_and_adds_shops(
+    monkeypatch: pytest.MonkeyPatch, lower: str | None, upper: str | None, result: str
+) -> None:
+    for name, value in (("no_proxy", lower), ("NO_PROXY", upper)):
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setenv("HTTPS_PROXY", PROXY)
+    with NetworkGuard(check_on_exit=False):
+        assert os.environ["no_proxy"] == result
+        assert requests.utils.should_bypass_proxies(HOOKS, no_proxy=None)
+        assert urllib.request.proxy_bypass("acme.myshopify.com")
+        other = requests.utils.should_bypass_proxies("https://b.example/", no_proxy=None)
+        assert other == (result == "*")  # other hosts keep the proxy unless all bypass it
+        for entry in (lower or upper or "").split(","):  # the list in force still bypasses
+            if entry and entry != "*" and "/" not in entry:
+                host = "h." + entry.lstrip(".")
+                assert requests.utils.should_bypass_proxies(f"https://{host}/", no_proxy=None)
+    assert os.environ.get("no_proxy") == lower  # restored exactly
+    assert os.environ.get("NO_PROXY") == upper  # never touched
+
+
+def test_a_no_proxy_the_code_sets_inside_the_guard_is_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("no_proxy", raising=False)
+    with NetworkGuard(check_on_exit=False), NetworkGuard(check_on_exit=False):
+        assert os.environ["no_proxy"] == "myshopify.com"
+        monkeypatch.setenv("no_proxy", "theirs.example")
+    assert os.environ["no_proxy"] == "theirs.example"
