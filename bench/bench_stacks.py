@@ -15,12 +15,24 @@ Run: ``PYTHONPATH=. python bench/bench_stacks.py [--rounds N]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
+import logging
+import socket
+import ssl
 import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
 
+import requests.sessions
+import urllib3.connection
 from _baseline import CPU, bare_round_trip, verdict
 
+from fake_shopify.served import _Handler
 from harness.runtime.vtime import real_monotonic
-from harness.simulator import Simulator
+from harness.simulator import Session, Simulator
 from harness.steps import Register, Unregister
 from harness.targets.python import load_integration
 
@@ -33,9 +45,13 @@ STEPS = (Register(), Register(), Unregister())
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--breakdown-rounds", type=int, default=10, help="0: skip the CPU breakdown"
+    )
     args = parser.parse_args()
     sims = {name: Simulator(load_integration(name)) for name in (HTTPX, REQUESTS)}
     samples: dict[str, list[float]] = {name: [] for name in sims}
+    cpu_samples: dict[str, list[float]] = {name: [] for name in sims}
     requests_per: dict[str, int] = {}
     ratios: list[float] = []
     cpu_ratios: list[float] = []
@@ -60,6 +76,7 @@ def main() -> None:
                     cpu[name] = CPU() - cpu_start
                 assert result.violations == []
                 samples[name].append(took[name])
+                cpu_samples[name].append(cpu[name])
             ratios.append(took[REQUESTS] / took[HTTPX])
             cpu_ratios.append(cpu[REQUESTS] / cpu[HTTPX])
     finally:
@@ -83,6 +100,123 @@ def main() -> None:
     # The process's CPU time (every thread: the served fake's too) moves far less with the
     # machine's load than the wall clock, whose waits on thread hand-overs grow with it.
     print(f"requests / httpx lifecycle, CPU time: {statistics.median(cpu_ratios):.2f}x")
+    if args.breakdown_rounds > 0:
+        httpx_cpu = statistics.median(c for c in cpu_samples[HTTPX])
+        print_breakdown(load_integration(REQUESTS), args.breakdown_rounds, httpx_cpu)
+
+
+# -- where a requests lifecycle's CPU goes ------------------------------------------------------
+
+SPANS: tuple[tuple[Any, str, str], ...] = (
+    # (owner, attribute, span): CPU of the thread that runs them, outermost call only per span.
+    (requests.sessions.Session, "__init__", "requests"),
+    (requests.sessions.Session, "request", "requests"),
+    (requests.sessions.Session, "close", "requests"),
+    (ssl.SSLSocket, "do_handshake", "tls handshake"),
+    (urllib3.connection, "create_urllib3_context", "urllib3 ssl context"),
+    (urllib3.connection.HTTPSConnection, "getresponse", "urllib3 getresponse"),
+    (logging.Logger, "_log", "logging"),
+    (socket, "getaddrinfo", "connect"),
+    (socket.socket, "connect", "connect"),
+    (Session, "serve", "fake"),
+    (_Handler, "parse_request", "http parsing"),
+    (_Handler, "_write", "http writing"),
+)
+
+
+@contextlib.contextmanager
+def spans_timed(totals: dict[tuple[str, bool], float]) -> Iterator[None]:
+    """Add each span's thread CPU time to ``totals[(span, in the main thread)]``."""
+    main = threading.main_thread().ident
+    depth: dict[tuple[int, str], int] = {}
+    originals = [(owner, name, getattr(owner, name)) for owner, name, _ in SPANS]
+
+    def timed_span(function: Callable[..., Any], span: str) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            key = (threading.get_ident(), span)
+            depth[key] = depth.get(key, 0) + 1
+            start = time.thread_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                depth[key] -= 1
+                if depth[key] == 0:
+                    where = (span, key[0] == main)
+                    totals[where] = totals.get(where, 0.0) + time.thread_time() - start
+
+        return run
+
+    for (owner, name, span), (_, _, original) in zip(SPANS, originals, strict=True):
+        setattr(owner, name, timed_span(original, span))
+    try:
+        yield
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+
+
+def print_breakdown(integration: Any, rounds: int, httpx_cpu: float) -> None:
+    """The requests lifecycle's CPU time by where it goes (medians of ``rounds`` lifecycles,
+    timed on their own after the ratio rounds: the spans' own timing costs a little)."""
+    sim = Simulator(integration)
+    rows: list[dict[str, float]] = []
+    try:
+        with sim.running():
+            sim.run(STEPS)
+            for _ in range(rounds):
+                totals: dict[tuple[str, bool], float] = {}
+                with spans_timed(totals):
+                    cpu, main = CPU(), time.thread_time()
+                    sim.run(STEPS)
+                    cpu, main = CPU() - cpu, time.thread_time() - main
+                rows.append(
+                    {
+                        "total": cpu,
+                        "main": main,
+                        "server": cpu - main,
+                        **{
+                            f"{span}|{'main' if in_main else 'server'}": t
+                            for (span, in_main), t in totals.items()
+                        },
+                    }
+                )
+    finally:
+        sim.close()
+
+    def ms(key: str) -> float:
+        return statistics.median(row.get(key, 0.0) for row in rows) * 1e3
+
+    lines = [
+        ("requests lifecycle, CPU of every thread", ms("total")),
+        ("  the integration's thread", ms("main")),
+        ("    in requests and urllib3 (Session(), request, close)", ms("requests|main")),
+        ("      of which the TLS handshakes, client side", ms("tls handshake|main")),
+        (
+            "      of which the SSL contexts urllib3 makes per connection",
+            ms("urllib3 ssl context|main"),
+        ),
+        (
+            "      of which reading the answers (urllib3 getresponse)",
+            ms("urllib3 getresponse|main"),
+        ),
+        ("      of which connecting (lookup and connect, through the guard)", ms("connect|main")),
+        ("      of which logging (urllib3's debug records, captured)", ms("logging|main")),
+        ("    the harness and the rest", ms("main") - ms("requests|main")),
+        ("  the served fake's threads", ms("server")),
+        ("    of which the TLS handshakes, server side", ms("tls handshake|server")),
+        ("    of which reading request heads", ms("http parsing|server")),
+        ("    of which writing answers", ms("http writing|server")),
+        ("    of which the fake and the run's records (as in-process)", ms("fake|server")),
+    ]
+    print(f"where a requests lifecycle's CPU goes ({rounds} lifecycles timed by span, medians):")
+    for label, value in lines:
+        print(f"  {label:<66} {value:7.2f} ms")
+    target = 3 * httpx_cpu * 1e3
+    print(
+        f"  3x the httpx lifecycle's CPU ({httpx_cpu * 1e3:.2f} ms) is {target:.2f} ms: "
+        f"{ms('total') - target:+.2f} ms from it"
+    )
 
 
 if __name__ == "__main__":
