@@ -9,7 +9,19 @@ from before the simulator freezes the clock). Also printed: each lifecycle per S
 as a ratio to the bare ``httpx.MockTransport`` round trip measured in the same run, and the
 ratio of the process's CPU time (less sensitive to other load on the machine than wall time).
 
-Run: ``PYTHONPATH=. python bench/bench_stacks.py [--rounds N]``.
+Then, unless ``--breakdown-rounds 0``, where a requests lifecycle's CPU goes: the thread CPU
+spent in a few spans (``SPANS``: requests' and urllib3's calls, the TLS handshakes of both
+ends, the SSL context urllib3 builds per connection, connecting through the network guard,
+logging, the served fake's reading, writing and answering), medians over lifecycles timed on
+their own after the ratio rounds, and how far the total is from 3x the httpx lifecycle's CPU.
+
+Last figures (docs/decisions.md, "A requests lifecycle through the served fake"): on the
+shared 2-core machine at a load of 5.1-5.6, 4 pairs of runs of this bench and of its base
+alternately: 4.31x wall and 4.21x CPU before, 3.98x wall and 3.77x CPU after (target 3x:
+missed). Of the requests lifecycle's CPU about 60% is inside requests and urllib3; with every
+cost of the served path but the fake's own work at zero it would still be about 2.8x.
+
+Run: ``PYTHONPATH=. python bench/bench_stacks.py [--rounds N] [--breakdown-rounds N]``.
 """
 
 from __future__ import annotations
