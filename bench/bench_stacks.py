@@ -16,8 +16,8 @@ logging, the served fake's reading, writing and answering), medians over lifecyc
 their own after the ratio rounds, and how far the total is from 3x the httpx lifecycle's CPU.
 
 Last figures (docs/decisions.md, "A requests lifecycle through the served fake"): on the
-shared 2-core machine at a load of 5.1-5.6, 4 pairs of runs of this bench and of its base
-alternately: 4.31x wall and 4.21x CPU before, 3.98x wall and 3.77x CPU after (target 3x:
+shared 2-core machine at a load of 5.1-5.8, 7 pairs of runs of this bench and of its base
+alternately: 4.31x wall and 4.24x CPU before, 4.02x wall and 3.84x CPU after (target 3x:
 missed). Of the requests lifecycle's CPU about 60% is inside requests and urllib3; with every
 cost of the served path but the fake's own work at zero it would still be about 2.8x.
 
