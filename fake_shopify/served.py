@@ -257,22 +257,24 @@ def _read_header_lines(rfile: Any) -> list[bytes]:
 def _parse_header_lines(lines: list[bytes]) -> _PlainHeaders | http.client.HTTPMessage:
     """The fields of ``lines`` as ``http.client.parse_headers`` reads them: directly when every
     line is a plain ``name: value``, otherwise by the same email parser."""
+    if lines[-1] not in (b"\r\n", b"\n"):  # the block ended at EOF: leave it to the parser
+        return _email_parsed(lines)
     raw: list[tuple[bytes, bytes]] = []
     match = _PLAIN_HEADER_LINE.match
     for line in lines[:-1]:
         plain = match(line)
         if plain is None:
-            text = b"".join(lines).decode("iso-8859-1")
-            message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
-            assert isinstance(message, http.client.HTTPMessage)
-            return message
+            return _email_parsed(lines)
         raw.append((plain[1], plain[2]))
-    if lines[-1] not in (b"\r\n", b"\n"):  # the block ended at EOF: leave it to the parser
-        text = b"".join(lines).decode("iso-8859-1")
-        message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
-        assert isinstance(message, http.client.HTTPMessage)
-        return message
     return _PlainHeaders(raw)
+
+
+def _email_parsed(lines: list[bytes]) -> http.client.HTTPMessage:
+    """What ``http.client.parse_headers`` makes of these lines."""
+    text = b"".join(lines).decode("iso-8859-1")
+    message = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(text)
+    assert isinstance(message, http.client.HTTPMessage)  # the parser's _class
+    return message
 
 
 class _Abort(Exception):
