@@ -26,6 +26,7 @@ import json
 import re
 import secrets
 from collections.abc import Callable
+from email.message import Message
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote
@@ -83,6 +84,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length > 0 else b""
+        admit = self.api.admit
+        if admit is not None and not admit(self.headers):
+            # The caller is gone (its runtime was killed while this request waited): nothing
+            # is served and nothing answers.
+            self.close_connection = True
+            return
         try:
             status, body = self.api._serve(self.command, self.path, self.headers, raw)
         except ApiError as error:
@@ -125,6 +132,9 @@ class ServedPlatformAPI(LoopbackService):
     """``store`` served at ``url`` (``http://127.0.0.1:PORT``; ``port=0`` picks a free one).
 
     ``token`` is the bearer token clients must send (``BP_TOKEN``; generated when omitted).
+    ``admit`` (the request's headers) is called before a request is served, and may block: the
+    Node target holds an overlapping call's request there until it is the call's turn; when it
+    answers ``False`` the request is dropped unanswered.
     ``calls`` is the store's own record of calls (``store.calls``).
     """
 
@@ -138,6 +148,7 @@ class ServedPlatformAPI(LoopbackService):
         host: str = "127.0.0.1",
         port: int = 0,
         on_abort: Callable[[BaseException], None] | None = None,
+        admit: Callable[[Message], bool] | None = None,
     ) -> None:
         if not is_loopback_host(host):
             raise ValueError(
@@ -150,6 +161,7 @@ class ServedPlatformAPI(LoopbackService):
         self._error_ids = itertools.count(1)
         self.errors: list[BaseException] = []
         self.on_abort = on_abort
+        self.admit = admit
 
     # -- lifecycle -----------------------------------------------------------------------------
 

@@ -18,6 +18,11 @@ A hook that blocks while holding the turn (a lock another overlapping call holds
 waits for) would stall the group: a waiter that sees no turn point for ``STALL_SECONDS`` of wall
 time breaks the turns, and the group runs free from then on (a hook that serialises itself with
 a lock gives the same result either way).
+
+The same turns order the overlapping calls of a Node target (``harness.targets.node``), whose
+calls are not threads of this process: there the turn points are the requests a call sends to the
+served fakes, held until it is the call's turn again (:meth:`Turns.arrive`), and a call whose
+only pending work is a (fake) timer gives its turn up as a sleeping hook does (:meth:`Turns.sleep`).
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ STALL_SECONDS = 1.0
 class Turns:
     """Whose turn it is among ``count`` overlapping calls (indices in invocation order)."""
 
-    def __init__(self, count: int) -> None:
+    def __init__(self, count: int, *, stall_seconds: float = STALL_SECONDS) -> None:
         self._cond = threading.Condition()
+        self._stall = stall_seconds
         self._live = [True] * count
         self._awake = [True] * count
         self._current = 0  # -1: nobody (every live call sleeps)
@@ -46,7 +52,7 @@ class Turns:
         with self._cond:
             while not self.broken and self._current != index:
                 moves = self._moves
-                self._cond.wait(STALL_SECONDS)
+                self._cond.wait(self._stall)
                 if self._moves == moves and self._current != index and not self.broken:
                     self.broken = True
                     self._cond.notify_all()
@@ -86,6 +92,39 @@ class Turns:
                 return
             self._advance(index)
         self.wait(index)
+
+    def arrive(self, index: int) -> None:
+        """A turn point of ``index`` that may come while another call holds the turn.
+
+        For calls that are not threads of this process (a Node call's request held at a served
+        fake): a sleeping call wakes here (taking the turn only when nobody holds it); the
+        holder hands the turn on; either way the caller then waits until it is ``index``'s turn.
+        Unlike :meth:`pass_turn`, a call that does not hold the turn (a second request it sent
+        at once) waits too."""
+        with self._cond:
+            if not self.broken:
+                if not self._awake[index]:
+                    self._awake[index] = True
+                    if self._current == -1:
+                        self._current = index
+                    self._moves += 1
+                    self._cond.notify_all()
+                elif self._current == index:
+                    self._advance(index)
+        self.wait(index)
+
+    def free(self) -> None:
+        """Break the turns now: every waiter returns and the calls run free (the runtime that
+        ran them is gone, or the group must not wait any longer)."""
+        with self._cond:
+            self.broken = True
+            self._cond.notify_all()
+
+    @property
+    def holder(self) -> int | None:
+        """The index of the call holding the turn (``None``: nobody, every live call sleeps)."""
+        with self._cond:
+            return None if self._current == -1 else self._current
 
     def done(self, index: int) -> None:
         """``index`` finished: it takes no more turns."""

@@ -217,3 +217,24 @@ def test_served_and_in_process_agree(ops: list[tuple[str, str, dict[str, int]]])
             assert response.status_code == expected
     assert remote.states("b") == local.states("b")
     assert remote.calls == local.calls
+
+
+def test_admit_sees_each_request_first_and_may_drop_it_unanswered() -> None:
+    """The Node target's turn point: ``admit`` gets the request's headers before the store is
+    touched (it may block there); ``False`` drops the request with no answer and no state."""
+    store = StateStore(clock=ManualClock(START))
+    seen: list[str | None] = []
+
+    def admit(headers: Any) -> bool:
+        seen.append(headers.get("x-lh-call-id"))
+        return headers.get("x-lh-call-id") != "gone"
+
+    with ServedPlatformAPI(store, token="t", admit=admit) as api:
+        headers = {"Authorization": "Bearer t", "x-bot-id": "bot_1", "x-integration-id": "int_1"}
+        with httpx.Client(base_url=api.url, headers=headers) as client:
+            kept = client.post(BASE, json={"payload": {"n": 1}}, headers={"x-lh-call-id": "c1"})
+            assert kept.status_code == 200
+            with pytest.raises(httpx.RemoteProtocolError):
+                client.post(BASE, json={"payload": {"n": 2}}, headers={"x-lh-call-id": "gone"})
+    assert seen == ["c1", "gone"]
+    assert store.get("bot_1", "int_1", "integration", "int_1", "webhooks").payload == {"n": 1}

@@ -23,7 +23,7 @@ import socket
 import subprocess
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -125,6 +125,7 @@ class NodeProcess:
         self._exited = threading.Event()
         self.killed_by_harness = False
         self._generation = 0
+        self.on_idle: Callable[[str], None] | None = None  # an ``idle`` record's call id
 
     # -- lifetime ------------------------------------------------------------------------------
 
@@ -199,16 +200,16 @@ class NodeProcess:
         proc = self.proc
         if proc is None:
             return
-        if proc.poll() is not None:
-            self._close_pipes(proc)
-            return
-        self.killed_by_harness = True
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            proc.kill()
-        proc.wait()
+        if proc.poll() is None:
+            self.killed_by_harness = True
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                proc.kill()
+            proc.wait()
         self._close_pipes(proc)
+        # Pooled connections too when the process had exited by itself (overlapping calls
+        # leave several in the pool).
         with self._lock:
             for conn in self._pool:
                 conn.close()
@@ -253,6 +254,13 @@ class NodeProcess:
                     ready.set()
                     continue
                 call = record.get("call")
+                if kind == "idle":
+                    # Only the turns of overlapping calls want it, and at once (not with the
+                    # call's records): the call waits for a timer while another's request is held.
+                    listener = self.on_idle
+                    if listener is not None and isinstance(call, str):
+                        listener(call)
+                    continue
                 with self._lock:
                     slot = self._calls.get(call) if isinstance(call, str) else None
                     if slot is None:

@@ -12,6 +12,8 @@ call by the ``x-lh-call-id`` header the preload adds. Per simulator:
 - one Node process (``Integration.start(port)`` of the bundle), restarted when the harness killed
   it: at a crash point (``SIGKILL`` while the chosen request is in flight), after a hook hung past
   the wall timeout, after one ran past its virtual budget.
+
+Overlapping calls take deterministic turns at the served fakes (:mod:`.overlap`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from email.message import Message
 from pathlib import Path
 from typing import Any, Literal, Protocol, cast
 
@@ -39,6 +42,7 @@ from harness.runtime.vtime import Deadline, VirtualTime, current_deadline, real_
 from harness.targets.node.bundle import Bundle, bundle
 from harness.targets.node.errors import NodeStartError
 from harness.targets.node.helpers import Helpers, ensure_helpers
+from harness.targets.node.overlap import NodeTurns
 from harness.targets.node.package import NodePackage, load_package
 from harness.targets.node.process import CallRecords, NodeProcess, Reply
 from harness.targets.node.protocol import (
@@ -124,6 +128,7 @@ class NodeIntegration:
         self.process: NodeProcess | None = None
         self._labels: dict[str, str] = {}  # call id -> label, for the calls in flight
         self._crash: HookCrash | None = None
+        self._group: NodeTurns | None = None  # the turns of the overlapping calls in flight
         self._lock = threading.Lock()
         self._host: Host | None = None
         self._stack: ExitStack | None = None
@@ -133,6 +138,7 @@ class NodeIntegration:
         self.restarts = 0  # processes replaced after a kill (crash point, hang, budget)
         self.start_seconds: list[float] = []  # spawn to ready of every process started
         self.restart_wait_seconds: list[float] = []  # real time each restart waited for a runtime
+        self.stalls = 0  # overlapping groups whose turns the stall rule broke (overlap module)
 
     @property
     def sdk_version(self) -> str:
@@ -164,7 +170,11 @@ class NodeIntegration:
             router = cast(FakeShopify, _Router(self))  # handle(): the current session's fake
             shop = stack.enter_context(ServedShopify(router, latency_scale=0.0))
             store = cast(StateStore, _CurrentStore(self))  # the current session's store
-            api = stack.enter_context(ServedPlatformAPI(store, port=0, on_abort=self._aborted))
+            api = stack.enter_context(
+                ServedPlatformAPI(
+                    store, port=0, on_abort=self._aborted, admit=self._admit_platform_call
+                )
+            )
             self._env = _node_env(
                 api_url=str(api.url),
                 api_token=api.token,
@@ -201,7 +211,7 @@ class NodeIntegration:
             node_options = ("--enable-source-maps",)
         else:
             env["LH_CODE_CACHE"] = str(self.bundle.path.with_suffix(".v8cache"))
-        return NodeProcess(
+        process = NodeProcess(
             node=self.package.node,
             preload=self.helpers.preload,
             runner=self.helpers.runner,
@@ -210,6 +220,8 @@ class NodeIntegration:
             env=env,
             node_options=node_options,
         )
+        process.on_idle = self._idle
+        return process
 
     def _spawn_spare(self) -> None:
         """Start the next process in the background: a restart then costs no wall time."""
@@ -276,7 +288,11 @@ class NodeIntegration:
         budget_seconds: float | None,
         wall_timeout: float,
     ) -> list[HookOutcome]:
-        """Make ``calls`` at once (each on a connection of its own); outcomes in their order."""
+        """Make ``calls`` at once (each on a connection of its own); outcomes in their order.
+
+        Overlapping calls take turns (:mod:`.overlap`): call 0 is posted now, each next one
+        when the turn first reaches it; their requests are held at the served fakes until it
+        is their turn."""
         process = self.process
         if process is None:
             raise NodeStartError(f"{self.name}: hook calls need a serving Node target")
@@ -291,8 +307,10 @@ class NodeIntegration:
             with self._lock:
                 self._labels[call_id] = call.label
             pending.append(_Pending(call, call_id, process.open_call(call_id)))
+        group = NodeTurns([item.call_id for item in pending]) if len(pending) > 1 else None
+        self._group = group
         threads = []
-        for item in pending:
+        for index, item in enumerate(pending):
             ctx = item.call.ctx
             if ctx.operation != item.call.operation:
                 ctx = ctx.for_operation(item.call.operation)
@@ -303,7 +321,7 @@ class NodeIntegration:
             body = ('{"webhookUrl": ' + _json_str(url) + "}").encode()
             thread = threading.Thread(
                 target=self._post,
-                args=(process, item, headers, body, wall_timeout),
+                args=(process, item, headers, body, wall_timeout, group, index),
                 daemon=True,
                 name="lh-node-call",
             )
@@ -333,9 +351,16 @@ class NodeIntegration:
                     item.replied.wait(min(max(left, 0.0), 0.5))
         crash = self._crash
         if hung or over_budget or crash is not None:
+            if group is not None:
+                group.end()  # nothing held is served, nothing waiting is posted
             process.kill()  # a stuck or aborted hook must not run on behind the next call
         for thread in threads:
             thread.join(timeout=5.0)
+        if group is not None:
+            if group.turns.broken and not group.gone:
+                self.stalls += 1
+            group.end()
+            self._group = None
         self._advance_clock(vtime, pending, clock_ms)
         outcomes = [
             self._outcome(
@@ -361,10 +386,21 @@ class NodeIntegration:
         headers: dict[str, str],
         body: bytes,
         wall_timeout: float,
+        group: NodeTurns | None = None,
+        index: int = 0,
     ) -> None:
         try:
+            if group is not None and index > 0 and not group.wait_start(index):
+                item.reply = Reply(0, None, "the runtime was gone before the call was made")
+                return
+            item.start_wall = real_monotonic()
             item.reply = process.post(headers, body, timeout=wall_timeout + 5.0)
         finally:
+            if group is not None:
+                if item.reply is None or item.reply.status == 0:
+                    group.end()  # no answer: the runtime is gone (killed, exited)
+                else:
+                    group.done(index)
             item.replied.set()
             item.slot.done.set()
 
@@ -540,6 +576,20 @@ class NodeIntegration:
         with self._lock:
             return self._labels.get(call_id)
 
+    # -- turns of overlapping calls (harness.targets.node.overlap) ----------------------------
+
+    def _idle(self, call_id: str) -> None:
+        """The preload's ``idle`` record: the call waits for a timer while another's request is
+        held; the turn goes on without it."""
+        group = self._group
+        if group is not None:
+            group.idle(call_id)
+
+    def _admit_platform_call(self, headers: Message) -> bool:
+        """A state-API call is a turn point: held until it is its call's turn."""
+        group = self._group
+        return group is None or group.arrive(headers.get(CALL_HEADER))
+
     def _aborted(self, abort: BaseException) -> None:
         """The served platform API's abort: a crash point at a platform call (``set_state``...)."""
         if isinstance(abort, HookCrash):
@@ -550,6 +600,9 @@ class NodeIntegration:
     def crashed(self, crash: HookCrash) -> None:
         """A crash point was reached: the runtime dies now, before the request is answered."""
         self._crash = crash
+        group = self._group
+        if group is not None:
+            group.end()  # the other calls' held requests die with the runtime, unserved
         process = self.process
         if process is not None:
             process.kill()
@@ -565,6 +618,9 @@ class _Router:
         call_id = request.headers.get(CALL_HEADER)
         if call_id is not None:
             del request.headers[CALL_HEADER]
+        group = self.target._group
+        if group is not None and not group.arrive(call_id):  # held until it is the call's turn
+            raise _RuntimeGone(f"the runtime that sent this request is gone (call {call_id})")
         host = self.target._host
         session = host.current_session() if host is not None else None
         if session is None:
@@ -581,6 +637,10 @@ class _Router:
         finally:
             if token is not None:
                 current_deadline.reset(token)
+
+
+class _RuntimeGone(BaseException):
+    """A held request whose runtime was killed meanwhile: dropped unanswered (a reset)."""
 
 
 class _CurrentStore:

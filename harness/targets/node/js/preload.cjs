@@ -20,6 +20,10 @@
 //    so back-offs and Retry-After cost no wall time. Each call carries the harness's clock
 //    (`x-lh-clock`, epoch ms): the Node clock never lags it. A call may not take the clock past
 //    its budget (`x-lh-budget`, ms): the preload reports `budget` instead of advancing further.
+// 5. Turns of overlapping calls (harness.targets.node.overlap): requests to the served platform
+//    API carry the call id too, and while calls overlap a call with no request of its own open
+//    whose clock cannot move (another call's request is held at a fake) is reported `idle` once:
+//    it waits for a timer (or for another call), so the harness hands the turn on.
 const fs = require('node:fs')
 const net = require('node:net')
 const tls = require('node:tls')
@@ -37,6 +41,11 @@ const als = new AsyncLocalStorage()
 const realSetTimeout = globalThis.setTimeout
 const realClearTimeout = globalThis.clearTimeout
 const realDateNow = Date.now
+// The served platform API (BP_API_URL): its requests carry the call id, as the fake's do.
+let API_HOST = null
+try {
+  API_HOST = process.env.BP_API_URL ? new URL(process.env.BP_API_URL).host.toLowerCase() : null
+} catch {}
 
 let controlOk = true
 const emit = (record, call) => {
@@ -146,7 +155,10 @@ if (http.Agent.prototype.createConnection === origNetCreateConnection) {
 const origImplicitHeader = http.ClientRequest.prototype._implicitHeader
 http.ClientRequest.prototype._implicitHeader = function lhImplicitHeader() {
   const store = als.getStore()
-  if (store && store.call && !this.headersSent && route(this.host).kind === 'redirect') {
+  const attributed =
+    route(this.host).kind === 'redirect' ||
+    (API_HOST !== null && String(this.getHeader('host') || '').toLowerCase() === API_HOST)
+  if (store && store.call && !this.headersSent && attributed) {
     try {
       if (!this.getHeader(CALL_HEADER)) this.setHeader(CALL_HEADER, store.call)
     } catch {}
@@ -157,16 +169,42 @@ http.ClientRequest.prototype._implicitHeader = function lhImplicitHeader() {
 // ---------------------------------------------------------------- outbound in flight
 // Counted from the request's creation (libraries arm their timeouts right after it, before the
 // request is finished) to its close: while any is open, virtual time waits for the answer.
+// Each is also counted for the call that made it (the turns of overlapping calls, below).
 let outbound = 0
+const outboundOf = new Map() // call id -> its open outbound requests
+const activityOf = new Map() // call id -> requests it opened or closed so far
+const currentCall = () => {
+  const store = als.getStore()
+  return store && store.call ? store.call : null
+}
+const opened = (call) => {
+  outbound++
+  if (call === null) return
+  outboundOf.set(call, (outboundOf.get(call) || 0) + 1)
+  activityOf.set(call, (activityOf.get(call) || 0) + 1)
+  idleSent.delete(call)
+}
+const closed = (call) => {
+  outbound--
+  if (call !== null && outboundOf.has(call)) {
+    const left = outboundOf.get(call) - 1
+    if (left > 0 || calls.has(call)) {
+      outboundOf.set(call, left)
+      activityOf.set(call, (activityOf.get(call) || 0) + 1)
+    } else {
+      outboundOf.delete(call) // a request of a call that has ended
+      activityOf.delete(call)
+    }
+  }
+  kick()
+}
 const tracked = new WeakSet()
 const track = (request) => {
   if (!request || tracked.has(request) || typeof request.once !== 'function') return request
   tracked.add(request)
-  outbound++
-  request.once('close', () => {
-    outbound--
-    kick()
-  })
+  const call = currentCall()
+  opened(call)
+  request.once('close', () => closed(call))
   return request
 }
 for (const mod of [http, https]) {
@@ -180,23 +218,28 @@ for (const mod of [http, https]) {
 dc.subscribe('http.client.request.start', ({ request }) => track(request))
 // ESM named imports of builtins are snapshots: refresh them.
 require('node:module').syncBuiltinESMExports()
-const undiciOpen = new WeakSet()
+const undiciOpen = new WeakMap() // request -> the call that made it
 const undiciDone = (request) => {
   if (undiciOpen.has(request)) {
+    const call = undiciOpen.get(request)
     undiciOpen.delete(request)
-    outbound--
-    kick()
+    closed(call)
   }
 }
 dc.subscribe('undici:request:create', ({ request }) => {
-  const store = als.getStore()
+  const call = currentCall()
   let host = ''
+  let origin = ''
   try {
-    host = new URL(request.origin).hostname
+    const url = new URL(request.origin)
+    host = url.hostname
+    origin = url.host.toLowerCase()
   } catch {}
-  if (store && store.call && route(host).kind === 'redirect') request.addHeader(CALL_HEADER, String(store.call))
-  undiciOpen.add(request)
-  outbound++
+  if (call !== null && (route(host).kind === 'redirect' || origin === API_HOST)) {
+    request.addHeader(CALL_HEADER, String(call))
+  }
+  undiciOpen.set(request, call)
+  opened(call)
 })
 dc.subscribe('undici:request:trailers', ({ request }) => undiciDone(request))
 dc.subscribe('undici:request:error', ({ request }) => undiciDone(request))
@@ -236,7 +279,11 @@ function kick() {
 function advance() {
   kickPending = false
   if (!clock || calls.size === 0) return
-  if (outbound > 0) return // a request's answer (or its own timeout) comes first
+  if (outbound > 0) {
+    // A request's answer (or its own timeout) comes first.
+    if (calls.size > 1) reportIdle()
+    return
+  }
   const next = clock.countTimers() > 0 ? nextTimerAt() : null
   if (next === null) return
   const limit = Math.min(...[...calls.values()].map((c) => (c.deadline === null ? Infinity : c.deadline)))
@@ -251,6 +298,33 @@ function advance() {
   }
   clock.next()
   kick()
+}
+// Overlapping calls take turns (the harness holds every call's request at the fakes but the
+// running one's): a call with no request of its own open while another's is held can only be
+// waiting for a timer (which cannot fire: the clock waits for the held request) or for another
+// call. It is reported `idle` once, after it stayed so for IDLE_CONFIRM_MS of real time with no
+// request opened or closed (a response's continuation that has not yet sent its next request
+// is not idle), and the harness hands the turn on as for a sleeping hook.
+const IDLE_CONFIRM_MS = 10
+const idleSince = new Map() // call id -> [activity, real ms] when first seen idle
+const idleSent = new Set()
+function reportIdle() {
+  const now = realDateNow()
+  for (const id of calls.keys()) {
+    if ((outboundOf.get(id) || 0) > 0 || idleSent.has(id)) {
+      idleSince.delete(id)
+      continue
+    }
+    const activity = activityOf.get(id) || 0
+    const seen = idleSince.get(id)
+    if (seen === undefined || seen[0] !== activity) {
+      idleSince.set(id, [activity, now])
+    } else if (now - seen[1] >= IDLE_CONFIRM_MS) {
+      idleSince.delete(id)
+      idleSent.add(id)
+      emit({ type: 'idle', now: clock ? clock.now : null }, id)
+    }
+  }
 }
 function nextTimerAt() {
   // fake-timers keeps its timers on clock.timers: {id: {callAt, ...}}
@@ -298,6 +372,10 @@ http.createServer = function lhCreateServer(...args) {
       const start = clock ? clock.now : realDateNow()
       res.once('close', () => {
         calls.delete(call)
+        outboundOf.delete(call)
+        activityOf.delete(call)
+        idleSince.delete(call)
+        idleSent.delete(call)
         if (stalledFor === call) stalledFor = null
         const now = clock ? clock.now : realDateNow()
         emit({ type: 'end', status: res.statusCode, virtual_ms: clock ? now - start : null, now }, call)

@@ -82,6 +82,24 @@ const act = async ({ ctx, logger, client }: any) => {
     logger.forBot().info(`state ${JSON.stringify(state.payload)}`)
     return
   }
+  if (mode === 'turns') {
+    // Shopify requests and state calls one after another: each is a turn point.
+    for (let n = 0; n < 3; n++) {
+      await clients.fetch(ctx)
+      await client.setState({ type: 'integration', id: ctx.integrationId, name: 'probe', payload: { n } })
+    }
+    return
+  }
+  if (mode === 'turns-sleep') {
+    // A (fake) timer between requests: the sleeping call hands the turn on.
+    const before = Date.now()
+    for (let n = 0; n < 3; n++) {
+      await clients.https(ctx)
+      await new Promise((resolve) => setTimeout(resolve, 1000))
+    }
+    logger.forBot().info(`slept ${Date.now() - before} until ${Date.now()}`)
+    return
+  }
   if (mode.startsWith('client:')) {
     const name = mode.slice('client:'.length)
     logger.forBot().info(`${name} ${await clients[name](ctx)}`)
