@@ -18,10 +18,16 @@ their own after the ratio rounds, and how far the total is from 3x the httpx lif
 Last figures (docs/decisions.md, "A requests lifecycle through the served fake"): on the
 shared 2-core machine at a load of 5.1-5.8, 7 pairs of runs of this bench and of its base
 alternately: 4.31x wall and 4.24x CPU before, 4.02x wall and 3.84x CPU after (target 3x:
-missed). Of the requests lifecycle's CPU about 60% is inside requests and urllib3; with every
-cost of the served path but the fake's own work at zero it would still be about 2.8x.
+missed).
 
-Run: ``PYTHONPATH=. python bench/bench_stacks.py [--rounds N] [--breakdown-rounds N]``.
+Then, unless ``--floor-rounds 0``, the floor: the same requests lifecycle with its transport
+replaced by :class:`InProcessAdapter` (each prepared request handed to the same
+``Session.serve``: no socket, no TLS, no HTTP parsing), interleaved with the httpx one. Measured
+1.47x / 1.48x / 1.59x CPU in three runs at load 6-8 where the served ratio was 3.5x / 4.49x /
+3.87x: requests' own work is about half the ratio, the served path the other half.
+
+Run: ``PYTHONPATH=. python bench/bench_stacks.py [--rounds N] [--breakdown-rounds N]
+[--floor-rounds N]``.
 """
 
 from __future__ import annotations
@@ -38,7 +44,10 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
+import requests.adapters
 import requests.sessions
+import requests.structures
 import urllib3.connection
 from _baseline import CPU, bare_round_trip, verdict
 
@@ -59,6 +68,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument(
         "--breakdown-rounds", type=int, default=10, help="0: skip the CPU breakdown"
+    )
+    parser.add_argument(
+        "--floor-rounds", type=int, default=10, help="0: skip the requests-in-process floor"
     )
     args = parser.parse_args()
     sims = {name: Simulator(load_integration(name)) for name in (HTTPX, REQUESTS)}
@@ -110,8 +122,78 @@ def main() -> None:
     # The process's CPU time (every thread: the served fake's too) moves far less with the
     # machine's load than the wall clock, whose waits on thread hand-overs grow with it.
     print(f"requests / httpx lifecycle, CPU time: {statistics.median(cpu_ratios):.2f}x")
+    if args.floor_rounds > 0:
+        print_floor(args.floor_rounds)
     if args.breakdown_rounds > 0:
         print_breakdown(args.breakdown_rounds)
+
+
+# -- the floor: requests with no transport at all ----------------------------------------------
+
+
+class InProcessAdapter(requests.adapters.BaseAdapter):
+    """A requests transport that hands each prepared request straight to the running
+    lifecycle's fake (``Session.serve``: the same fake, journal and records as the served path),
+    with no socket, no TLS and no HTTP parsing: what is left is requests' own work."""
+
+    def __init__(self, sim: Simulator) -> None:
+        super().__init__()
+        self.sim = sim
+
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
+        session = self.sim.current_session()
+        assert session is not None
+        assert request.url is not None
+        assert request.method is not None
+        body = request.body
+        content = body.encode() if isinstance(body, str) else body
+        answer = session.serve(
+            httpx.Request(
+                request.method, request.url, headers=dict(request.headers), content=content
+            )
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.headers = requests.structures.CaseInsensitiveDict(answer.headers)
+        response._content = answer.content
+        response.encoding = answer.encoding
+        response.reason = answer.reason_phrase
+        response.url = request.url
+        response.request = request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def print_floor(rounds: int) -> None:
+    """The same requests lifecycle with its transport replaced by :class:`InProcessAdapter`,
+    interleaved with the httpx one: the ratio a served path with zero cost would reach."""
+    sims = {name: Simulator(load_integration(name)) for name in (HTTPX, REQUESTS)}
+    adapter = InProcessAdapter(sims[REQUESTS])
+    original = requests.sessions.Session.get_adapter
+    ratios: list[float] = []
+    try:
+        requests.sessions.Session.get_adapter = lambda self, url: adapter  # type: ignore[method-assign]
+        for _ in range(rounds + 1):  # the first round warms
+            cpu: dict[str, float] = {}
+            for name, sim in sims.items():
+                with sim.running():
+                    start = CPU()
+                    result = sim.run(STEPS)
+                    cpu[name] = CPU() - start
+                assert result.violations == [], result.violations
+            ratios.append(cpu[REQUESTS] / cpu[HTTPX])
+    finally:
+        requests.sessions.Session.get_adapter = original  # type: ignore[method-assign]
+        for sim in sims.values():
+            sim.close()
+    print(
+        "requests / httpx lifecycle, CPU, requests served in-process (no socket, no TLS, "
+        f"no HTTP parsing; {rounds} rounds): {statistics.median(ratios[1:]):.2f}x"
+    )
 
 
 # -- where a requests lifecycle's CPU goes ------------------------------------------------------
